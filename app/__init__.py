@@ -1,0 +1,1 @@
+"""Accession Tracker: aspirant states against tiered accession benchmarks."""

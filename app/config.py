@@ -1,0 +1,24 @@
+"""Settings, read from ACCESSION_* environment variables (and a `.env` file if present)."""
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ACCESSION_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///var/accession.db"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    environment: Literal["development", "production", "test"] = "development"
+    log_level: str = "info"
+    # Database calls that wait longer than this fail fast instead of hanging a request.
+    db_timeout_seconds: float = 5.0
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

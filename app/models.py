@@ -1,0 +1,435 @@
+"""Every table of the tracker. The rules that must always hold are in the database too:
+foreign keys, unique keys and check constraints, so no client can store what Python would refuse.
+Progress updates, ratification steps, status changes and events are append-only (database triggers,
+see the migrations): corrections are new rows, never edits."""
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Tier(StrEnum):
+    strategic_partner = "strategic_partner"
+    interim_ally = "interim_ally"
+    full_candidate = "full_candidate"
+
+
+class ExpansionModel(StrEnum):
+    incremental_enlargement = "incremental_enlargement"
+    strategic_partnership = "strategic_partnership"
+    hybrid_integration = "hybrid_integration"
+
+
+class Phase(StrEnum):
+    outreach = "outreach"
+    accession_talks = "accession_talks"
+    ratification = "ratification"
+    member = "member"
+
+
+class BenchmarkKind(StrEnum):
+    numeric = "numeric"
+    milestone = "milestone"
+
+
+class Direction(StrEnum):
+    higher_is_better = "higher_is_better"
+    lower_is_better = "lower_is_better"
+
+
+class ReportStatus(StrEnum):
+    draft = "draft"
+    published = "published"
+
+
+class RatificationStep(StrEnum):
+    """In the order a member state's procedure runs."""
+
+    parliament_approved = "parliament_approved"
+    signed = "signed"
+    deposited = "deposited"
+
+
+class Confidence(StrEnum):
+    high = "high"
+    medium = "medium"
+    low = "low"
+    inferred = "inferred"
+
+
+class Role(StrEnum):
+    analyst = "analyst"
+    admin = "admin"
+
+
+def _in(column: str, enum: type[StrEnum]) -> str:
+    values = ", ".join(f"'{member.value}'" for member in enum)
+    return f"{column} IN ({values})"
+
+
+# Timestamps are stored timezone-aware (UTC); SQLite keeps the offset in the text.
+TZDateTime = DateTime(timezone=True)
+
+
+class MemberState(Base):
+    __tablename__ = "member_states"
+    __table_args__ = (
+        CheckConstraint("length(iso3) = 3 AND upper(iso3) = iso3", name="iso3_alpha3"),
+    )
+
+    iso3: Mapped[str] = mapped_column(String(3), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    name_fr: Mapped[str] = mapped_column(String(100))
+    joined_on: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(Text, default="")
+
+
+class TierDefinition(Base):
+    """The three tiers as data, so their titles and descriptions are editable."""
+
+    __tablename__ = "tiers"
+    __table_args__ = (CheckConstraint(_in("key", Tier), name="key_known"),)
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    rank: Mapped[int] = mapped_column(Integer, unique=True)
+    title: Mapped[str] = mapped_column(String(100))
+    title_fr: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class ExpansionModelDefinition(Base):
+    """The expansion models as data, compared on the same four dimensions."""
+
+    __tablename__ = "expansion_models"
+    __table_args__ = (CheckConstraint(_in("key", ExpansionModel), name="key_known"),)
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    title: Mapped[str] = mapped_column(String(100))
+    title_fr: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    speed_of_integration: Mapped[str] = mapped_column(Text, default="")
+    risk_exposure: Mapped[str] = mapped_column(Text, default="")
+    reform_depth: Mapped[str] = mapped_column(Text, default="")
+    resource_allocation: Mapped[str] = mapped_column(Text, default="")
+
+
+class Candidate(Base):
+    __tablename__ = "candidates"
+    __table_args__ = (
+        CheckConstraint("slug <> '' AND slug = lower(slug)", name="slug_lowercase"),
+        CheckConstraint("length(iso3) = 3 AND upper(iso3) = iso3", name="iso3_alpha3"),
+        CheckConstraint(_in("phase", Phase), name="phase_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    iso3: Mapped[str] = mapped_column(String(3), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    name_fr: Mapped[str] = mapped_column(String(120), default="")
+    tier: Mapped[str] = mapped_column(ForeignKey("tiers.key"))
+    model: Mapped[str] = mapped_column(ForeignKey("expansion_models.key"))
+    phase: Mapped[str] = mapped_column(String(40))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+
+    status_changes: Mapped[list["CandidateStatusChange"]] = relationship(
+        back_populates="candidate", order_by="CandidateStatusChange.id"
+    )
+    benchmarks: Mapped[list["CandidateBenchmark"]] = relationship(back_populates="candidate")
+
+
+class CandidateStatusChange(Base):
+    """Dated history of a candidate's tier and phase: one row each time either changes."""
+
+    __tablename__ = "candidate_status_changes"
+    __table_args__ = (CheckConstraint(_in("phase", Phase), name="phase_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
+    tier: Mapped[str] = mapped_column(ForeignKey("tiers.key"))
+    phase: Mapped[str] = mapped_column(String(40))
+    effective_on: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    candidate: Mapped[Candidate] = relationship(back_populates="status_changes")
+
+
+class BenchmarkCategory(Base):
+    __tablename__ = "benchmark_categories"
+    __table_args__ = (CheckConstraint("key <> ''", name="key_not_empty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(60), unique=True)
+    title: Mapped[str] = mapped_column(String(120))
+    title_fr: Mapped[str] = mapped_column(String(120), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BenchmarkDefinition(Base):
+    """What is measured. Numeric benchmarks have a unit and a direction; milestone benchmarks an
+    ordered list of stages (stored as a JSON array of stage keys, first stage first)."""
+
+    __tablename__ = "benchmark_definitions"
+    __table_args__ = (
+        CheckConstraint("key <> ''", name="key_not_empty"),
+        CheckConstraint(_in("kind", BenchmarkKind), name="kind_known"),
+        CheckConstraint(
+            "(kind = 'numeric' AND unit IS NOT NULL AND direction IS NOT NULL)"
+            " OR (kind = 'milestone' AND stages IS NOT NULL)",
+            name="kind_fields",
+        ),
+        CheckConstraint(
+            f"direction IS NULL OR {_in('direction', Direction)}", name="direction_known"
+        ),
+        CheckConstraint(
+            "min_value IS NULL OR max_value IS NULL OR min_value < max_value", name="value_range"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    title_fr: Mapped[str] = mapped_column(String(200), default="")
+    category_id: Mapped[int] = mapped_column(ForeignKey("benchmark_categories.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    unit: Mapped[str | None] = mapped_column(String(40))
+    direction: Mapped[str | None] = mapped_column(String(20))
+    # The sane range of a measured value, e.g. 0–100 for a share of GDP.
+    min_value: Mapped[float | None] = mapped_column(Float)
+    max_value: Mapped[float | None] = mapped_column(Float)
+    stages: Mapped[list[str] | None] = mapped_column(JSON)
+    description: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(Text, default="")
+    is_illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Updates measured before this date are refused: the benchmark did not exist yet.
+    valid_from: Mapped[date] = mapped_column(Date)
+
+    category: Mapped[BenchmarkCategory] = relationship()
+    requirements: Mapped[list["TierRequirement"]] = relationship(
+        back_populates="definition", order_by="TierRequirement.tier"
+    )
+
+
+class TierRequirement(Base):
+    """What a tier asks of one benchmark: the target, its weight, and when it is due —
+    either on a fixed date or a number of days after the candidate entered the tier."""
+
+    __tablename__ = "tier_requirements"
+    __table_args__ = (
+        UniqueConstraint("definition_id", "tier"),
+        CheckConstraint("weight > 0", name="weight_positive"),
+        CheckConstraint(
+            "(target_value IS NULL) <> (target_stage IS NULL)", name="one_target"
+        ),
+        CheckConstraint("NOT (due_on IS NOT NULL AND due_offset_days IS NOT NULL)",
+                        name="one_due"),
+        CheckConstraint("due_offset_days IS NULL OR due_offset_days >= 0",
+                        name="due_offset_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("benchmark_definitions.id"))
+    tier: Mapped[str] = mapped_column(ForeignKey("tiers.key"))
+    target_value: Mapped[float | None] = mapped_column(Float)
+    target_stage: Mapped[str | None] = mapped_column(String(80))
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    due_offset_days: Mapped[int | None] = mapped_column(Integer)
+
+    definition: Mapped[BenchmarkDefinition] = relationship(back_populates="requirements")
+
+
+class CandidateBenchmark(Base):
+    """A definition as it applies to one candidate: derived from the candidate's tier, with an
+    optional per-candidate target or due date and a baseline. Kept (inactive) when the tier no
+    longer requires it, so its history stays."""
+
+    __tablename__ = "candidate_benchmarks"
+    __table_args__ = (
+        UniqueConstraint("candidate_id", "definition_id"),
+        CheckConstraint(
+            "NOT (target_value IS NOT NULL AND target_stage IS NOT NULL)",
+            name="one_target_override",
+        ),
+        CheckConstraint(
+            "NOT (baseline_value IS NOT NULL AND baseline_stage IS NOT NULL)",
+            name="one_baseline",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"))
+    definition_id: Mapped[int] = mapped_column(ForeignKey("benchmark_definitions.id"), index=True)
+    target_value: Mapped[float | None] = mapped_column(Float)
+    target_stage: Mapped[str | None] = mapped_column(String(80))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    baseline_value: Mapped[float | None] = mapped_column(Float)
+    baseline_stage: Mapped[str | None] = mapped_column(String(80))
+    baseline_on: Mapped[date | None] = mapped_column(Date)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    candidate: Mapped[Candidate] = relationship(back_populates="benchmarks")
+    definition: Mapped[BenchmarkDefinition] = relationship()
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(_in("role", Role), name="role_known"),
+        CheckConstraint("name <> ''", name="name_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+
+
+class ApiToken(Base):
+    """A bearer token, stored only as its SHA-256 hash; `prefix` (the first 8 characters) lets
+    people tell tokens apart without seeing them."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    prefix: Mapped[str] = mapped_column(String(8), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class ProgressUpdate(Base):
+    """One measured value of a candidate benchmark, append-only. A correction is a new row that
+    `supersedes` the wrong one; the wrong one stays in the history."""
+
+    __tablename__ = "progress_updates"
+    __table_args__ = (
+        CheckConstraint("(value IS NULL) <> (stage IS NULL)", name="one_value"),
+        CheckConstraint("source <> ''", name="source_not_empty"),
+        # The "latest value" path: the newest update of a benchmark without scanning its history.
+        Index("ix_progress_updates_benchmark_as_of", "candidate_benchmark_id", "as_of", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_benchmark_id: Mapped[int] = mapped_column(ForeignKey("candidate_benchmarks.id"))
+    value: Mapped[float | None] = mapped_column(Float)
+    stage: Mapped[str | None] = mapped_column(String(80))
+    as_of: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="")
+    is_illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    supersedes_id: Mapped[int | None] = mapped_column(
+        ForeignKey("progress_updates.id"), index=True
+    )
+
+    candidate_benchmark: Mapped[CandidateBenchmark] = relationship()
+    author: Mapped[User | None] = relationship()
+
+
+class ProgressReport(Base):
+    """A narrative review (e.g. a quarterly report), Markdown, from draft to published."""
+
+    __tablename__ = "progress_reports"
+    __table_args__ = (
+        CheckConstraint(_in("status", ReportStatus), name="status_known"),
+        CheckConstraint(
+            "status <> 'published' OR published_at IS NOT NULL", name="published_has_date"
+        ),
+        CheckConstraint("title <> ''", name="title_not_empty"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        Index("ix_progress_reports_candidate_status", "candidate_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"))
+    period: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default=ReportStatus.draft)
+    is_illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    # Bumped on every edit; the ETag of the report.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    candidate: Mapped[Candidate] = relationship()
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+
+
+class RatificationStepRecord(Base):
+    """One dated step of one member state's ratification of one candidate's accession.
+    A pair's current status is its latest step; a pair with none is pending."""
+
+    __tablename__ = "ratification_steps"
+    __table_args__ = (
+        CheckConstraint(_in("step", RatificationStep), name="step_known"),
+        CheckConstraint(_in("confidence", Confidence), name="confidence_known"),
+        Index("ix_ratification_steps_pair", "candidate_id", "member_iso3"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"))
+    member_iso3: Mapped[str] = mapped_column(ForeignKey("member_states.iso3"))
+    step: Mapped[str] = mapped_column(String(30))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(Text, default="")
+    confidence: Mapped[str] = mapped_column(String(10), default=Confidence.high)
+    note: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+
+    member: Mapped[MemberState] = relationship()
+
+
+class Event(Base):
+    """The append-only log of every change: who, when, what, and the record before and after.
+    Its ids are the change feed's cursor."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(60))
+    entity: Mapped[str] = mapped_column(String(60))
+    entity_id: Mapped[str] = mapped_column(String(80))
+    candidate_id: Mapped[int | None] = mapped_column(ForeignKey("candidates.id"), index=True)
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
