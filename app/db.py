@@ -27,16 +27,23 @@ class Base(DeclarativeBase):
 
 
 def _configure_sqlite(engine: Engine, timeout_seconds: float) -> None:
-    """WAL for concurrent readers, FULL sync so an acknowledged write survives a crash."""
+    """WAL for concurrent readers, FULL sync so an acknowledged write survives a crash.
+    SQLAlchemy, not the sqlite3 module, emits BEGIN, so transactions, savepoints and
+    transactional DDL behave as on PostgreSQL."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(timeout_seconds * 1000)}")
         cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
+        connection.exec_driver_sql("BEGIN")
 
 
 def make_engine(url: str, *, timeout_seconds: float = 5.0) -> Engine:

@@ -1,0 +1,44 @@
+# The two commands: `make run` (serve on SQLite with demo data) and `make test` (the whole suite,
+# on SQLite and on a throwaway PostgreSQL server). Both set themselves up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test install install-test lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+run: install
+	$(BIN)/accession db upgrade
+	$(BIN)/accession demo --if-empty
+	$(BIN)/accession serve
+
+# Uses ACCESSION_TEST_POSTGRES_URL when set; otherwise starts a throwaway PostgreSQL server if
+# its binaries are installed (Debian: apt-get install postgresql), and skips those tests if not.
+test: install-test
+	@if [ -n "$$ACCESSION_TEST_POSTGRES_URL" ] || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		$(BIN)/pytest $(PYTEST_ARGS); \
+	else \
+		eval "$$(scripts/throwaway-postgres start)"; \
+		$(BIN)/pytest $(PYTEST_ARGS); status=$$?; \
+		scripts/throwaway-postgres stop "$$PGTMP"; exit $$status; \
+	fi
+
+lint: install-test
+	$(BIN)/ruff check app tests migrations
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

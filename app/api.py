@@ -1,0 +1,15 @@
+"""The /api/v1 router: each domain's router, included once."""
+
+from fastapi import APIRouter
+
+from app.benchmarks.api import router as benchmarks_router
+from app.candidates.api import router as candidates_router
+from app.members.api import router as members_router
+from app.progress.api import router as progress_router
+from app.ratifications.api import router as ratifications_router
+from app.reports.api import router as reports_router
+
+api_router = APIRouter(prefix="/api/v1")
+for router in (candidates_router, benchmarks_router, progress_router, reports_router,
+               ratifications_router, members_router):
+    api_router.include_router(router)

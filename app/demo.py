@@ -1,0 +1,693 @@
+"""The demo data set: benchmark definitions for the three tiers, five candidates, their progress,
+reviews and the real ratification history of Finland and Sweden, loaded into an empty database.
+
+Real figures (SIPRI spending, the alliance's guidelines, accession and ratification dates) come
+from the CSVs in `app/data`, each row with its source. Everything else is illustrative and marked
+`is_illustrative`. The data set is fixed: the same `today` always gives the same rows.
+
+Timestamps are back-dated so that "as known on" views have a history to show: a status change or
+a ratification step is recorded the day after it happened, an illustrative update two weeks after
+the date it measures, and a SIPRI figure on the 24th of April of the following year (SIPRI
+publishes each spring). Simplification: every SIPRI figure is the 2025 release's value, so a
+figure recorded in, say, 2020 shows what is known now rather than what SIPRI said then. The one
+exception is Ukraine's 2022 figure, whose revision (34 % in the 2023 release, 25.64 % in the
+2025 release) is stored as a correction that supersedes the first value."""
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.benchmarks.service import derive_candidate_benchmarks
+from app.models import (
+    BenchmarkCategory,
+    BenchmarkDefinition,
+    BenchmarkKind,
+    Candidate,
+    CandidateBenchmark,
+    CandidateStatusChange,
+    Confidence,
+    Direction,
+    Event,
+    ExpansionModel,
+    MemberState,
+    Phase,
+    ProgressReport,
+    ProgressUpdate,
+    RatificationStep,
+    RatificationStepRecord,
+    ReportStatus,
+    Tier,
+    TierRequirement,
+)
+
+DATA_DIR = Path(__file__).parent / "data"
+
+ILLUSTRATIVE_SOURCE = "Illustrative demo data — not an official figure"
+ILLUSTRATIVE_STATUS_NOTE = (
+    "Illustrative: the tool's tiers are a framework, not official NATO categories; this "
+    "assignment is demo content, not a NATO decision."
+)
+SIPRI_2023_SOURCE = (
+    "SIPRI Military Expenditure Database, 2023 release (as cited in shared data README)"
+)
+# SIPRI publishes its annual update in late April; the exact day varies from year to year.
+SIPRI_PUBLICATION_DAY = (4, 24)
+UKRAINE_REVISED_YEAR = 2022
+UKRAINE_2023_RELEASE_VALUE = 34.0
+
+# Names in ratifications.csv that differ from the member_states table.
+MEMBER_NAME_ALIASES = {"Turkey": "Türkiye", "Czech Republic": "Czechia"}
+
+RATIFICATION_STEPS = {
+    "parliamentary_completion": (RatificationStep.parliament_approved, ""),
+    "head_of_state_signature": (RatificationStep.signed, "Head of state's signature."),
+    "speaker_signature": (RatificationStep.signed, "Speaker's signature."),
+    "deposit": (RatificationStep.deposited, ""),
+}
+
+SP, IA, FC = Tier.strategic_partner, Tier.interim_ally, Tier.full_candidate
+LEGISLATIVE_STAGES = ["drafted", "submitted", "adopted", "in_force"]
+
+
+@dataclass(frozen=True)
+class Requirement:
+    tier: Tier
+    target: float | str
+    weight: float
+    due_on: date | None = None
+    due_offset_days: int | None = None
+
+
+@dataclass(frozen=True)
+class Definition:
+    key: str
+    category: str
+    title: str
+    title_fr: str
+    kind: BenchmarkKind
+    description: str
+    valid_from: date
+    requirements: tuple[Requirement, ...]
+    is_illustrative: bool
+    source: str = ""
+    guideline_ids: tuple[str, ...] = ()
+    unit: str | None = None
+    min_value: float | None = None
+    max_value: float | None = None
+    stages: tuple[str, ...] = ()
+
+
+DEFINITIONS = (
+    Definition(
+        key="defence_spending_gdp",
+        category="spending",
+        title="Defence spending (% of GDP)",
+        title_fr="Dépenses de défense (% du PIB)",
+        kind=BenchmarkKind.numeric,
+        unit="% of GDP",
+        min_value=0,
+        max_value=100,
+        description=(
+            "Military expenditure as a share of GDP, against the alliance's 2 % guideline "
+            "(Wales 2014: move towards 2 % within a decade; Vilnius 2023: 2 % as a floor). "
+            "Measured with SIPRI's figures. The lower 1.5 % target for strategic partners is "
+            "this tool's illustrative tiering, not an alliance figure."
+        ),
+        guideline_ids=("defence_spending_2pct", "defence_investment_pledge_2pct",
+                       "defence_spending_floor_2pct"),
+        valid_from=date(2014, 1, 1),
+        is_illustrative=False,
+        requirements=(
+            Requirement(SP, 1.5, 2, due_offset_days=5 * 365),
+            Requirement(IA, 2.0, 2, due_offset_days=3 * 365),
+            Requirement(FC, 2.0, 3, due_on=date(2024, 12, 31)),
+        ),
+    ),
+    Definition(
+        key="defence_core_3_5_gdp",
+        category="spending",
+        title="Core defence spending: 3.5 % of GDP by 2035",
+        title_fr="Dépenses de défense essentielles : 3,5 % du PIB d'ici 2035",
+        kind=BenchmarkKind.numeric,
+        unit="% of GDP",
+        min_value=0,
+        max_value=100,
+        description=(
+            "Spending on core defence requirements (NATO definition) as a share of GDP, against "
+            "the Hague Summit's 3.5 % by 2035 (part of the 5 % commitment). Asked of full "
+            "candidates only. No figures on the NATO definition are loaded in the demo."
+        ),
+        guideline_ids=("hague_core_3_5pct",),
+        valid_from=date(2025, 6, 25),
+        is_illustrative=False,
+        requirements=(Requirement(FC, 3.5, 2, due_on=date(2035, 12, 31)),),
+    ),
+    Definition(
+        key="major_equipment_share",
+        category="spending",
+        title="Major equipment share of defence spending",
+        title_fr="Part des équipements majeurs dans les dépenses de défense",
+        kind=BenchmarkKind.numeric,
+        unit="% of defence expenditure",
+        min_value=0,
+        max_value=100,
+        description=(
+            "Major equipment, including related research and development, as a share of defence "
+            "expenditure, against the Wales pledge of 20 %. The 15 % target for interim allies "
+            "is this tool's illustrative tiering; the aspirants' values in the demo are "
+            "illustrative."
+        ),
+        guideline_ids=("major_equipment_20pct",),
+        valid_from=date(2014, 1, 1),
+        is_illustrative=False,
+        requirements=(
+            Requirement(IA, 15.0, 1, due_offset_days=4 * 365),
+            Requirement(FC, 20.0, 1, due_on=date(2024, 12, 31)),
+        ),
+    ),
+    Definition(
+        key="nato_standards_adoption",
+        category="interoperability",
+        title="Adoption of NATO standards (STANAGs)",
+        title_fr="Adoption des normes OTAN (STANAG)",
+        kind=BenchmarkKind.milestone,
+        stages=("gap_assessment", "adoption_plan", "partial_adoption", "full_adoption"),
+        description=(
+            "Illustrative benchmark: progress from a gap assessment to full adoption of the "
+            "standards relevant to the forces offered for cooperation. Stages and targets are "
+            "demo content."
+        ),
+        source="Illustrative benchmark defined for the demo; no official source.",
+        valid_from=date(2019, 1, 1),
+        is_illustrative=True,
+        requirements=(
+            Requirement(SP, "adoption_plan", 1, due_offset_days=3 * 365),
+            Requirement(IA, "partial_adoption", 2, due_offset_days=3 * 365),
+            Requirement(FC, "full_adoption", 2, due_offset_days=2 * 365),
+        ),
+    ),
+    Definition(
+        key="joint_exercises",
+        category="interoperability",
+        title="Joint exercises with allies",
+        title_fr="Exercices conjoints avec les Alliés",
+        kind=BenchmarkKind.numeric,
+        unit="exercises per year",
+        min_value=0,
+        max_value=100,
+        description=(
+            "Illustrative benchmark: exercises held with allied forces over the past twelve "
+            "months. Targets and values are demo content."
+        ),
+        source="Illustrative benchmark defined for the demo; no official source.",
+        valid_from=date(2019, 1, 1),
+        is_illustrative=True,
+        requirements=(
+            Requirement(SP, 2.0, 1, due_offset_days=365),
+            Requirement(IA, 4.0, 1, due_offset_days=365),
+            Requirement(FC, 6.0, 1, due_offset_days=365),
+        ),
+    ),
+    Definition(
+        key="secure_communications",
+        category="interoperability",
+        title="Secure communications accreditation",
+        title_fr="Homologation des communications sécurisées",
+        kind=BenchmarkKind.milestone,
+        stages=("requirements_defined", "accreditation_requested", "interim_accreditation",
+                "full_accreditation"),
+        description=(
+            "Illustrative benchmark: accreditation of secure communications with allied "
+            "command structures. Stages and targets are demo content."
+        ),
+        source="Illustrative benchmark defined for the demo; no official source.",
+        valid_from=date(2019, 1, 1),
+        is_illustrative=True,
+        requirements=(
+            Requirement(IA, "interim_accreditation", 1, due_offset_days=3 * 365),
+            Requirement(FC, "full_accreditation", 2, due_offset_days=2 * 365),
+        ),
+    ),
+    Definition(
+        key="civilian_control_law",
+        category="legislation",
+        title="Law on democratic civilian control of the armed forces",
+        title_fr="Loi sur le contrôle civil démocratique des forces armées",
+        kind=BenchmarkKind.milestone,
+        stages=tuple(LEGISLATIVE_STAGES),
+        description=(
+            "Illustrative benchmark: the legislative stage of a law establishing democratic "
+            "civilian control of the armed forces. Stages and targets are demo content."
+        ),
+        source="Illustrative benchmark defined for the demo; no official source.",
+        valid_from=date(2019, 1, 1),
+        is_illustrative=True,
+        requirements=(
+            Requirement(SP, "adopted", 1, due_on=date(2023, 12, 31)),
+            Requirement(IA, "in_force", 2, due_offset_days=2 * 365),
+            Requirement(FC, "in_force", 2, due_offset_days=365),
+        ),
+    ),
+    Definition(
+        key="classified_information_law",
+        category="legislation",
+        title="Law on the protection of classified information",
+        title_fr="Loi sur la protection des informations classifiées",
+        kind=BenchmarkKind.milestone,
+        stages=tuple(LEGISLATIVE_STAGES),
+        description=(
+            "Illustrative benchmark: the legislative stage of a law protecting classified "
+            "information shared with allies. Stages and targets are demo content."
+        ),
+        source="Illustrative benchmark defined for the demo; no official source.",
+        valid_from=date(2019, 1, 1),
+        is_illustrative=True,
+        requirements=(
+            Requirement(IA, "adopted", 1, due_offset_days=3 * 365),
+            Requirement(FC, "in_force", 2, due_offset_days=2 * 365),
+        ),
+    ),
+)
+
+FRAMEWORK_NOTE = (
+    "The tool's tiers and expansion models are an analytical framework, not official NATO "
+    "categories."
+)
+ASPIRANT_NOTE = (
+    "Its tier and model assignments here are illustrative. " + FRAMEWORK_NOTE
+)
+
+# (slug, iso3, name, name_fr, tier, model, phase, summary)
+CANDIDATES = (
+    ("bosnia-and-herzegovina", "BIH", "Bosnia and Herzegovina", "Bosnie-Herzégovine", SP,
+     ExpansionModel.incremental_enlargement, Phase.outreach,
+     "Aspirant country. Defence spending (SIPRI) has stayed below 1 % of GDP since 2018. "
+     + ASPIRANT_NOTE),
+    ("georgia", "GEO", "Georgia", "Géorgie", SP, ExpansionModel.strategic_partnership,
+     Phase.outreach,
+     "Aspirant country. Defence spending (SIPRI) between 1.6 % and 1.9 % of GDP since 2018. "
+     + ASPIRANT_NOTE),
+    ("ukraine", "UKR", "Ukraine", "Ukraine", IA, ExpansionModel.hybrid_integration,
+     Phase.outreach,
+     "Aspirant country. Wartime defence spending (SIPRI) of 25–37 % of GDP since 2022, far "
+     "above any target. " + ASPIRANT_NOTE),
+    ("finland", "FIN", "Finland", "Finlande", FC, ExpansionModel.incremental_enlargement,
+     Phase.member,
+     "Member since 4 April 2023: applied on 18 May 2022, accession protocols signed on "
+     "5 July 2022. Kept as a comparator for the aspirants. " + FRAMEWORK_NOTE),
+    ("sweden", "SWE", "Sweden", "Suède", FC, ExpansionModel.incremental_enlargement,
+     Phase.member,
+     "Member since 7 March 2024: applied on 18 May 2022, accession protocols signed on "
+     "5 July 2022. Kept as a comparator for the aspirants. " + FRAMEWORK_NOTE),
+)
+
+# Illustrative status histories of the aspirants: (effective_on, tier, phase, note).
+ASPIRANT_STATUS_CHANGES = {
+    "bosnia-and-herzegovina": [(date(2019, 1, 1), SP, Phase.outreach, "Demo starting status.")],
+    "georgia": [(date(2019, 1, 1), SP, Phase.outreach, "Demo starting status.")],
+    "ukraine": [
+        (date(2019, 1, 1), SP, Phase.outreach, "Demo starting status."),
+        (date(2023, 7, 12), IA, Phase.outreach,
+         "Moved to interim ally in this demo after the Vilnius summit."),
+    ],
+}
+
+# Finland's and Sweden's phases, from accession_milestones.csv: (milestone, phase, note).
+MEMBER_STATUS_MILESTONES = (
+    ("application_submitted", Phase.accession_talks,
+     "Application for membership submitted. Tier: the tool's framework, not a NATO category."),
+    ("accession_protocols_signed", Phase.ratification,
+     "Accession protocol signed; ratification by the member states begins."),
+    ("instrument_of_accession_deposited_member", Phase.member,
+     "Instrument of accession deposited: member state."),
+)
+
+# Illustrative half-yearly series, 2019-06-30 to 2025-12-31 (14 points), trailing twelve months.
+HALF_YEARS = [date(year, month, day) for year in range(2019, 2026)
+              for month, day in ((6, 30), (12, 31))]
+NUMERIC_SERIES = {
+    # Slowly rising from a pandemic low: target met since 2022.
+    ("bosnia-and-herzegovina", "joint_exercises"): [1, 1, 0, 0, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3],
+    # Worsening: well above target until 2022, below it by 2025.
+    ("georgia", "joint_exercises"): [6, 6, 5, 6, 7, 7, 6, 5, 4, 4, 3, 2, 2, 1],
+    # Wartime collapse in 2022, recovering.
+    ("ukraine", "joint_exercises"): [7, 8, 6, 7, 8, 9, 3, 2, 2, 3, 4, 4, 5, 5],
+    # Rising towards the interim target, not there yet.
+    ("ukraine", "major_equipment_share"): [8.0, 8.2, 8.5, 8.9, 9.3, 9.5, 10.4, 11.2, 11.8, 12.3,
+                                           12.9, 13.4, 13.8, 14.2],
+}
+# Illustrative stage changes. Georgia's civilian_control_law has none: a benchmark without data.
+MILESTONE_SERIES = {
+    ("bosnia-and-herzegovina", "nato_standards_adoption"): [
+        (date(2019, 6, 30), "gap_assessment"), (date(2021, 6, 30), "adoption_plan"),
+        (date(2024, 12, 31), "partial_adoption")],
+    ("bosnia-and-herzegovina", "civilian_control_law"): [
+        (date(2020, 12, 31), "drafted"), (date(2023, 6, 30), "submitted")],
+    ("georgia", "nato_standards_adoption"): [
+        (date(2019, 6, 30), "gap_assessment"), (date(2020, 6, 30), "adoption_plan"),
+        (date(2022, 12, 31), "partial_adoption")],
+    ("ukraine", "nato_standards_adoption"): [
+        (date(2019, 6, 30), "gap_assessment"), (date(2020, 12, 31), "adoption_plan"),
+        (date(2024, 6, 30), "partial_adoption")],
+    ("ukraine", "secure_communications"): [
+        (date(2021, 6, 30), "requirements_defined"),
+        (date(2024, 12, 31), "accreditation_requested")],
+    ("ukraine", "civilian_control_law"): [(date(2019, 6, 30), "in_force")],
+    ("ukraine", "classified_information_law"): [
+        (date(2022, 6, 30), "drafted"), (date(2025, 6, 30), "submitted")],
+}
+ILLUSTRATIVE_RECORDING_DELAY = timedelta(days=14)
+LAST_DEMO_QUARTER_END = date(2025, 12, 31)
+
+
+def is_empty(session: Session) -> bool:
+    return session.scalar(select(Candidate.id).limit(1)) is None
+
+
+def load_demo(session: Session, *, today: date | None = None) -> dict[str, int]:
+    """Load the demo data set into a database that has no candidate yet; commit once, or roll
+    back everything. `today` bounds the progress data: nothing measured after it, nothing
+    recorded after its midnight (UTC). Returns how many rows of each kind were added."""
+    if not is_empty(session):
+        raise RuntimeError("The database already has candidates; the demo data set loads only "
+                           "into an empty database.")
+    today = today or date.today()
+    try:
+        counts = _load(session, today)
+        session.add(Event(kind="demo.loaded", entity="dataset", entity_id="demo",
+                          is_public=False, after=counts))
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return counts
+
+
+def _load(session: Session, today: date) -> dict[str, int]:
+    latest = datetime.combine(today, time.min, tzinfo=UTC)
+    definitions = _add_definitions(session)
+    candidates = _add_candidates(session)
+    benchmarks = {
+        (candidate.slug, cb.definition.key): cb
+        for candidate in candidates.values()
+        for cb in derive_candidate_benchmarks(session, candidate)
+    }
+    updates = _add_spending_updates(session, benchmarks, today, latest)
+    updates += _add_illustrative_updates(session, benchmarks, today, latest)
+    reports = _add_reports(session, candidates, benchmarks, updates, today, latest)
+    steps = _add_ratification_steps(session, candidates)
+    session.flush()
+    return {
+        "benchmark_definitions": len(definitions),
+        "tier_requirements": sum(len(d.requirements) for d in definitions),
+        "candidates": len(candidates),
+        "status_changes": sum(len(c.status_changes) for c in candidates.values()),
+        "candidate_benchmarks": len(benchmarks),
+        "progress_updates": len(updates),
+        "progress_reports": len(reports),
+        "ratification_steps": len(steps),
+        "events": 1,
+    }
+
+
+def _read_csv(name: str) -> list[dict[str, str]]:
+    with (DATA_DIR / name).open(newline="", encoding="utf-8") as file:
+        return list(csv.DictReader(file))
+
+
+def _at_noon(day: date) -> datetime:
+    return datetime.combine(day, time(12), tzinfo=UTC)
+
+
+def _add_definitions(session: Session) -> list[BenchmarkDefinition]:
+    categories = {c.key: c for c in session.scalars(select(BenchmarkCategory))}
+    taken = session.scalar(select(func.count()).select_from(BenchmarkDefinition).where(
+        BenchmarkDefinition.key.in_([d.key for d in DEFINITIONS])))
+    if taken:
+        raise RuntimeError("Benchmark definitions of the demo data set already exist; load the "
+                           "demo into a freshly migrated database.")
+    guidelines = {row["id"]: row for row in _read_csv("nato_guidelines.csv")}
+    added = []
+    for spec in DEFINITIONS:
+        if spec.category not in categories:
+            raise RuntimeError(f"Benchmark category {spec.category!r} is missing: run the "
+                               "migrations (alembic upgrade head) first.")
+        source = spec.source or "; ".join(
+            f"{guidelines[g]['instrument']} ({guidelines[g]['agreed_on']}): "
+            f"{guidelines[g]['source']}" for g in spec.guideline_ids
+        )
+        numeric = spec.kind == BenchmarkKind.numeric
+        definition = BenchmarkDefinition(
+            key=spec.key, title=spec.title, title_fr=spec.title_fr,
+            category=categories[spec.category], kind=spec.kind, unit=spec.unit,
+            direction=Direction.higher_is_better if numeric else None,
+            min_value=spec.min_value, max_value=spec.max_value,
+            stages=None if numeric else list(spec.stages),
+            description=spec.description, source=source, is_illustrative=spec.is_illustrative,
+            valid_from=spec.valid_from,
+        )
+        for req in spec.requirements:
+            if not numeric and req.target not in spec.stages:
+                raise ValueError(f"{spec.key}: unknown target stage {req.target!r}")
+            definition.requirements.append(TierRequirement(
+                tier=req.tier,
+                target_value=float(req.target) if numeric else None,
+                target_stage=None if numeric else str(req.target),
+                weight=req.weight, due_on=req.due_on, due_offset_days=req.due_offset_days,
+            ))
+        session.add(definition)
+        added.append(definition)
+    session.flush()
+    return added
+
+
+def _member_status_changes() -> dict[str, list[tuple[date, Tier, Phase, str, str]]]:
+    rows = _read_csv("accession_milestones.csv")
+    history: dict[str, list[tuple[date, Tier, Phase, str, str]]] = {}
+    for milestone, phase, note in MEMBER_STATUS_MILESTONES:
+        matching = [r for r in rows if r["milestone"] == milestone]
+        for name in ("Finland", "Sweden"):
+            row = next((r for r in matching if name in r["candidate"].split("+")), None)
+            if row is None:
+                raise RuntimeError(f"accession_milestones.csv has no {milestone!r} for {name}")
+            history.setdefault(name.lower(), []).append(
+                (date.fromisoformat(row["date"]), FC, phase, row["source"], note))
+    return history
+
+
+def _add_candidates(session: Session) -> dict[str, Candidate]:
+    histories = _member_status_changes()
+    for slug, changes in ASPIRANT_STATUS_CHANGES.items():
+        histories[slug] = [(day, tier, phase, "", f"{note} {ILLUSTRATIVE_STATUS_NOTE}")
+                           for day, tier, phase, note in changes]
+    candidates = {}
+    for slug, iso3, name, name_fr, tier, model, phase, summary in CANDIDATES:
+        history = histories[slug]
+        last = history[-1]
+        if (last[1], last[2]) != (tier, phase):
+            raise ValueError(f"{slug}: status history does not end in {tier}/{phase}")
+        recorded = [_at_noon(day + timedelta(days=1)) for day, *_ in history]
+        candidate = Candidate(slug=slug, iso3=iso3, name=name, name_fr=name_fr, tier=tier,
+                              model=model, phase=phase, summary=summary, created_at=recorded[0])
+        for (day, change_tier, change_phase, source, note), at in zip(history, recorded,
+                                                                      strict=True):
+            candidate.status_changes.append(CandidateStatusChange(
+                tier=change_tier, phase=change_phase, effective_on=day, source=source,
+                note=note, recorded_at=at))
+        session.add(candidate)
+        candidates[slug] = candidate
+    session.flush()
+    return candidates
+
+
+def _add_spending_updates(
+    session: Session, benchmarks: dict[tuple[str, str], CandidateBenchmark], today: date,
+    latest: datetime,
+) -> list[ProgressUpdate]:
+    """SIPRI's figures, each recorded when it was (roughly) published; none before then."""
+    slugs = {"BIH": "bosnia-and-herzegovina", "GEO": "georgia", "UKR": "ukraine",
+             "FIN": "finland", "SWE": "sweden"}
+    added = []
+    for row in _read_csv("defence_spending.csv"):
+        year = int(row["year"])
+        as_of = date(year, 12, 31)
+        value = round(float(row["pct_gdp_unrounded"]), 2)
+        cb = benchmarks[(slugs[row["iso3"]], "defence_spending_gdp")]
+        if year == 2018:
+            cb.baseline_value, cb.baseline_on = value, as_of
+        supersedes = None
+        recorded_at = _at_noon(date(year + 1, *SIPRI_PUBLICATION_DAY))
+        note = "SIPRI 2025 release."
+        if row["iso3"] == "UKR" and year == UKRAINE_REVISED_YEAR:
+            first_at = _at_noon(date(2023, *SIPRI_PUBLICATION_DAY))
+            if first_at <= latest:
+                supersedes = ProgressUpdate(
+                    candidate_benchmark=cb, value=UKRAINE_2023_RELEASE_VALUE, as_of=as_of,
+                    source=SIPRI_2023_SOURCE, is_illustrative=False, recorded_at=first_at,
+                    note="SIPRI 2023 release; revised in later releases.")
+                session.add(supersedes)
+                session.flush()
+                added.append(supersedes)
+            recorded_at = _at_noon(date(2025, *SIPRI_PUBLICATION_DAY))
+            note = (f"SIPRI 2025 release. Revision: SIPRI's 2023 release gave "
+                    f"{UKRAINE_2023_RELEASE_VALUE:g} % for {year}; its current series gives "
+                    f"{value:g} %.")
+        if as_of > today or recorded_at > latest:
+            continue
+        update = ProgressUpdate(
+            candidate_benchmark=cb, value=value, as_of=as_of, source=row["source"], note=note,
+            is_illustrative=False, recorded_at=recorded_at,
+            supersedes_id=supersedes.id if supersedes is not None else None)
+        session.add(update)
+        added.append(update)
+    session.flush()
+    return added
+
+
+def _illustrative_points() -> Iterator[tuple[str, str, date, float | None, str | None]]:
+    for (slug, key), values in NUMERIC_SERIES.items():
+        for as_of, value in zip(HALF_YEARS, values, strict=True):
+            yield slug, key, as_of, float(value), None
+    for (slug, key), stages in MILESTONE_SERIES.items():
+        for as_of, stage in stages:
+            yield slug, key, as_of, None, stage
+
+
+def _add_illustrative_updates(
+    session: Session, benchmarks: dict[tuple[str, str], CandidateBenchmark], today: date,
+    latest: datetime,
+) -> list[ProgressUpdate]:
+    added = []
+    for slug, key, as_of, value, stage in _illustrative_points():
+        if as_of > today:
+            continue
+        note = ("Twelve months to this date." if key == "joint_exercises"
+                else "Illustrative stage." if stage is not None else "")
+        update = ProgressUpdate(
+            candidate_benchmark=benchmarks[(slug, key)], value=value, stage=stage, as_of=as_of,
+            source=ILLUSTRATIVE_SOURCE, note=note, is_illustrative=True,
+            recorded_at=min(_at_noon(as_of + ILLUSTRATIVE_RECORDING_DELAY), latest))
+        session.add(update)
+        added.append(update)
+    session.flush()
+    return added
+
+
+def _quarter_end(day: date) -> date:
+    """The last day of the quarter before the one `day` falls in."""
+    first_of_quarter = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    return first_of_quarter - timedelta(days=1)
+
+
+def _quarter_label(end: date) -> str:
+    return f"{end.year}-Q{(end.month - 1) // 3 + 1}"
+
+
+def _review_body(
+    candidate: Candidate, benchmarks: list[CandidateBenchmark], updates: list[ProgressUpdate],
+    period_end: date, known_at: datetime,
+) -> str:
+    superseded = {u.supersedes_id for u in updates if u.supersedes_id is not None}
+    lines = [
+        f"# {candidate.name}: quarterly review",
+        "",
+        "*Illustrative review written for the demo — not an official assessment. Defence "
+        "spending figures are SIPRI's; all other figures are illustrative.*",
+        "",
+    ]
+    by_category: dict[str, list[str]] = {}
+    for cb in sorted(benchmarks, key=lambda cb: (cb.definition.category.position,
+                                                  cb.definition.key)):
+        known = [u for u in updates
+                 if u.candidate_benchmark is cb and u.as_of <= period_end
+                 and u.recorded_at <= known_at and u.id not in superseded]
+        definition = cb.definition
+        if not known:
+            text = "no data yet"
+        else:
+            last = max(known, key=lambda u: (u.as_of, u.recorded_at))
+            shown = (f"{last.value:g} {definition.unit}" if last.value is not None
+                     else (last.stage or "").replace("_", " "))
+            text = f"{shown} (as of {last.as_of.isoformat()})"
+        by_category.setdefault(definition.category.title, []).append(
+            f"- **{definition.title}**: {text}")
+    for title, items in by_category.items():
+        lines += [f"## {title}", "", *items, ""]
+    lines += [
+        "## Next steps",
+        "",
+        "- Confirm the next SIPRI release when it is published.",
+        "- Review overdue milestones with the national liaison team.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _add_reports(
+    session: Session, candidates: dict[str, Candidate],
+    benchmarks: dict[tuple[str, str], CandidateBenchmark], updates: list[ProgressUpdate],
+    today: date, latest: datetime,
+) -> list[ProgressReport]:
+    """One published review per aspirant for the last quarter of the demo data (or the last
+    one closed three weeks before `today`), and a draft of Ukraine's next one."""
+    period_end = min(_quarter_end(today - timedelta(days=21)), LAST_DEMO_QUARTER_END)
+    published_at = min(_at_noon(period_end + timedelta(days=21)), latest)
+    added = []
+    for slug in ASPIRANT_STATUS_CHANGES:
+        candidate = candidates[slug]
+        own = [cb for (s, _), cb in benchmarks.items() if s == slug]
+        added.append(ProgressReport(
+            candidate=candidate, period=_quarter_label(period_end),
+            title=f"{candidate.name}: review of {_quarter_label(period_end)}",
+            body=_review_body(candidate, own, updates, period_end, published_at),
+            status=ReportStatus.published, is_illustrative=True,
+            created_at=min(_at_noon(period_end + timedelta(days=7)), published_at),
+            updated_at=published_at, published_at=published_at))
+    next_end = _quarter_end(period_end + timedelta(days=100))
+    ukraine = candidates["ukraine"]
+    draft_at = min(published_at + timedelta(days=1), latest)
+    added.append(ProgressReport(
+        candidate=ukraine, period=_quarter_label(next_end),
+        title=f"{ukraine.name}: review of {_quarter_label(next_end)} (draft)",
+        body=(f"# {ukraine.name}: quarterly review (draft)\n\n"
+              "*Illustrative draft written for the demo.*\n\n"
+              "## To do\n\n"
+              "- Add the new SIPRI figure once published.\n"
+              "- Check the classified information law's progress in parliament.\n"),
+        status=ReportStatus.draft, is_illustrative=True, created_at=draft_at,
+        updated_at=draft_at, published_at=None))
+    session.add_all(added)
+    session.flush()
+    return added
+
+
+def _add_ratification_steps(
+    session: Session, candidates: dict[str, Candidate]
+) -> list[RatificationStepRecord]:
+    iso3_by_name = {
+        name: iso3 for name, iso3 in session.execute(select(MemberState.name, MemberState.iso3))
+    }
+    added = []
+    for row in _read_csv("ratifications.csv"):
+        name = MEMBER_NAME_ALIASES.get(row["member_state"], row["member_state"])
+        if name not in iso3_by_name:
+            raise RuntimeError(f"ratifications.csv: member state {row['member_state']!r} is not "
+                               "in the member_states table")
+        if row["date_type"] not in RATIFICATION_STEPS:
+            raise RuntimeError(f"ratifications.csv: unknown date_type {row['date_type']!r}")
+        step, step_note = RATIFICATION_STEPS[row["date_type"]]
+        occurred_on = date.fromisoformat(row["ratified_on"])
+        added.append(RatificationStepRecord(
+            candidate_id=candidates[row["candidate"].lower()].id,
+            member_iso3=iso3_by_name[name], step=step, occurred_on=occurred_on,
+            source=row["source"], confidence=Confidence(row["confidence"].lower()),
+            note=" ".join(part for part in (step_note, row["note"]) if part),
+            recorded_at=_at_noon(occurred_on + timedelta(days=1))))
+    session.add_all(added)
+    session.flush()
+    return added

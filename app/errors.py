@@ -1,0 +1,94 @@
+"""Domain errors and the one place they become HTTP answers: RFC 9457 problem+json for the API,
+an HTML page for the site."""
+
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class DomainError(Exception):
+    status_code = HTTPStatus.BAD_REQUEST
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class NotFound(DomainError):
+    status_code = HTTPStatus.NOT_FOUND
+
+    def __init__(self, thing: str, value: object, detail: str | None = None) -> None:
+        super().__init__(detail or f"No {thing} {value!r}.", thing=thing, value=str(value))
+
+
+class Conflict(DomainError):
+    status_code = HTTPStatus.CONFLICT
+
+
+class Forbidden(DomainError):
+    status_code = HTTPStatus.FORBIDDEN
+
+
+class InvalidInput(DomainError):
+    """A business rule refused the input; `errors` names each field like FastAPI's 422."""
+
+    status_code = HTTPStatus.UNPROCESSABLE_ENTITY
+
+    def __init__(self, detail: str, errors: list[dict[str, Any]]) -> None:
+        super().__init__(detail, errors=errors)
+
+
+def problem(status: int, detail: str, **extra: Any) -> JSONResponse:
+    body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status,
+            "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
+        "accept", ""
+    )
+
+
+def _readable_location(loc: tuple[Any, ...] | list[Any]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def install_error_handlers(app: FastAPI, html_error_page: Any) -> None:
+    """`html_error_page(request, status, detail)` renders the site's error page."""
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        if wants_html(request):
+            return html_error_page(request, int(exc.status_code), exc.detail)
+        return problem(int(exc.status_code), exc.detail, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"loc": list(err["loc"]), "field": _readable_location(err["loc"]),
+             "msg": err["msg"], "type": err["type"]}
+            for err in exc.errors()
+        ]
+        detail = "; ".join(f"{e['field']}: {e['msg']}" for e in errors) or "Invalid request."
+        if wants_html(request):
+            return html_error_page(request, 400, detail)
+        return problem(422, detail, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+        if wants_html(request):
+            response = html_error_page(request, exc.status_code, detail)
+        else:
+            response = problem(exc.status_code, detail)
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response

@@ -1,0 +1,38 @@
+"""create_app(): the FastAPI application with its routers, static files and error handlers."""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app.api import api_router
+from app.errors import PROBLEM_JSON, install_error_handlers
+from app.health import router as health_router
+from app.web.pages import router as pages_router
+from app.web.templating import render_error_page
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+PROBLEM_RESPONSE = {
+    "description": "A problem (RFC 9457).",
+    "content": {PROBLEM_JSON: {"schema": {"type": "object"}}},
+}
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="Accession Tracker",
+        version="0.1.0",
+        summary="Aspirant states against tiered, measurable accession benchmarks.",
+        docs_url="/docs",
+        responses={400: PROBLEM_RESPONSE, 404: PROBLEM_RESPONSE, 422: PROBLEM_RESPONSE},
+    )
+    app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
+    app.include_router(health_router)
+    app.include_router(api_router)
+    app.include_router(pages_router)
+    install_error_handlers(app, render_error_page)
+    return app
+
+
+app = create_app()

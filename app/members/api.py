@@ -1,0 +1,16 @@
+from fastapi import APIRouter
+
+from app.db import SessionDep
+from app.members.schemas import MemberStateRead
+from app.members.service import list_member_states
+from app.pagination import Page, PageDep
+
+router = APIRouter(tags=["members"])
+
+
+@router.get("/members", response_model=Page[MemberStateRead])
+def list_members(session: SessionDep, page: PageDep) -> Page[MemberStateRead]:
+    """The alliance's member states, in order of joining."""
+    items, total = list_member_states(session, limit=page.limit, offset=page.offset)
+    return Page(items=[MemberStateRead.model_validate(m) for m in items], total=total,
+                limit=page.limit, offset=page.offset)

@@ -1,0 +1,125 @@
+"""Test fixtures. Every database test runs twice: on SQLite and on a real PostgreSQL server
+(`ACCESSION_TEST_POSTGRES_URL`, which `make test` provides by starting a throwaway server).
+Schemas are made by the real migrations; each test runs inside a transaction rolled back at
+its end."""
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from app.cli import alembic_config
+from app.db import get_session, make_engine
+from app.main import create_app
+
+POSTGRES_URL = os.environ.get("ACCESSION_TEST_POSTGRES_URL", "")
+REQUIRE_POSTGRES = os.environ.get("ACCESSION_TEST_REQUIRE_POSTGRES") == "1"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    with engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        config.attributes["configure_logger"] = False
+        command.upgrade(config, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    with engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        config.attributes["configure_logger"] = False
+        command.downgrade(config, revision)
+
+
+class DatabaseFactory:
+    """Makes empty databases of one backend and drops them at the end of the run."""
+
+    def __init__(self, backend: str, tmp_dir: Path) -> None:
+        self.backend = backend
+        self.tmp_dir = tmp_dir
+        self.engines: list[Engine] = []
+        self.pg_databases: list[str] = []
+
+    def create(self) -> Engine:
+        name = f"accession_test_{uuid.uuid4().hex[:12]}"
+        if self.backend == "sqlite":
+            engine = make_engine(f"sqlite:///{self.tmp_dir / name}.db")
+        else:
+            admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+            admin.dispose()
+            self.pg_databases.append(name)
+            url = make_url(POSTGRES_URL).set(database=name)
+            engine = make_engine(url.render_as_string(hide_password=False))
+        self.engines.append(engine)
+        return engine
+
+    def close(self) -> None:
+        for engine in self.engines:
+            engine.dispose()
+        if self.pg_databases:
+            admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                for name in self.pg_databases:
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def databases(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[DatabaseFactory]:
+    backend = request.param
+    if backend == "postgresql" and not POSTGRES_URL:
+        if REQUIRE_POSTGRES:
+            pytest.fail("ACCESSION_TEST_POSTGRES_URL is not set but PostgreSQL is required")
+        pytest.skip("PostgreSQL tests need ACCESSION_TEST_POSTGRES_URL (make test sets it)")
+    factory = DatabaseFactory(backend, tmp_path_factory.mktemp(backend))
+    yield factory
+    factory.close()
+
+
+@pytest.fixture(scope="session")
+def engine(databases: DatabaseFactory) -> Engine:
+    """A migrated database holding the demo data set, shared by the run's tests."""
+    from app.demo import load_demo
+
+    engine = databases.create()
+    upgrade(engine)
+    with Session(engine) as session:
+        load_demo(session)
+    return engine
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session whose every commit is a savepoint inside one transaction rolled back at the
+    end, so each test sees the demo data and leaves nothing behind."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        with Session(bind=connection, join_transaction_mode="create_savepoint",
+                     expire_on_commit=False) as session:
+            yield session
+        transaction.rollback()
+
+
+@pytest.fixture
+def client(session: Session) -> Iterator[TestClient]:
+    app = create_app()
+    app.dependency_overrides[get_session] = lambda: session
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture
+def empty_engine(databases: DatabaseFactory) -> Engine:
+    """A new, empty database (no tables) of the current backend."""
+    return databases.create()
