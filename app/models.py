@@ -244,13 +244,11 @@ class TierRequirement(Base):
     __table_args__ = (
         UniqueConstraint("definition_id", "tier"),
         CheckConstraint("weight > 0", name="weight_positive"),
+        CheckConstraint("(target_value IS NULL) <> (target_stage IS NULL)", name="one_target"),
+        CheckConstraint("NOT (due_on IS NOT NULL AND due_offset_days IS NOT NULL)", name="one_due"),
         CheckConstraint(
-            "(target_value IS NULL) <> (target_stage IS NULL)", name="one_target"
+            "due_offset_days IS NULL OR due_offset_days >= 0", name="due_offset_not_negative"
         ),
-        CheckConstraint("NOT (due_on IS NOT NULL AND due_offset_days IS NOT NULL)",
-                        name="one_due"),
-        CheckConstraint("due_offset_days IS NULL OR due_offset_days >= 0",
-                        name="due_offset_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -351,9 +349,7 @@ class ProgressUpdate(Base):
     is_illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
-    supersedes_id: Mapped[int | None] = mapped_column(
-        ForeignKey("progress_updates.id"), index=True
-    )
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("progress_updates.id"), index=True)
 
     candidate_benchmark: Mapped[CandidateBenchmark] = relationship()
     author: Mapped[User | None] = relationship()

@@ -28,6 +28,12 @@ class Ratification:
         return self.latest.step if self.latest else PENDING
 
     @property
+    def is_ratified(self) -> bool:
+        """Ratified once its parliament has approved: the later steps are formalities that
+        sources often do not date."""
+        return self.latest is not None
+
+    @property
     def status_on(self) -> date | None:
         return self.latest.occurred_on if self.latest else None
 

@@ -10,7 +10,9 @@ router = APIRouter(tags=["reports"])
 
 
 @router.get("/candidates/{slug}/reports", response_model=Page[ReportRead])
-def list_reports(candidate: CandidateFromPath, session: SessionDep, page: PageDep) -> Page[ReportRead]:
+def list_reports(
+    candidate: CandidateFromPath, session: SessionDep, page: PageDep
+) -> Page[ReportRead]:
     """The candidate's published reports, newest first."""
     items, total = service.list_published_reports(
         session, candidate, limit=page.limit, offset=page.offset

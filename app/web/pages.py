@@ -39,6 +39,7 @@ def candidate_page(request: Request, slug: str, session: SessionDep) -> HTMLResp
         history=candidate.status_changes,
         benchmarks=applied_benchmarks(session, candidate),
         ratifications=ratifications,
-        ratified=sum(1 for r in ratifications if r.status == "deposited"),
+        ratified=sum(1 for r in ratifications if r.is_ratified),
+        deposited=sum(1 for r in ratifications if r.status == "deposited"),
         reports=reports,
     )

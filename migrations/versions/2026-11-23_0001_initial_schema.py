@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -18,7 +17,12 @@ depends_on: str | Sequence[str] | None = None
 
 # History is never overwritten: these tables refuse UPDATE and DELETE in the database itself,
 # so a bug or a hand-run statement cannot rewrite what was published.
-APPEND_ONLY_TABLES = ("progress_updates", "ratification_steps", "candidate_status_changes", "events")
+APPEND_ONLY_TABLES = (
+    "progress_updates",
+    "ratification_steps",
+    "candidate_status_changes",
+    "events",
+)
 
 
 def create_append_only_triggers() -> None:

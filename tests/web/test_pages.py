@@ -1,0 +1,47 @@
+"""The first pages: server-rendered, from the database."""
+
+
+def test_dashboard_lists_every_candidate(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    for name in ("Bosnia and Herzegovina", "Georgia", "Ukraine", "Finland", "Sweden"):
+        assert name in response.text
+    assert 'href="/candidates/ukraine"' in response.text
+
+
+def test_dashboard_filters_without_javascript(client):
+    response = client.get("/", params={"phase": "member"})
+    assert "Finland" in response.text and "Georgia" not in response.text
+
+
+def test_dashboard_ignores_nothing_silently_on_bad_filter(client):
+    response = client.get("/", params={"tier": "emperor"}, headers={"accept": "text/html"})
+    assert response.status_code == 400
+    assert "tier" in response.text
+
+
+def test_candidate_page(client):
+    response = client.get("/candidates/finland")
+    assert response.status_code == 200
+    assert "<h1>Finland</h1>" in response.text
+    assert "Hungary" in response.text and "2023-03-31" in response.text
+    assert "30 of 30 member states" in response.text
+
+
+def test_unknown_candidate_is_a_404_page(client):
+    response = client.get("/candidates/atlantis", headers={"accept": "text/html"})
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "atlantis" in response.text
+
+
+def test_text_from_the_database_is_escaped(client, session):
+    from app.candidates.service import get_candidate
+
+    candidate = get_candidate(session, "georgia")
+    candidate.summary = "<script>alert(1)</script>"
+    session.commit()
+    response = client.get("/candidates/georgia")
+    assert "<script>alert(1)</script>" not in response.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
