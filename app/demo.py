@@ -65,8 +65,8 @@ MEMBER_NAME_ALIASES = {"Turkey": "Türkiye", "Czech Republic": "Czechia"}
 
 RATIFICATION_STEPS = {
     "parliamentary_completion": (RatificationStep.parliament_approved, ""),
-    "head_of_state_signature": (RatificationStep.signed, "Head of state's signature."),
-    "speaker_signature": (RatificationStep.signed, "Speaker's signature."),
+    "head_of_state_signature": (RatificationStep.signed, "Head of state's signature"),
+    "speaker_signature": (RatificationStep.signed, "Speaker's signature"),
     "deposit": (RatificationStep.deposited, ""),
 }
 
@@ -437,9 +437,10 @@ def _add_definitions(session: Session) -> list[BenchmarkDefinition]:
         if spec.category not in categories:
             raise RuntimeError(f"Benchmark category {spec.category!r} is missing: run the "
                                "migrations (alembic upgrade head) first.")
-        source = spec.source or "; ".join(
-            f"{guidelines[g]['instrument']} ({guidelines[g]['agreed_on']}): "
-            f"{guidelines[g]['source']}" for g in spec.guideline_ids
+        source = spec.source or " | ".join(
+            f"{guidelines[g]['benchmark']} ({guidelines[g]['instrument']}, "
+            f"{guidelines[g]['agreed_on']}). Source: {guidelines[g]['source']}"
+            for g in spec.guideline_ids
         )
         numeric = spec.kind == BenchmarkKind.numeric
         definition = BenchmarkDefinition(
@@ -622,7 +623,7 @@ def _review_body(
         "## Next steps",
         "",
         "- Confirm the next SIPRI release when it is published.",
-        "- Review overdue milestones with the national liaison team.",
+        "- Review the milestones due in the next two quarters with the national liaison team.",
         "",
     ]
     return "\n".join(lines)
@@ -686,7 +687,7 @@ def _add_ratification_steps(
             candidate_id=candidates[row["candidate"].lower()].id,
             member_iso3=iso3_by_name[name], step=step, occurred_on=occurred_on,
             source=row["source"], confidence=Confidence(row["confidence"].lower()),
-            note=" ".join(part for part in (step_note, row["note"]) if part),
+            note="; ".join(part for part in (step_note, row["note"]) if part),
             recorded_at=_at_noon(occurred_on + timedelta(days=1))))
     session.add_all(added)
     session.flush()

@@ -21,6 +21,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base
@@ -89,8 +91,29 @@ def _in(column: str, enum: type[StrEnum]) -> str:
     return f"{column} IN ({values})"
 
 
-# Timestamps are stored timezone-aware (UTC); SQLite keeps the offset in the text.
-TZDateTime = DateTime(timezone=True)
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every backend. PostgreSQL keeps the zone itself;
+    SQLite stores naive text, so values are normalised to UTC on the way in and marked UTC
+    on the way out."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: timestamps must carry a timezone")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)
+
+
+TZDateTime = UTCDateTime()
 
 
 class MemberState(Base):
