@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.api import api_router
+from app.docs_page import router as docs_router
 from app.errors import PROBLEM_JSON, install_error_handlers
 from app.health import router as health_router
 from app.web.pages import router as pages_router
@@ -24,11 +25,13 @@ def create_app() -> FastAPI:
         title="Accession Tracker",
         version="0.1.0",
         summary="Aspirant states against tiered, measurable accession benchmarks.",
-        docs_url="/docs",
+        docs_url=None,  # served by app.docs_page from local files
+        redoc_url=None,
         responses={400: PROBLEM_RESPONSE, 404: PROBLEM_RESPONSE, 422: PROBLEM_RESPONSE},
     )
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.include_router(health_router)
+    app.include_router(docs_router)
     app.include_router(api_router)
     app.include_router(pages_router)
     install_error_handlers(app, render_error_page)

@@ -45,3 +45,13 @@ def test_text_from_the_database_is_escaped(client, session):
     response = client.get("/candidates/georgia")
     assert "<script>alert(1)</script>" not in response.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
+
+
+def test_api_docs_load_only_local_assets(client):
+    response = client.get("/docs")
+    assert response.status_code == 200
+    assert "http" not in response.text.replace('"/static', "")
+    for path in ("/static/vendor/swagger-ui/swagger-ui-bundle.js", "/static/js/swagger-init.js"):
+        assert path in response.text
+        assert client.get(path).status_code == 200
+    assert client.get("/openapi.json").json()["info"]["title"] == "Accession Tracker"
