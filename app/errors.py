@@ -1,13 +1,17 @@
 """Domain errors and the one place they become HTTP answers: RFC 9457 problem+json for the API,
 an HTML page for the site."""
 
+import logging
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger("app.errors")
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -92,3 +96,22 @@ def install_error_handlers(app: FastAPI, html_error_page: Any) -> None:
         if exc.headers:
             response.headers.update(exc.headers)
         return response
+
+    @app.exception_handler(OperationalError)
+    async def database_unavailable(request: Request, exc: OperationalError) -> Response:
+        """Connection refused or lost, or the database too busy: worth retrying later."""
+        logger.warning("database unavailable: %s", type(exc.orig).__name__)
+        detail = "The database is unavailable; try again shortly."
+        response = (html_error_page(request, 503, detail) if wants_html(request)
+                    else problem(503, detail))
+        response.headers["Retry-After"] = "5"
+        return response
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception) -> Response:
+        # The trace goes to the log, never to the client.
+        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        detail = "An unexpected error occurred. It has been logged."
+        if wants_html(request):
+            return html_error_page(request, 500, detail)
+        return problem(500, detail)
