@@ -1,5 +1,6 @@
 """Benchmark definitions, their per-tier requirements, and which of them apply to a candidate."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -11,6 +12,7 @@ from app.models import (
     BenchmarkDefinition,
     Candidate,
     CandidateBenchmark,
+    CandidateStatusChange,
     ExpansionModelDefinition,
     TierDefinition,
     TierRequirement,
@@ -55,15 +57,16 @@ def list_definitions(session: Session) -> list[BenchmarkDefinition]:
     return list(session.scalars(query))
 
 
-def tier_entered_on(candidate: Candidate) -> date | None:
-    """The date the candidate entered its current tier, from its status history."""
+def tier_entered_on(changes: Sequence[CandidateStatusChange], tier: str) -> date | None:
+    """The date a candidate entered `tier` for the last time, from its status history (oldest
+    change first); None if its history does not end in that tier."""
     entered: date | None = None
     previous_tier: str | None = None
-    for change in candidate.status_changes:
+    for change in changes:
         if change.tier != previous_tier:
             entered = change.effective_on
             previous_tier = change.tier
-    return entered if previous_tier == candidate.tier else None
+    return entered if previous_tier == tier else None
 
 
 def apply_requirement(
@@ -108,7 +111,8 @@ def applied_benchmarks(
             select(CandidateBenchmark).where(CandidateBenchmark.candidate_id == candidate.id)
         )
     }
-    entered = tier_entered_on(candidate) if tier == candidate.tier else None
+    entered = (tier_entered_on(candidate.status_changes, tier) if tier == candidate.tier
+               else None)
     return [
         apply_requirement(req, by_definition.get(req.definition_id), entered)
         for req in requirements

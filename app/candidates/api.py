@@ -1,31 +1,56 @@
-"""Read API of candidates."""
+"""Read API of candidates and of their status."""
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from app.benchmarks.service import AppliedBenchmark
 from app.candidates import service
 from app.candidates.deps import CandidateFromPath
-from app.candidates.schemas import CandidateRead, CandidateSummary, StatusChangeRead
+from app.candidates.schemas import (
+    BenchmarkStatusRead,
+    CandidateListItem,
+    CandidateRead,
+    CandidateStatusRead,
+    CandidateSummary,
+    CategoryStatusRead,
+    LatestValue,
+    StatusChangeRead,
+)
 from app.db import SessionDep
-from app.models import Phase, Tier
+from app.errors import InvalidInput
+from app.evaluation import evaluate_candidates, evaluate_one, today
+from app.models import Candidate, Phase, Tier
 from app.pagination import Page, PageDep
+from app.status import CandidateEvaluation, quarter_end_before
 
 router = APIRouter(prefix="/candidates", tags=["candidates"])
 
 
-@router.get("", response_model=Page[CandidateSummary])
+@router.get("", response_model=Page[CandidateListItem])
 def list_candidates(
     session: SessionDep,
     page: PageDep,
     tier: Annotated[Tier | None, Query(description="Only candidates in this tier.")] = None,
     phase: Annotated[Phase | None, Query(description="Only candidates in this phase.")] = None,
-) -> Page[CandidateSummary]:
+) -> Page[CandidateListItem]:
+    """Candidates by name, each with its overall readiness and counts by status today."""
     items, total = service.list_candidates(
         session, tier=tier, phase=phase, limit=page.limit, offset=page.offset
     )
-    return Page(items=[CandidateSummary.model_validate(c) for c in items], total=total,
-                limit=page.limit, offset=page.offset)
+    evaluations = evaluate_candidates(session, items)
+    return Page(
+        items=[
+            CandidateListItem(
+                **CandidateSummary.model_validate(c).model_dump(),
+                readiness=evaluations[c.id][0].readiness,
+                counts=evaluations[c.id][0].counts,
+            )
+            for c in items
+        ],
+        total=total, limit=page.limit, offset=page.offset,
+    )
 
 
 @router.get("/{slug}", response_model=CandidateRead)
@@ -34,4 +59,73 @@ def get_candidate(candidate: CandidateFromPath) -> CandidateRead:
         **CandidateSummary.model_validate(candidate).model_dump(),
         summary=candidate.summary,
         history=[StatusChangeRead.model_validate(c) for c in candidate.status_changes],
+    )
+
+
+@router.get("/{slug}/status", response_model=CandidateStatusRead)
+def get_candidate_status(
+    candidate: CandidateFromPath,
+    session: SessionDep,
+    tier: Annotated[
+        Tier | None,
+        Query(description="Evaluate against this tier's requirements instead (what-if)."),
+    ] = None,
+    as_of: Annotated[
+        date | None,
+        Query(description="The status as it stood on this date, from the history known then."),
+    ] = None,
+) -> CandidateStatusRead:
+    """Overall and per-category readiness, and each benchmark's latest value, progress,
+    status, trend, change since the previous quarterly review and projected date."""
+    if as_of is not None and as_of > today():
+        raise InvalidInput(
+            "as_of cannot be in the future: the status is only known up to today.",
+            [{"loc": ["query", "as_of"], "field": "query.as_of",
+              "msg": "must not be after today", "type": "value_error"}],
+        )
+    evaluation, applied = evaluate_one(session, candidate, as_of=as_of, tier=tier)
+    return candidate_status_read(candidate, evaluation, applied, tier)
+
+
+def candidate_status_read(
+    candidate: Candidate,
+    evaluation: CandidateEvaluation,
+    applied: list[AppliedBenchmark],
+    tier: Tier | None,
+) -> CandidateStatusRead:
+    category_titles = {a.definition.category.key: a.definition.category.title for a in applied}
+    illustrative = {a.definition.key: a.definition.is_illustrative for a in applied}
+    benchmarks = []
+    for b in evaluation.benchmarks:
+        spec, latest = b.spec, b.latest
+        benchmarks.append(BenchmarkStatusRead(
+            key=spec.key, title=spec.title, category=spec.category, kind=spec.kind,
+            unit=spec.unit,
+            target=spec.target_value if spec.target_value is not None else spec.target_stage or "",
+            due_on=spec.due_on, weight=spec.weight,
+            latest=LatestValue(
+                value=latest.value if latest.value is not None else latest.stage or "",
+                as_of=latest.as_of, source=latest.source,
+            ) if latest else None,
+            progress=b.progress, status=b.status, trend=b.trend, change=b.change,
+            previous_status=b.previous_status, projected_on=b.projected_on,
+            projection_note=b.projection_note, reason=b.reason,
+            is_illustrative=illustrative[spec.key],
+        ))
+    return CandidateStatusRead(
+        slug=candidate.slug,
+        tier=tier or candidate.tier,
+        is_what_if=tier is not None and tier != candidate.tier,
+        as_of=evaluation.as_of,
+        previous_review_on=quarter_end_before(evaluation.as_of),
+        readiness=evaluation.readiness,
+        counts=evaluation.counts,
+        projected_on=evaluation.projected_on,
+        projection_note=evaluation.projection_note,
+        categories=[
+            CategoryStatusRead(key=c.key, title=category_titles.get(c.key, c.key),
+                               readiness=c.readiness, weight=c.weight, counts=c.counts)
+            for c in evaluation.categories
+        ],
+        benchmarks=benchmarks,
     )
