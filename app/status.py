@@ -201,8 +201,9 @@ def _evaluate(
     goal = _goal(spec)
     if not points:
         return BenchmarkEvaluation(
-            spec, None, None, Status.no_data, None, None, "no data", None, None,
-            f"No measurement as of {as_of.isoformat()} against {goal}.",
+            spec=spec, latest=None, progress=None, status=Status.no_data, trend=None,
+            projected_on=None, projection_note="no data", change=None, previous_status=None,
+            reason=f"No measurement as of {as_of.isoformat()} against {goal}.",
         )
     sign = -1.0 if spec.direction == "lower_is_better" else 1.0
     target = _target_score(spec)
@@ -260,8 +261,9 @@ def _evaluate(
     else:
         reason = f"{measured} against {goal}; {note}."
     return BenchmarkEvaluation(
-        spec, latest, progress, status, trend, projected_on, note, None, None,
-        reason[:1].upper() + reason[1:], slope,
+        spec=spec, latest=latest, progress=progress, status=status, trend=trend,
+        projected_on=projected_on, projection_note=note, change=None, previous_status=None,
+        reason=reason[:1].upper() + reason[1:], slope=slope,
     )
 
 

@@ -3,14 +3,15 @@ hypothesis, and the candidate aggregates. No database."""
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app import status
 from app.status import (
     AT_RISK_GRACE_DAYS,
-    NEAR_TARGET_PROGRESS,
     PROJECTION_HORIZON_YEARS,
     TREND_MAX_POINTS,
     BenchmarkSpec,
@@ -169,10 +170,14 @@ STATUS_CASES = [
                  Status.met, 100.0, id="target_met_at_baseline"),
     pytest.param(replace(SPENDING, baseline_value=2.5), yearly(1.9, start=2024), AS_OF,
                  Status.off_track, 0.0, id="met_at_baseline_then_slipped"),
+    pytest.param(replace(SPENDING, baseline_value=2.0), yearly(1.9, start=2024), AS_OF,
+                 Status.off_track, 0.0, id="baseline_equals_target"),
     pytest.param(SPENDING, UKRAINE, AS_OF, Status.met, 100.0, id="far_above_target_ukraine"),
-    pytest.param(SPENDING, [m(1, "2024-12-31", 1.5), m(2, "2025-12-31", 2.5, recorded="2025-05-01")],
+    pytest.param(SPENDING,
+                 [m(1, "2024-12-31", 1.5), m(2, "2025-12-31", 2.5, recorded="2025-05-01")],
                  AS_OF, Status.off_track, 0.0, id="measured_after_as_of_ignored"),
-    pytest.param(SPENDING, [m(1, "2023-12-31", 1.5), m(2, "2024-12-31", 2.5, recorded="2025-07-01")],
+    pytest.param(SPENDING,
+                 [m(1, "2023-12-31", 1.5), m(2, "2024-12-31", 2.5, recorded="2025-07-01")],
                  AS_OF, Status.off_track, 0.0, id="recorded_after_as_of_ignored"),
 ]
 
@@ -220,7 +225,9 @@ def test_trend_uses_only_the_latest_points():
     # Two early lows then a steady plateau: only the plateau is in the last TREND_MAX_POINTS.
     quarters = [date(2023, 3, 31) + timedelta(days=91 * i) for i in range(TREND_MAX_POINTS + 2)]
     values = [0.5, 0.5] + [1.6] * TREND_MAX_POINTS
-    measurements = [m(i, q.isoformat(), v) for i, (q, v) in enumerate(zip(quarters, values))]
+    measurements = [
+        m(i, q.isoformat(), v) for i, (q, v) in enumerate(zip(quarters, values, strict=True))
+    ]
     evaluation = evaluate_benchmark(SPENDING, measurements, quarters[-1])
     assert evaluation.trend is Trend.flat
 
@@ -309,6 +316,17 @@ def test_superseded_measurement_counts_nowhere():
     assert evaluation.slope == pytest.approx(0.1, abs=0.001)
 
 
+def test_correction_replaces_the_chain_behind_it_even_through_a_retracted_link():
+    measurements = [
+        m(1, "2024-12-31", 2.5, recorded="2025-01-10"),
+        m(2, "2024-12-31", 2.2, recorded="2025-02-01", supersedes=1, retracted="2025-03-01"),
+        m(3, "2024-12-31", 1.5, recorded="2025-04-01", supersedes=2),
+    ]
+    assert [e.id for e in effective_measurements(measurements, AS_OF)] == [3]
+    # Before the last correction, the retraction of the first one brings the original back.
+    assert [e.id for e in effective_measurements(measurements, date(2025, 3, 15))] == [1]
+
+
 @pytest.mark.parametrize(
     "spec",
     [
@@ -395,7 +413,7 @@ def test_candidate_readiness_is_the_weighted_mean_with_missing_data_as_zero():
 def test_candidate_is_projected_when_its_last_benchmark_is():
     law = [m(1, "2023-06-30", stage="drafted"), m(2, "2024-06-30", stage="tabled")]
     evaluation = evaluate_candidate(
-        [(SPENDING, yearly(1.4, 1.6, 1.8)), (LAW, law), (replace(RESPONSE, weight=3), [])][:2],
+        [(SPENDING, yearly(1.4, 1.6, 1.8)), (LAW, law)],
         date(2025, 3, 1),
     )
     projections = [b.projected_on for b in evaluation.benchmarks]
@@ -531,5 +549,46 @@ def test_candidate_aggregates_stay_in_range(items, as_of):
         )
 
 
-def test_thresholds_are_the_documented_ones():
-    assert (NEAR_TARGET_PROGRESS, AT_RISK_GRACE_DAYS, PROJECTION_HORIZON_YEARS) == (75.0, 365, 50)
+def test_methodology_quotes_every_threshold_with_its_value():
+    """docs/methodology.md promises the same numbers as the constants; keep them in step."""
+    text = (Path(__file__).parents[1] / "docs" / "methodology.md").read_text()
+    rows = {
+        cells[1].strip("` "): cells[2].strip()
+        for line in text.splitlines()
+        if line.startswith("| `") and len(cells := line.split("|")) > 3
+    }
+    constants = {
+        name: value for name, value in vars(status).items()
+        if name.isupper() and isinstance(value, int | float)
+    }
+    assert set(constants) <= set(rows)
+    for name, value in constants.items():
+        assert float(rows[name]) == value, name
+
+
+def test_worked_example_of_the_methodology():
+    """Georgia's defence spending, as worked through by hand in docs/methodology.md §11."""
+    spec = replace(SPENDING, baseline_value=1.61)
+    measurements = [
+        m(1, "2022-12-31", 1.61, recorded="2023-04-24"),
+        m(2, "2023-12-31", 1.66, recorded="2024-04-22"),
+        m(3, "2024-12-31", 1.86, recorded="2025-04-28"),
+    ]
+    evaluation = evaluate_benchmark(spec, measurements, AS_OF)
+    assert evaluation.progress == pytest.approx(64.1, abs=0.05)
+    assert evaluation.slope == pytest.approx(0.1249, abs=0.0001)
+    assert evaluation.trend is Trend.improving
+    assert evaluation.projected_on == date(2026, 2, 13)
+    assert evaluation.status is Status.on_track
+    previous = evaluate_benchmark(spec, measurements, date(2025, 3, 31))
+    assert previous.progress == pytest.approx(12.8, abs=0.05)
+    assert previous.projected_on == date(2030, 10, 17)
+    assert evaluation.previous_status is Status.off_track
+    assert evaluation.change is Change.improved
+    assert evaluation.reason == (
+        "1.86 % of GDP on 2024-12-31 against a target of 2 % of GDP due 2027-12-31;"
+        " at +0.12 pt a year it would be met by 2026-02-13."
+    )
+    law = [m(4, "2024-03-01", stage="drafted"), m(5, "2025-02-01", stage="tabled")]
+    candidate = evaluate_candidate([(spec, measurements), (LAW, law)], AS_OF)
+    assert candidate.readiness == pytest.approx(65.0, abs=0.05)
