@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from app.benchmarks.api import router as benchmarks_router
 from app.candidates.api import router as candidates_router
+from app.events.api import router as events_router
 from app.members.api import router as members_router
 from app.progress.api import router as progress_router
 from app.ratifications.api import router as ratifications_router
@@ -11,5 +12,5 @@ from app.reports.api import router as reports_router
 
 api_router = APIRouter(prefix="/api/v1")
 for router in (candidates_router, benchmarks_router, progress_router, reports_router,
-               ratifications_router, members_router):
+               ratifications_router, members_router, events_router):
     api_router.include_router(router)

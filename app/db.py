@@ -43,7 +43,10 @@ def _configure_sqlite(engine: Engine, timeout_seconds: float) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN")
+        # Writers ask for IMMEDIATE: they queue on busy_timeout at BEGIN instead of failing
+        # when a read transaction cannot be upgraded to a write one.
+        mode = connection.get_execution_options().get("sqlite_begin", "")
+        connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
 def make_engine(url: str, *, timeout_seconds: float = 5.0) -> Engine:
@@ -73,9 +76,23 @@ def get_sessionmaker() -> sessionmaker[Session]:
     return sessionmaker(get_engine(), expire_on_commit=False)
 
 
+@lru_cache
+def get_write_sessionmaker() -> sessionmaker[Session]:
+    engine = get_engine().execution_options(sqlite_begin="IMMEDIATE")
+    return sessionmaker(engine, expire_on_commit=False)
+
+
 def get_session() -> Iterator[Session]:
     with get_sessionmaker()() as session:
         yield session
 
 
+def get_write_session() -> Iterator[Session]:
+    """A session for a request that writes: on SQLite its transaction takes the write lock
+    at BEGIN."""
+    with get_write_sessionmaker()() as session:
+        yield session
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
+WriteSessionDep = Annotated[Session, Depends(get_write_session)]

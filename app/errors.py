@@ -32,6 +32,20 @@ class NotFound(DomainError):
         super().__init__(detail or f"No {thing} {value!r}.", thing=thing, value=str(value))
 
 
+class Unauthorized(DomainError):
+    """No credentials, or credentials that do not hold: 401 with a Bearer challenge."""
+
+    status_code = HTTPStatus.UNAUTHORIZED
+
+
+class PreconditionFailed(DomainError):
+    status_code = HTTPStatus.PRECONDITION_FAILED
+
+
+class PreconditionRequired(DomainError):
+    status_code = HTTPStatus.PRECONDITION_REQUIRED
+
+
 class Conflict(DomainError):
     status_code = HTTPStatus.CONFLICT
 
@@ -71,8 +85,12 @@ def install_error_handlers(app: FastAPI, html_error_page: Any) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
         if wants_html(request):
-            return html_error_page(request, int(exc.status_code), exc.detail)
-        return problem(int(exc.status_code), exc.detail, **exc.extra)
+            response = html_error_page(request, int(exc.status_code), exc.detail)
+        else:
+            response = problem(int(exc.status_code), exc.detail, **exc.extra)
+        if isinstance(exc, Unauthorized):
+            response.headers["WWW-Authenticate"] = 'Bearer realm="accession-tracker"'
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

@@ -52,6 +52,7 @@ def measurement(update: ProgressUpdate) -> Measurement:
     return Measurement(
         id=update.id, as_of=update.as_of, recorded_at=update.recorded_at, source=update.source,
         value=update.value, stage=update.stage, supersedes_id=update.supersedes_id,
+        retracted_at=update.retraction.retracted_at if update.retraction else None,
     )
 
 
@@ -103,7 +104,7 @@ def evaluate_candidates(
                 ProgressUpdate.candidate_benchmark_id.in_(benchmark_ids),
                 ProgressUpdate.as_of <= as_of,
                 ProgressUpdate.recorded_at < end_of_day(as_of),
-            )
+            ).options(selectinload(ProgressUpdate.retraction))
         ):
             updates[update.candidate_benchmark_id].append(measurement(update))
 

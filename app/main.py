@@ -1,13 +1,17 @@
 """create_app(): the FastAPI application with its routers, static files and error handlers."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.api import api_router
+from app.db import get_sessionmaker
 from app.docs_page import router as docs_router
 from app.errors import PROBLEM_JSON, install_error_handlers
+from app.events.feed import ChangeFeed
 from app.health import router as health_router
 from app.web.pages import router as pages_router
 from app.web.templating import render_error_page
@@ -20,8 +24,15 @@ PROBLEM_RESPONSE = {
 }
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    await app.state.change_feed.stop()
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
+        lifespan=lifespan,
         title="Accession Tracker",
         version="0.1.0",
         summary="Aspirant states against tiered, measurable accession benchmarks.",
@@ -35,6 +46,7 @@ def create_app() -> FastAPI:
     app.include_router(api_router)
     app.include_router(pages_router)
     install_error_handlers(app, render_error_page)
+    app.state.change_feed = ChangeFeed(lambda: get_sessionmaker()())
     return app
 
 

@@ -376,6 +376,7 @@ class ProgressUpdate(Base):
 
     candidate_benchmark: Mapped[CandidateBenchmark] = relationship()
     author: Mapped[User | None] = relationship()
+    retraction: Mapped["UpdateRetraction | None"] = relationship(viewonly=True)
 
 
 class ProgressReport(Base):
@@ -452,3 +453,37 @@ class Event(Base):
     is_public: Mapped[bool] = mapped_column(Boolean, default=True)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    actor: Mapped[User | None] = relationship(viewonly=True)
+    candidate: Mapped[Candidate | None] = relationship(viewonly=True)
+
+
+class UpdateRetraction(Base):
+    """Hides a wrong progress update without deleting it: the update stays in the history,
+    marked retracted with the reason."""
+
+    __tablename__ = "update_retractions"
+    __table_args__ = (CheckConstraint("reason <> ''", name="reason_not_empty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    update_id: Mapped[int] = mapped_column(ForeignKey("progress_updates.id"), unique=True)
+    reason: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    retracted_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+
+    author: Mapped[User | None] = relationship()
+
+
+class IdempotencyKey(Base):
+    """The first answer to a write sent with an `Idempotency-Key`, replayed to its retries."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    key: Mapped[str] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[Any] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)

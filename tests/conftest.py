@@ -16,7 +16,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from app.cli import alembic_config
-from app.db import get_session, make_engine
+from app.auth.service import create_user, issue_token
+from app.db import get_session, get_write_session, make_engine
 from app.main import create_app
 
 POSTGRES_URL = os.environ.get("ACCESSION_TEST_POSTGRES_URL", "")
@@ -115,8 +116,33 @@ def session(engine: Engine) -> Iterator[Session]:
 def client(session: Session) -> Iterator[TestClient]:
     app = create_app()
     app.dependency_overrides[get_session] = lambda: session
+    app.dependency_overrides[get_write_session] = lambda: session
     with TestClient(app) as client:
         yield client
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def analyst(session):
+    return create_user(session, "ana", "analyst")
+
+
+@pytest.fixture
+def analyst_headers(session, analyst) -> dict[str, str]:
+    return bearer(issue_token(session, analyst).token)
+
+
+@pytest.fixture
+def second_analyst_headers(session) -> dict[str, str]:
+    return bearer(issue_token(session, create_user(session, "bob", "analyst")).token)
+
+
+@pytest.fixture
+def admin_headers(session) -> dict[str, str]:
+    return bearer(issue_token(session, create_user(session, "root", "admin")).token)
 
 
 @pytest.fixture

@@ -3,14 +3,22 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Path, Query, Response
 
-from app.candidates.deps import CandidateFromPath
-from app.db import SessionDep
+from app.auth.deps import CurrentAnalyst
+from app.candidates.deps import CandidateForWrite, CandidateFromPath
+from app.db import SessionDep, WriteSessionDep
 from app.models import ProgressUpdate
 from app.pagination import Page, PageDep
 from app.progress import service
-from app.progress.schemas import ProgressUpdateRead
+from app.progress.schemas import (
+    ProgressUpdateBatch,
+    ProgressUpdateBody,
+    ProgressUpdateCreated,
+    ProgressUpdateRead,
+    RetractionCreate,
+    RetractionRead,
+)
 
 router = APIRouter(tags=["progress updates"])
 
@@ -24,6 +32,10 @@ def update_read(update: ProgressUpdate) -> ProgressUpdateRead:
         author=update.author.name if update.author else None,
         recorded_at=update.recorded_at, supersedes=update.supersedes_id,
         is_illustrative=update.is_illustrative,
+        retraction=RetractionRead(
+            reason=update.retraction.reason, retracted_at=update.retraction.retracted_at,
+            by=update.retraction.author.name if update.retraction.author else None,
+        ) if update.retraction else None,
     )
 
 
@@ -44,3 +56,41 @@ def list_progress_updates(
     )
     return Page(items=[update_read(u) for u in items], total=total, limit=page.limit,
                 offset=page.offset)
+
+
+@router.post("/candidates/{slug}/updates", status_code=201,
+             response_model=ProgressUpdateCreated)
+def create_progress_updates(
+    body: ProgressUpdateBody,
+    candidate: CandidateForWrite,
+    analyst: CurrentAnalyst,
+    session: WriteSessionDep,
+    response: Response,
+    idempotency_key: Annotated[
+        str | None,
+        Header(min_length=1, max_length=200,
+               description="Retrying with the same key and body stores nothing new."),
+    ] = None,
+) -> ProgressUpdateCreated:
+    """Records one update, or a batch (`{"updates": [...]}`, at most 500) that is stored
+    whole or not at all. A 422 names each refused item and field."""
+    items = body.updates if isinstance(body, ProgressUpdateBatch) else [body]
+    updates, replayed = service.record_progress_updates(
+        session, candidate, items, author=analyst, idempotency_key=idempotency_key
+    )
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return ProgressUpdateCreated(items=[update_read(u) for u in updates])
+
+
+@router.post("/updates/{update_id}/retract", response_model=ProgressUpdateRead)
+def retract_progress_update(
+    update_id: Annotated[int, Path(ge=1)],
+    body: RetractionCreate,
+    analyst: CurrentAnalyst,
+    session: WriteSessionDep,
+) -> ProgressUpdateRead:
+    """Hides a wrong value from the status and the pages without deleting it: it stays in the
+    history, marked retracted with the reason."""
+    return update_read(service.retract_progress_update(session, update_id, body.reason,
+                                                       author=analyst))

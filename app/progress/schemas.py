@@ -2,8 +2,74 @@
 for milestones."""
 
 from datetime import date, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+)
+
+MAX_BATCH = 500
+
+
+def _not_bool(value: Any) -> Any:
+    # JSON true/false would pass as 1.0/0.0; a measured value is never a boolean.
+    if isinstance(value, bool):
+        raise ValueError("a value must be a number or a stage key, not a boolean")
+    return value
+
+
+Number = Annotated[float, Field(allow_inf_nan=False)]
+StageKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+Value = Annotated[Number | StageKey, BeforeValidator(_not_bool)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
+
+
+class ProgressUpdateCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    benchmark: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    value: Value
+    as_of: date
+    source: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                             max_length=2000)]
+    note: Text = ""
+    supersedes: int | None = Field(default=None, ge=1,
+                                   description="The id of an earlier update this one corrects.")
+
+
+class ProgressUpdateBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    updates: list[ProgressUpdateCreate] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+def _shape(value: Any) -> str:
+    return "batch" if isinstance(value, dict) and "updates" in value else "single"
+
+
+ProgressUpdateBody = Annotated[
+    Annotated[ProgressUpdateCreate, Tag("single")] | Annotated[ProgressUpdateBatch, Tag("batch")],
+    Discriminator(_shape),
+]
+
+
+class RetractionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                             max_length=2000)]
+
+
+class RetractionRead(BaseModel):
+    reason: str
+    retracted_at: datetime
+    by: str | None
 
 
 class ProgressUpdateRead(BaseModel):
@@ -17,3 +83,8 @@ class ProgressUpdateRead(BaseModel):
     recorded_at: datetime
     supersedes: int | None
     is_illustrative: bool
+    retraction: RetractionRead | None = None
+
+
+class ProgressUpdateCreated(BaseModel):
+    items: list[ProgressUpdateRead]

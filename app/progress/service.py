@@ -1,17 +1,29 @@
 """Progress updates: the append-only history of measured values."""
 
+import hashlib
+import json
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from app.errors import NotFound
+from app.errors import Conflict, InvalidInput, NotFound
+from app.events.service import record_event, snapshot
 from app.models import (
     BenchmarkDefinition,
+    BenchmarkKind,
     Candidate,
     CandidateBenchmark,
+    IdempotencyKey,
     ProgressUpdate,
+    UpdateRetraction,
+    User,
+    utcnow,
 )
+from app.progress.schemas import ProgressUpdateCreate
 
 
 def list_progress_updates(
@@ -52,9 +64,207 @@ def list_progress_updates(
                 CandidateBenchmark.definition
             ),
             selectinload(ProgressUpdate.author),
+            selectinload(ProgressUpdate.retraction),
         )
         .order_by(ProgressUpdate.as_of.desc(), ProgressUpdate.id.desc())
         .offset(offset)
         .limit(limit)
     )
     return list(session.scalars(page)), total
+
+
+def _error(loc: list[Any], msg: str) -> dict[str, Any]:
+    return {"loc": loc, "field": ".".join(str(p) for p in loc), "msg": msg, "type": "value_error"}
+
+
+def _validate_update(
+    item: ProgressUpdateCreate,
+    benchmark: CandidateBenchmark | None,
+    superseded: ProgressUpdate | None,
+    loc: list[Any],
+    today: date,
+) -> list[dict[str, Any]]:
+    """The business rules one update must meet; each broken rule names its field."""
+    if benchmark is None:
+        return [_error([*loc, "benchmark"],
+                       f"no benchmark {item.benchmark!r} applies to this candidate")]
+    definition = benchmark.definition
+    errors = []
+    if definition.kind == BenchmarkKind.numeric:
+        if not isinstance(item.value, float):
+            errors.append(_error([*loc, "value"], f"{definition.key} is numeric: send a number"))
+        elif definition.min_value is not None and item.value < definition.min_value:
+            errors.append(_error([*loc, "value"], f"{item.value:g} is below the lowest sane "
+                                 f"value, {definition.min_value:g} {definition.unit}"))
+        elif definition.max_value is not None and item.value > definition.max_value:
+            errors.append(_error([*loc, "value"], f"{item.value:g} is above the highest sane "
+                                 f"value, {definition.max_value:g} {definition.unit}"))
+    elif not isinstance(item.value, str) or item.value not in (definition.stages or []):
+        stages = ", ".join(definition.stages or [])
+        errors.append(_error([*loc, "value"],
+                             f"{definition.key} is a milestone: send one of its stages ({stages})"))
+    if item.as_of > today:
+        errors.append(_error([*loc, "as_of"], "as_of is in the future"))
+    elif item.as_of < definition.valid_from:
+        errors.append(_error([*loc, "as_of"], f"as_of is before the benchmark existed "
+                             f"({definition.valid_from.isoformat()})"))
+    if item.supersedes is not None and (
+        superseded is None or superseded.candidate_benchmark_id != benchmark.id
+    ):
+        errors.append(_error([*loc, "supersedes"], f"update {item.supersedes} is not an update "
+                             f"of {definition.key} for this candidate"))
+    return errors
+
+
+def _request_hash(items: Sequence[ProgressUpdateCreate]) -> str:
+    canonical = json.dumps([i.model_dump(mode="json") for i in items], sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replay(
+    session: Session, user: User, key: str, request_hash: str
+) -> list[ProgressUpdate] | None:
+    stored = session.scalar(
+        select(IdempotencyKey).where(IdempotencyKey.user_id == user.id, IdempotencyKey.key == key)
+    )
+    if stored is None:
+        return None
+    if stored.request_hash != request_hash:
+        raise InvalidInput(
+            "This Idempotency-Key was used for a different request; use a new key.",
+            [_error(["header", "Idempotency-Key"], "already used with another body")],
+        )
+    return get_progress_updates(session, stored.response["update_ids"])
+
+
+def get_progress_updates(session: Session, ids: Sequence[int]) -> list[ProgressUpdate]:
+    found = {
+        u.id: u
+        for u in session.scalars(
+            select(ProgressUpdate).where(ProgressUpdate.id.in_(ids)).options(
+                selectinload(ProgressUpdate.candidate_benchmark)
+                .selectinload(CandidateBenchmark.definition),
+                selectinload(ProgressUpdate.author),
+                selectinload(ProgressUpdate.retraction),
+            )
+        )
+    }
+    return [found[i] for i in ids]
+
+
+UPDATE_FIELDS = ("id", "value", "stage", "as_of", "source", "note", "supersedes_id",
+                 "recorded_at")
+
+
+def record_progress_updates(
+    session: Session,
+    candidate: Candidate,
+    items: Sequence[ProgressUpdateCreate],
+    *,
+    author: User,
+    idempotency_key: str | None = None,
+) -> tuple[list[ProgressUpdate], bool]:
+    """Stores every update or none: all are validated first and the first broken rule of
+    each item is reported together. Returns the stored updates and whether they are a replay
+    of an earlier request with the same Idempotency-Key."""
+    request_hash = _request_hash(items)
+    if idempotency_key is not None:
+        replayed = _replay(session, author, idempotency_key, request_hash)
+        if replayed is not None:
+            return replayed, True
+
+    benchmarks = {
+        cb.definition.key: cb
+        for cb in session.scalars(
+            select(CandidateBenchmark)
+            .where(CandidateBenchmark.candidate_id == candidate.id,
+                   CandidateBenchmark.is_active.is_(True))
+            .options(selectinload(CandidateBenchmark.definition))
+        )
+    }
+    superseded_ids = {i.supersedes for i in items if i.supersedes is not None}
+    superseded = {
+        u.id: u for u in session.scalars(
+            select(ProgressUpdate).where(ProgressUpdate.id.in_(superseded_ids))
+        )
+    } if superseded_ids else {}
+    today = utcnow().date()
+    single = len(items) == 1
+    errors = []
+    for index, item in enumerate(items):
+        loc: list[Any] = ["body"] if single else ["body", "updates", index]
+        errors += _validate_update(item, benchmarks.get(item.benchmark),
+                                   superseded.get(item.supersedes or 0), loc, today)
+    if errors:
+        detail = "; ".join(f"{e['field']}: {e['msg']}" for e in errors[:10])
+        raise InvalidInput(f"Nothing was stored. {detail}", errors)
+
+    recorded_at = utcnow()
+    updates = []
+    for item in items:
+        benchmark = benchmarks[item.benchmark]
+        update = ProgressUpdate(
+            candidate_benchmark_id=benchmark.id,
+            value=item.value if isinstance(item.value, float) else None,
+            stage=item.value if isinstance(item.value, str) else None,
+            as_of=item.as_of, source=item.source, note=item.note, author_id=author.id,
+            recorded_at=recorded_at, supersedes_id=item.supersedes,
+        )
+        update.candidate_benchmark = benchmark
+        update.author = author
+        updates.append(update)
+    session.add_all(updates)
+    session.flush()
+    for update in updates:
+        record_event(
+            session, kind="progress_update.created", entity="progress_update",
+            entity_id=update.id, actor=author, candidate_id=candidate.id,
+            after={"benchmark": update.candidate_benchmark.definition.key,
+                   **snapshot(update, UPDATE_FIELDS)},
+        )
+    if idempotency_key is not None:
+        session.add(IdempotencyKey(user_id=author.id, key=idempotency_key,
+                                   request_hash=request_hash, status_code=201,
+                                   response={"update_ids": [u.id for u in updates]}))
+    try:
+        session.commit()
+    except IntegrityError:
+        # A concurrent retry with the same key committed first: answer with its result.
+        session.rollback()
+        if idempotency_key is None:
+            raise
+        replayed = _replay(session, author, idempotency_key, request_hash)
+        if replayed is None:
+            raise
+        return replayed, True
+    return updates, False
+
+
+def retract_progress_update(
+    session: Session, update_id: int, reason: str, *, author: User
+) -> ProgressUpdate:
+    """Hides a wrong value from evaluations and pages; the update itself stays stored."""
+    update = session.scalar(
+        select(ProgressUpdate).where(ProgressUpdate.id == update_id).options(
+            selectinload(ProgressUpdate.candidate_benchmark)
+            .selectinload(CandidateBenchmark.definition),
+            selectinload(ProgressUpdate.retraction),
+        )
+    )
+    if update is None:
+        raise NotFound("progress update", update_id)
+    if update.retraction is not None:
+        raise Conflict(f"Update {update_id} was already retracted on "
+                       f"{update.retraction.retracted_at.date().isoformat()}.")
+    retraction = UpdateRetraction(update_id=update.id, reason=reason, author_id=author.id)
+    session.add(retraction)
+    session.flush()
+    record_event(
+        session, kind="progress_update.retracted", entity="progress_update", entity_id=update.id,
+        actor=author, candidate_id=update.candidate_benchmark.candidate_id,
+        before=snapshot(update, UPDATE_FIELDS),
+        after={"retracted": True, "reason": reason},
+    )
+    session.commit()
+    session.refresh(update)
+    return update

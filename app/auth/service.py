@@ -1,0 +1,101 @@
+"""Users and their bearer API tokens. A token is 32 random bytes shown once; only its SHA-256
+hash is stored (a random token needs no slow hash), and its first 8 characters as a prefix
+people can name it by."""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from app.errors import Conflict, NotFound, Unauthorized
+from app.models import ApiToken, Role, User, utcnow
+
+PREFIX_LENGTH = 8
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str  # the secret, shown once
+    record: ApiToken
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user(session: Session, name: str, role: Role) -> User:
+    if session.scalar(select(User).where(User.name == name)) is not None:
+        raise Conflict(f"A user named {name!r} already exists.")
+    user = User(name=name, role=role)
+    session.add(user)
+    session.commit()
+    return user
+
+
+def get_user(session: Session, name: str) -> User:
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None:
+        raise NotFound("user", name)
+    return user
+
+
+def issue_token(
+    session: Session, user: User, *, expires_in: timedelta | None = None
+) -> IssuedToken:
+    token = secrets.token_urlsafe(32)
+    record = ApiToken(
+        user_id=user.id,
+        prefix=token[:PREFIX_LENGTH],
+        token_hash=hash_token(token),
+        expires_at=utcnow() + expires_in if expires_in else None,
+    )
+    session.add(record)
+    session.commit()
+    return IssuedToken(token, record)
+
+
+def verify_token(session: Session, token: str) -> User:
+    """The active user holding this unexpired, unrevoked token; Unauthorized otherwise."""
+    digest = hash_token(token)
+    record = session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == digest)
+        .options(selectinload(ApiToken.user))
+    )
+    # The lookup is by hash; comparing the digests again in constant time costs nothing.
+    if record is None or not hmac.compare_digest(record.token_hash, digest):
+        raise Unauthorized("The API token is not valid.")
+    now = utcnow()
+    if record.revoked_at is not None:
+        raise Unauthorized("The API token has been revoked.")
+    if record.expires_at is not None and record.expires_at <= now:
+        raise Unauthorized("The API token has expired.")
+    if not record.user.is_active:
+        raise Unauthorized("The token's user is deactivated.")
+    return record.user
+
+
+def list_tokens(session: Session) -> list[ApiToken]:
+    return list(session.scalars(
+        select(ApiToken).options(selectinload(ApiToken.user)).order_by(ApiToken.id)
+    ))
+
+
+def revoke_token(session: Session, id_or_prefix: str, *, at: datetime | None = None) -> ApiToken:
+    """Revokes by numeric id or by prefix; a prefix that names several tokens is refused."""
+    condition = ApiToken.prefix == id_or_prefix
+    if id_or_prefix.isdigit():
+        condition = or_(condition, ApiToken.id == int(id_or_prefix))
+    matches = session.scalars(select(ApiToken).where(condition)).all()
+    if not matches:
+        raise NotFound("token", id_or_prefix)
+    if len(matches) > 1:
+        raise Conflict(f"{id_or_prefix!r} names {len(matches)} tokens; use the id.")
+    record = matches[0]
+    if record.revoked_at is None:
+        record.revoked_at = at or utcnow()
+        session.commit()
+    return record

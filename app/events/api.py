@@ -1,0 +1,54 @@
+"""The change feed: pages of the event log, and a Server-Sent Events stream of public events."""
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from app.auth.deps import OptionalUser
+from app.db import SessionDep
+from app.events.feed import ChangeFeed, event_read
+from app.events.schemas import EventPage
+from app.events.service import list_events
+from app.pagination import MAX_LIMIT
+
+router = APIRouter(prefix="/events", tags=["events"])
+
+RECONNECT_MS = 1000
+
+
+@router.get("", response_model=EventPage)
+def get_events(
+    session: SessionDep,
+    user: OptionalUser,
+    after: Annotated[int, Query(ge=0, description="Events with an id above this one.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+) -> EventPage:
+    """The event log in order. Anonymous readers see public events; analysts and admins all.
+    Page on with `after=next_after`."""
+    events, total = list_events(session, after=after, limit=limit, public_only=user is None)
+    return EventPage(items=[event_read(e) for e in events], total=total, limit=limit, offset=0,
+                     next_after=events[-1].id if events else after)
+
+
+@router.get("/stream", response_class=EventSourceResponse,
+            responses={200: {"content": {"text/event-stream": {}},
+                             "description": "A stream of public events."}})
+async def stream_events(
+    request: Request,
+    after: Annotated[int | None, Query(ge=0, description="Resume after this event id.")] = None,
+    last_event_id: Annotated[int | None, Header(ge=0)] = None,
+) -> EventSourceResponse:
+    """New public events as Server-Sent Events (`id` is the event id, `event` its kind).
+    A reconnecting browser sends `Last-Event-ID` and misses nothing."""
+    feed: ChangeFeed = request.app.state.change_feed
+    start = last_event_id if last_event_id is not None else after
+
+    async def messages():  # type: ignore[no-untyped-def]
+        yield ServerSentEvent(comment="connected", retry=RECONNECT_MS)
+        async for event in feed.stream(start):
+            yield ServerSentEvent(id=str(event.id), event=event.kind,
+                                  data=json.dumps(event.model_dump(mode="json")))
+
+    return EventSourceResponse(messages(), ping=15, headers={"Cache-Control": "no-store"})

@@ -1,0 +1,117 @@
+"""The live change feed. Each process polls the event log once per interval and fans what it
+finds out to every connected stream, so a thousand readers cost one query, and events written
+by other processes or other instances arrive the same way as local ones."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from app.events.schemas import EventRead
+from app.events.service import latest_event_id, list_events
+from app.models import Event
+
+logger = logging.getLogger("app.events.feed")
+
+POLL_INTERVAL_SECONDS = 0.5  # well inside the two seconds a reader may wait for an update
+BATCH = 500
+QUEUE_LIMIT = 100  # batches; a reader this far behind is dropped and reconnects with its id
+
+
+def event_read(event: Event) -> EventRead:
+    return EventRead(
+        id=event.id, occurred_at=event.occurred_at, kind=event.kind, entity=event.entity,
+        entity_id=event.entity_id, candidate=event.candidate.slug if event.candidate else None,
+        actor=event.actor.name if event.actor else None, before=event.before, after=event.after,
+    )
+
+
+class ChangeFeed:
+    def __init__(self, session_factory: Callable[[], Session],
+                 interval: float = POLL_INTERVAL_SECONDS) -> None:
+        self.session_factory = session_factory
+        self.interval = interval
+        self.subscribers: set[asyncio.Queue[list[EventRead] | None]] = set()
+        self.last_id = 0
+        self._task: asyncio.Task[None] | None = None
+        self._starting = asyncio.Lock()
+
+    async def start(self) -> None:
+        """Starts polling from the newest event. A reader subscribes after this, and reads its
+        backlog after subscribing, so every later event reaches it by one path or the other."""
+        async with self._starting:
+            if self._task is None:
+                self.last_id = await run_in_threadpool(self._latest_id)
+                self._task = asyncio.create_task(self._run(), name="change-feed")
+
+    def _latest_id(self) -> int:
+        with self.session_factory() as session:
+            return latest_event_id(session)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        for queue in self.subscribers:
+            queue.put_nowait(None)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                events = await run_in_threadpool(self._fetch)
+            except SQLAlchemyError as exc:  # the database is away: keep trying, quietly
+                logger.warning("change feed poll failed: %s", type(exc).__name__)
+                events = []
+            if events:
+                for queue in list(self.subscribers):
+                    try:
+                        queue.put_nowait(events)
+                    except asyncio.QueueFull:
+                        # Too far behind: end its stream; it reconnects with Last-Event-ID.
+                        self.subscribers.discard(queue)
+                        while not queue.empty():
+                            queue.get_nowait()
+                        queue.put_nowait(None)
+            await asyncio.sleep(self.interval)
+
+    def _fetch(self) -> list[EventRead]:
+        with self.session_factory() as session:
+            found: list[EventRead] = []
+            while True:
+                events, _ = list_events(session, after=self.last_id, limit=BATCH)
+                found.extend(event_read(e) for e in events)
+                if events:
+                    self.last_id = events[-1].id
+                if len(events) < BATCH:
+                    return found
+
+    def _backlog(self, after: int | None) -> tuple[list[EventRead], int]:
+        with self.session_factory() as session:
+            if after is None:
+                return [], latest_event_id(session)
+            events, _ = list_events(session, after=after, limit=10_000)
+            return [event_read(e) for e in events], (events[-1].id if events else after)
+
+    async def stream(self, after: int | None) -> AsyncIterator[EventRead]:
+        """Public events after `after` (None: from now on), then live ones, each once, in
+        order. Subscribes before reading the backlog, so nothing falls in between."""
+        await self.start()  # the first reader starts the poller; no reader, no polling
+        queue: asyncio.Queue[list[EventRead] | None] = asyncio.Queue(QUEUE_LIMIT)
+        self.subscribers.add(queue)
+        try:
+            backlog, sent = await run_in_threadpool(self._backlog, after)
+            for event in backlog:
+                yield event
+            while (batch := await queue.get()) is not None:
+                for event in batch:
+                    if event.id > sent:
+                        sent = event.id
+                        yield event
+        finally:
+            self.subscribers.discard(queue)
