@@ -15,8 +15,8 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from app.cli import alembic_config
 from app.auth.service import create_user, issue_token
+from app.cli import alembic_config
 from app.db import get_session, get_write_session, make_engine
 from app.main import create_app
 

@@ -89,7 +89,8 @@ def test_business_rules_are_422_naming_the_field(client, session, analyst_header
 @pytest.mark.parametrize(
     "body",
     [
-        update(source=""), update(source="   "), {k: v for k, v in update().items() if k != "source"},
+        update(source=""), update(source="   "),
+        {k: v for k, v in update().items() if k != "source"},
         update(value=True), update(as_of="2025-02-30"), update(extra="field"),
         {"updates": []}, {"updates": [update()] * 501},
     ],
@@ -104,8 +105,8 @@ def test_malformed_updates_are_422(client, session, analyst_headers, body):
 
 def test_nan_and_infinity_are_refused(client, session, analyst_headers):
     for literal in ("NaN", "Infinity", "-Infinity", "1e999"):
-        body = ('{"benchmark": "defence_spending_gdp", "value": %s, "as_of": "2025-06-30",'
-                ' "source": "x"}' % literal)
+        body = ('{"benchmark": "defence_spending_gdp", "value": ' + literal
+                + ', "as_of": "2025-06-30", "source": "x"}')
         response = client.post(URL, content=body, headers={**analyst_headers,
                                                             "content-type": "application/json"})
         assert response.status_code == 422, literal
