@@ -9,14 +9,25 @@ from alembic import command
 from alembic.config import Config
 
 from app.config import get_settings
-from app.db import get_engine, get_sessionmaker
+from app.db import get_engine, get_sessionmaker, get_write_sessionmaker
+from app.errors import DomainError
+from app.models import Role
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 app = typer.Typer(help="Accession Tracker: aspirant states against accession benchmarks.",
                   no_args_is_help=True)
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+users_app = typer.Typer(help="People who may write: analysts and admins.", no_args_is_help=True)
+tokens_app = typer.Typer(help="Bearer API tokens.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+
+
+def fail(message: str) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(1)
 
 
 def alembic_config() -> Config:
@@ -88,3 +99,109 @@ def serve(
         log_level=settings.log_level,
         proxy_headers=True,
     )
+
+
+@users_app.command("add")
+def users_add(
+    name: str,
+    role: Annotated[Role, typer.Option(help="analyst: posts progress; admin: also manages.")],
+) -> None:
+    """Add a user."""
+    from app.auth.service import create_user
+
+    with get_write_sessionmaker()() as session:
+        try:
+            user = create_user(session, name, role)
+        except DomainError as exc:
+            raise fail(exc.detail) from exc
+    typer.echo(f"User {user.name} ({user.role}) added.")
+
+
+@tokens_app.command("create")
+def tokens_create(
+    name: Annotated[str, typer.Argument(help="The user the token acts for.")],
+    expires_days: Annotated[int | None, typer.Option(min=1, help="Valid this many days.")] = None,
+) -> None:
+    """Issue a token. It is shown once, alone on the last line; only its hash is kept."""
+    from datetime import timedelta
+
+    from app.auth.service import get_user, issue_token
+
+    with get_write_sessionmaker()() as session:
+        try:
+            user = get_user(session, name)
+        except DomainError as exc:
+            raise fail(exc.detail) from exc
+        issued = issue_token(session, user, expires_in=timedelta(days=expires_days)
+                             if expires_days else None)
+    expiry = issued.record.expires_at.isoformat() if issued.record.expires_at else "never"
+    typer.echo(f"Token {issued.record.id} for {user.name} ({user.role}), prefix "
+               f"{issued.record.prefix}, expires {expiry}. Store it now: it is not shown again.")
+    typer.echo(issued.token)
+
+
+@tokens_app.command("list")
+def tokens_list() -> None:
+    """Every token: id, prefix (its first 8 characters), user, state. Never the token."""
+    from app.auth.service import list_tokens
+    from app.models import utcnow
+
+    now = utcnow()
+    with get_sessionmaker()() as session:
+        for token in list_tokens(session):
+            if token.revoked_at:
+                state = f"revoked {token.revoked_at.date().isoformat()}"
+            elif token.expires_at and token.expires_at <= now:
+                state = f"expired {token.expires_at.date().isoformat()}"
+            else:
+                state = (f"expires {token.expires_at.date().isoformat()}" if token.expires_at
+                         else "active")
+            typer.echo(f"{token.id}\t{token.prefix}\t{token.user.name}\t{token.user.role}"
+                       f"\t{state}")
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(id_or_prefix: Annotated[str, typer.Argument(metavar="ID_OR_PREFIX")]) -> None:
+    """Revoke a token at once, by id or prefix."""
+    from app.auth.service import revoke_token
+
+    with get_write_sessionmaker()() as session:
+        try:
+            token = revoke_token(session, id_or_prefix)
+        except DomainError as exc:
+            raise fail(exc.detail) from exc
+    typer.echo(f"Token {token.id} ({token.prefix}) revoked.")
+
+
+@app.command("import")
+def import_updates(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
+                                         metavar="FILE.csv")],
+    author: Annotated[str, typer.Option("--as", help="The analyst or admin the rows are "
+                                                      "recorded for.")],
+) -> None:
+    """Load progress updates from CSV (columns: candidate, benchmark, value, as_of, source,
+    note, supersedes). Every row is validated as the API does; one bad row and nothing is
+    stored, and every bad line is listed."""
+    from rich.progress import track
+
+    from app.auth.service import get_user
+    from app.progress.csv_import import ImportRefused, import_progress_updates
+
+    with get_write_sessionmaker()() as session:
+        try:
+            user = get_user(session, author)
+        except DomainError as exc:
+            raise fail(exc.detail) from exc
+        if user.role not in (Role.analyst, Role.admin):
+            raise fail(f"{author} may not record progress.")
+        try:
+            stored = import_progress_updates(
+                session, file, author=user,
+                progress=lambda rows: track(rows, description="Validating", transient=True),
+            )
+        except ImportRefused as exc:
+            for error in exc.errors:
+                typer.echo(str(error), err=True)
+            raise fail(f"{len(exc.errors)} problem(s) found; nothing was stored.") from exc
+    typer.echo(f"{stored} progress updates stored from {file}.")

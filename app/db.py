@@ -5,7 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -82,17 +82,16 @@ def get_write_sessionmaker() -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def get_session() -> Iterator[Session]:
-    with get_sessionmaker()() as session:
-        yield session
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_write_session() -> Iterator[Session]:
-    """A session for a request that writes: on SQLite its transaction takes the write lock
-    at BEGIN."""
-    with get_write_sessionmaker()() as session:
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request, shared by its dependencies. A request that may write gets a
+    session whose transactions take SQLite's write lock at BEGIN."""
+    writes = request.method not in SAFE_METHODS
+    with (get_write_sessionmaker() if writes else get_sessionmaker())() as session:
         yield session
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
-WriteSessionDep = Annotated[Session, Depends(get_write_session)]
+WriteSessionDep = SessionDep  # the same per-request session; the name documents intent

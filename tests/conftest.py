@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.service import create_user, issue_token
 from app.cli import alembic_config
-from app.db import get_session, get_write_session, make_engine
+from app.db import get_session, make_engine
 from app.main import create_app
 
 POSTGRES_URL = os.environ.get("ACCESSION_TEST_POSTGRES_URL", "")
@@ -116,7 +116,6 @@ def session(engine: Engine) -> Iterator[Session]:
 def client(session: Session) -> Iterator[TestClient]:
     app = create_app()
     app.dependency_overrides[get_session] = lambda: session
-    app.dependency_overrides[get_write_session] = lambda: session
     with TestClient(app) as client:
         yield client
 

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import Depends, Path
 
 from app.candidates.service import get_candidate
-from app.db import SessionDep, WriteSessionDep
+from app.db import SessionDep
 from app.models import Candidate
 
 
@@ -19,12 +19,5 @@ def candidate_from_path(
 CandidateFromPath = Annotated[Candidate, Depends(candidate_from_path)]
 
 
-def candidate_for_write(
-    session: WriteSessionDep,
-    slug: Annotated[str, Path(max_length=80, description="The candidate's slug, e.g. `georgia`.")],
-) -> Candidate:
-    """The candidate, loaded in the request's write session."""
-    return get_candidate(session, slug)
-
-
-CandidateForWrite = Annotated[Candidate, Depends(candidate_for_write)]
+# Writes load the candidate the same way: the request's one session is already a write session.
+CandidateForWrite = CandidateFromPath

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.errors import Conflict, InvalidInput, NotFound
 from app.events.service import record_event, snapshot
@@ -156,23 +157,16 @@ UPDATE_FIELDS = ("id", "value", "stage", "as_of", "source", "note", "supersedes_
                  "recorded_at")
 
 
-def record_progress_updates(
+def add_progress_updates(
     session: Session,
     candidate: Candidate,
     items: Sequence[ProgressUpdateCreate],
     *,
     author: User,
-    idempotency_key: str | None = None,
-) -> tuple[list[ProgressUpdate], bool]:
-    """Stores every update or none: all are validated first and the first broken rule of
-    each item is reported together. Returns the stored updates and whether they are a replay
-    of an earlier request with the same Idempotency-Key."""
-    request_hash = _request_hash(items)
-    if idempotency_key is not None:
-        replayed = _replay(session, author, idempotency_key, request_hash)
-        if replayed is not None:
-            return replayed, True
-
+    locations: Sequence[list[Any]],
+) -> tuple[list[ProgressUpdate], list[dict[str, Any]]]:
+    """Validates every item (reporting each broken rule at its item's location) and, only if
+    all pass, adds them with their events to the session. Flushes; the caller commits."""
     benchmarks = {
         cb.definition.key: cb
         for cb in session.scalars(
@@ -189,39 +183,67 @@ def record_progress_updates(
         )
     } if superseded_ids else {}
     today = utcnow().date()
-    single = len(items) == 1
     errors = []
-    for index, item in enumerate(items):
-        loc: list[Any] = ["body"] if single else ["body", "updates", index]
+    for item, loc in zip(items, locations, strict=True):
         errors += _validate_update(item, benchmarks.get(item.benchmark),
                                    superseded.get(item.supersedes or 0), loc, today)
     if errors:
-        detail = "; ".join(f"{e['field']}: {e['msg']}" for e in errors[:10])
-        raise InvalidInput(f"Nothing was stored. {detail}", errors)
+        return [], errors
 
     recorded_at = utcnow()
     updates = []
     for item in items:
         benchmark = benchmarks[item.benchmark]
         update = ProgressUpdate(
-            candidate_benchmark_id=benchmark.id,
+            candidate_benchmark=benchmark,
             value=item.value if isinstance(item.value, float) else None,
             stage=item.value if isinstance(item.value, str) else None,
-            as_of=item.as_of, source=item.source, note=item.note, author_id=author.id,
+            as_of=item.as_of, source=item.source, note=item.note, author=author,
             recorded_at=recorded_at, supersedes_id=item.supersedes,
         )
-        update.candidate_benchmark = benchmark
-        update.author = author
         updates.append(update)
     session.add_all(updates)
     session.flush()
     for update in updates:
+        set_committed_value(update, "retraction", None)  # new: none, and no query to say so
         record_event(
             session, kind="progress_update.created", entity="progress_update",
             entity_id=update.id, actor=author, candidate_id=candidate.id,
             after={"benchmark": update.candidate_benchmark.definition.key,
                    **snapshot(update, UPDATE_FIELDS)},
         )
+    return updates, []
+
+
+def refuse(errors: list[dict[str, Any]]) -> InvalidInput:
+    detail = "; ".join(f"{e['field']}: {e['msg']}" for e in errors[:10])
+    more = f" (and {len(errors) - 10} more)" if len(errors) > 10 else ""
+    return InvalidInput(f"Nothing was stored. {detail}{more}", errors)
+
+
+def record_progress_updates(
+    session: Session,
+    candidate: Candidate,
+    items: Sequence[ProgressUpdateCreate],
+    *,
+    author: User,
+    idempotency_key: str | None = None,
+) -> tuple[list[ProgressUpdate], bool]:
+    """Stores every update or none: all are validated first and every broken rule is
+    reported together. Returns the stored updates and whether they are a replay of an earlier
+    request with the same Idempotency-Key."""
+    request_hash = _request_hash(items)
+    if idempotency_key is not None:
+        replayed = _replay(session, author, idempotency_key, request_hash)
+        if replayed is not None:
+            return replayed, True
+
+    locations = [["body"]] if len(items) == 1 else [["body", "updates", i]
+                                                    for i in range(len(items))]
+    updates, errors = add_progress_updates(session, candidate, items, author=author,
+                                           locations=locations)
+    if errors:
+        raise refuse(errors)
     if idempotency_key is not None:
         session.add(IdempotencyKey(user_id=author.id, key=idempotency_key,
                                    request_hash=request_hash, status_code=201,

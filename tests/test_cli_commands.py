@@ -1,0 +1,118 @@
+"""The admin commands in process (typer's runner) against a fresh migrated database of each
+backend: users, tokens, and the CSV import."""
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from app import db
+from app.auth.service import hash_token, verify_token
+from app.cli import app as cli
+from app.config import get_settings
+from app.errors import Unauthorized
+from app.models import ApiToken, ProgressUpdate
+from tests.conftest import upgrade
+
+runner = CliRunner()
+
+
+def clear_caches() -> None:
+    for cached in (get_settings, db.get_engine, db.get_sessionmaker, db.get_write_sessionmaker):
+        cached.cache_clear()
+
+
+@pytest.fixture
+def demo_engine(empty_engine, monkeypatch):
+    from app.demo import load_demo
+
+    upgrade(empty_engine)
+    with Session(empty_engine) as session:
+        load_demo(session)
+    monkeypatch.setenv("ACCESSION_DATABASE_URL",
+                       empty_engine.url.render_as_string(hide_password=False))
+    clear_caches()
+    yield empty_engine
+    db.get_engine().dispose()
+    clear_caches()
+
+
+def invoke(*args: str):
+    return runner.invoke(cli, list(args))
+
+
+def updates(engine) -> int:
+    with Session(engine) as session:
+        return session.scalar(select(func.count()).select_from(ProgressUpdate))
+
+
+def test_users_and_tokens(demo_engine):
+    assert invoke("users", "add", "ana", "--role", "analyst").exit_code == 0
+    duplicate = invoke("users", "add", "ana", "--role", "admin")
+    assert duplicate.exit_code == 1 and "already exists" in duplicate.output
+    assert invoke("users", "add", "x", "--role", "emperor").exit_code == 2
+
+    created = invoke("tokens", "create", "ana", "--expires-days", "7")
+    assert created.exit_code == 0
+    token = created.output.strip().splitlines()[-1]
+    with Session(demo_engine) as session:
+        assert verify_token(session, token).name == "ana"
+        record = session.scalars(select(ApiToken)).one()
+        assert record.token_hash == hash_token(token) and token not in record.token_hash
+        assert record.prefix == token[:8] and record.expires_at is not None
+
+    listed = invoke("tokens", "list")
+    assert token[:8] in listed.output and token not in listed.output
+
+    assert invoke("tokens", "revoke", token[:8]).exit_code == 0
+    assert "revoked" in invoke("tokens", "list").output
+    with Session(demo_engine) as session, pytest.raises(Unauthorized):
+        verify_token(session, token)
+    assert invoke("tokens", "revoke", "nothing1").exit_code == 1
+
+
+def test_unknown_user_gets_no_token(demo_engine):
+    result = invoke("tokens", "create", "ghost")
+    assert result.exit_code == 1 and "ghost" in result.output
+
+
+def test_import_is_all_or_nothing_with_line_numbers(demo_engine, tmp_path: Path):
+    invoke("users", "add", "ana", "--role", "analyst")
+    before = updates(demo_engine)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "candidate,benchmark,value,as_of,source,note\n"
+        "georgia,defence_spending_gdp,1.95,2025-06-30,MoD budget,\n"
+        "ukraine,nope,1,2025-01-01,x,\n"
+        "atlantis,defence_spending_gdp,1,2025-01-01,x,\n"
+        "georgia,defence_spending_gdp,2.1,2025-09-30,,\n"
+        "georgia,nato_standards_adoption,done,2025-06-30,MoD,\n"
+    )
+    result = invoke("import", str(bad), "--as", "ana")
+    assert result.exit_code == 1
+    for line in ("line 3", "line 4", "line 5", "line 6"):
+        assert line in result.output
+    assert "line 2" not in result.output
+    assert updates(demo_engine) == before
+
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "candidate,benchmark,value,as_of,source,note\n"
+        + "".join(f"georgia,defence_spending_gdp,1.{n:02d},2025-0{n % 9 + 1}-01,MoD,\n"
+                  for n in range(40))
+        + "georgia,nato_standards_adoption,full_adoption,2025-06-30,MoD,\n"
+    )
+    result = invoke("import", str(good), "--as", "ana")
+    assert result.exit_code == 0, result.output
+    assert "41 progress updates stored" in result.output
+    assert updates(demo_engine) == before + 41
+
+
+def test_import_refuses_a_wrong_header(demo_engine, tmp_path: Path):
+    invoke("users", "add", "ana", "--role", "analyst")
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("country,value\nGeorgia,2\n")
+    result = invoke("import", str(wrong), "--as", "ana")
+    assert result.exit_code == 1 and "line 1" in result.output
