@@ -1,0 +1,74 @@
+"""A real server for tests that need one: uvicorn in its own process on a database of the
+current backend, with the demo data, as `accession serve` runs it."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from app.auth.service import create_user, issue_token
+
+ACCESSION = str(Path(sys.executable).with_name("accession"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    engine: Engine
+    process: subprocess.Popen[bytes]
+
+    def token(self, name: str, role: str = "analyst") -> dict[str, str]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            user = create_user(session, name, role)
+            return {"Authorization": f"Bearer {issue_token(session, user).token}"}
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}")
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout}s")
+
+
+@contextmanager
+def live_server(engine: Engine, *, workers: int = 1, port: int | None = None,
+                extra_env: dict[str, str] | None = None) -> Iterator[LiveServer]:
+    port = port or free_port()
+    env = {**os.environ, **(extra_env or {}),
+           "ACCESSION_DATABASE_URL": engine.url.render_as_string(hide_password=False)}
+    process = subprocess.Popen(
+        [ACCESSION, "serve", "--port", str(port), "--workers", str(workers)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url, process)
+        yield LiveServer(url, engine, process)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
