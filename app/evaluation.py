@@ -3,6 +3,7 @@ is measured against, and their updates, in a fixed number of queries whatever th
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
@@ -56,14 +57,24 @@ def measurement(update: ProgressUpdate) -> Measurement:
     )
 
 
-def evaluate_candidates(
+@dataclass(frozen=True)
+class CandidateStatus:
+    """A candidate's evaluation with what it was computed from: the applied benchmarks and
+    every measurement read, by benchmark key (pages draw their charts from these)."""
+
+    evaluation: CandidateEvaluation
+    applied: list[AppliedBenchmark]
+    measurements: dict[str, list[Measurement]]
+
+
+def load_statuses(
     session: Session,
     candidates: Sequence[Candidate],
     *,
     as_of: date | None = None,
     tier: str | None = None,
-) -> dict[int, tuple[CandidateEvaluation, list[AppliedBenchmark]]]:
-    """Each candidate's evaluation as of a date (default today), keyed by candidate id.
+) -> dict[int, CandidateStatus]:
+    """Each candidate's status as of a date (default today), keyed by candidate id.
     `tier` evaluates every candidate against that tier's requirements instead of its own
     (what-if), changing nothing stored. Only history recorded by `as_of` is read."""
     as_of = as_of or today()
@@ -120,12 +131,29 @@ def evaluate_candidates(
             )
             for requirement in requirements_by_tier[evaluated_tier]
         ]
-        items = [
-            (benchmark_spec(a), updates[a.candidate_benchmark.id] if a.candidate_benchmark else [])
+        measurements = {
+            a.definition.key: updates[a.candidate_benchmark.id] if a.candidate_benchmark else []
             for a in applied
-        ]
-        results[candidate.id] = (evaluate_candidate(items, as_of), applied)
+        }
+        items = [(benchmark_spec(a), measurements[a.definition.key]) for a in applied]
+        results[candidate.id] = CandidateStatus(evaluate_candidate(items, as_of), applied,
+                                                measurements)
     return results
+
+
+def evaluate_candidates(
+    session: Session,
+    candidates: Sequence[Candidate],
+    *,
+    as_of: date | None = None,
+    tier: str | None = None,
+) -> dict[int, tuple[CandidateEvaluation, list[AppliedBenchmark]]]:
+    """Each candidate's evaluation and applied benchmarks, keyed by candidate id."""
+    return {
+        candidate_id: (status.evaluation, status.applied)
+        for candidate_id, status in load_statuses(session, candidates, as_of=as_of,
+                                                  tier=tier).items()
+    }
 
 
 def evaluate_one(

@@ -487,3 +487,20 @@ class IdempotencyKey(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     response: Mapped[Any] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+
+
+class Instrument(Base):
+    """What the alliance offers a tier (a partnership agreement, joint training, accession),
+    described on the framework page; data an admin edits, not text in a template."""
+
+    __tablename__ = "instruments"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    tier: Mapped[str] = mapped_column(ForeignKey("tiers.key"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(String(120))
+    title_fr: Mapped[str] = mapped_column(String(120), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    cost_category: Mapped[str] = mapped_column(String(60))
+    strategic_reach: Mapped[str] = mapped_column(String(120))
+    typical_timeframe: Mapped[str] = mapped_column(String(60))

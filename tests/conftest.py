@@ -114,6 +114,9 @@ def session(engine: Engine) -> Iterator[Session]:
 
 @pytest.fixture
 def client(session: Session) -> Iterator[TestClient]:
+    from app.web.freshness import page_cache
+
+    page_cache.clear()  # ids repeat across rolled-back tests; cached pages must not
     app = create_app()
     app.dependency_overrides[get_session] = lambda: session
     with TestClient(app) as client:

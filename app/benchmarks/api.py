@@ -1,43 +1,34 @@
-"""Read API of the benchmark framework and of a candidate's benchmarks."""
+"""API of the benchmark framework and of a candidate's benchmarks: public reads; categories and
+definitions are written by admins."""
 
-from fastapi import APIRouter
+from typing import Annotated
 
+from fastapi import APIRouter, Path, Response
+
+from app.auth.deps import CurrentAdmin
 from app.benchmarks import service
 from app.benchmarks.schemas import (
+    BenchmarkCreate,
+    BenchmarkUpdate,
     CandidateBenchmarkRead,
+    CategoryCreate,
     CategoryRead,
+    CategoryUpdate,
     DefinitionRead,
     ExpansionModelRead,
     FrameworkRead,
-    RequirementRead,
     TierRead,
+    definition_read,
+    target,
 )
 from app.candidates.deps import CandidateFromPath
-from app.db import SessionDep
-from app.models import BenchmarkDefinition
+from app.db import SessionDep, WriteSessionDep
 from app.pagination import Page, PageDep
 
 router = APIRouter(tags=["benchmarks"])
 
-
-def definition_read(definition: BenchmarkDefinition) -> DefinitionRead:
-    return DefinitionRead(
-        key=definition.key, title=definition.title, title_fr=definition.title_fr,
-        category=definition.category.key, kind=definition.kind, unit=definition.unit,
-        direction=definition.direction, stages=definition.stages,
-        min_value=definition.min_value, max_value=definition.max_value,
-        description=definition.description, source=definition.source,
-        is_illustrative=definition.is_illustrative, valid_from=definition.valid_from,
-        requirements=[
-            RequirementRead(tier=r.tier, target=_target(r.target_value, r.target_stage),
-                            weight=r.weight, due_on=r.due_on, due_offset_days=r.due_offset_days)
-            for r in definition.requirements
-        ],
-    )
-
-
-def _target(value: float | None, stage: str | None) -> float | str:
-    return value if value is not None else stage or ""
+CategoryKeyPath = Annotated[str, Path(max_length=60, description="A category key.")]
+BenchmarkKeyPath = Annotated[str, Path(max_length=80, description="A benchmark key.")]
 
 
 @router.get("/framework", response_model=FrameworkRead)
@@ -50,6 +41,70 @@ def get_framework(session: SessionDep) -> FrameworkRead:
         categories=[CategoryRead.model_validate(c) for c in service.list_categories(session)],
         benchmarks=[definition_read(d) for d in service.list_definitions(session)],
     )
+
+
+@router.get("/categories", response_model=Page[CategoryRead])
+def list_categories(session: SessionDep, page: PageDep) -> Page[CategoryRead]:
+    """Benchmark categories in display order."""
+    categories = service.list_categories(session)
+    return Page(items=[CategoryRead.model_validate(c)
+                       for c in categories[page.offset : page.offset + page.limit]],
+                total=len(categories), limit=page.limit, offset=page.offset)
+
+
+@router.get("/categories/{key}", response_model=CategoryRead)
+def get_category(key: CategoryKeyPath, session: SessionDep) -> CategoryRead:
+    return CategoryRead.model_validate(service.get_category(session, key))
+
+
+@router.post("/categories", status_code=201, response_model=CategoryRead)
+def create_category(
+    data: CategoryCreate, admin: CurrentAdmin, session: WriteSessionDep, response: Response
+) -> CategoryRead:
+    category = service.create_category(session, data, author=admin)
+    response.headers["Location"] = f"/api/v1/categories/{category.key}"
+    return CategoryRead.model_validate(category)
+
+
+@router.patch("/categories/{key}", response_model=CategoryRead)
+def update_category(
+    key: CategoryKeyPath, data: CategoryUpdate, admin: CurrentAdmin, session: WriteSessionDep
+) -> CategoryRead:
+    return CategoryRead.model_validate(service.update_category(session, key, data, author=admin))
+
+
+@router.get("/benchmarks", response_model=Page[DefinitionRead])
+def list_definitions(session: SessionDep, page: PageDep) -> Page[DefinitionRead]:
+    """Benchmark definitions in category order, each with its per-tier requirements."""
+    definitions = service.list_definitions(session)
+    return Page(items=[definition_read(d)
+                       for d in definitions[page.offset : page.offset + page.limit]],
+                total=len(definitions), limit=page.limit, offset=page.offset)
+
+
+@router.get("/benchmarks/{key}", response_model=DefinitionRead)
+def get_definition(key: BenchmarkKeyPath, session: SessionDep) -> DefinitionRead:
+    return definition_read(service.get_definition(session, key))
+
+
+@router.post("/benchmarks", status_code=201, response_model=DefinitionRead)
+def create_definition(
+    data: BenchmarkCreate, admin: CurrentAdmin, session: WriteSessionDep, response: Response
+) -> DefinitionRead:
+    """Adds a benchmark with its per-tier requirements and applies it to every candidate of
+    those tiers. A 422 names each refused field."""
+    definition = service.create_definition(session, data, author=admin)
+    response.headers["Location"] = f"/api/v1/benchmarks/{definition.key}"
+    return definition_read(definition)
+
+
+@router.patch("/benchmarks/{key}", response_model=DefinitionRead)
+def update_definition(
+    key: BenchmarkKeyPath, data: BenchmarkUpdate, admin: CurrentAdmin, session: WriteSessionDep
+) -> DefinitionRead:
+    """Edits a benchmark. `requirements`, when sent, replace all of its requirements; the
+    candidates of a tier that gains or loses it get their benchmarks re-derived."""
+    return definition_read(service.update_definition(session, key, data, author=admin))
 
 
 @router.get("/candidates/{slug}/benchmarks", response_model=Page[CandidateBenchmarkRead])
@@ -67,7 +122,7 @@ def list_candidate_benchmarks(
         items.append(CandidateBenchmarkRead(
             key=a.definition.key, title=a.definition.title, category=a.definition.category.key,
             kind=a.definition.kind, unit=a.definition.unit, direction=a.definition.direction,
-            stages=a.definition.stages, target=_target(a.target_value, a.target_stage),
+            stages=a.definition.stages, target=target(a.target_value, a.target_stage),
             due_on=a.due_on, weight=a.requirement.weight, baseline=baseline,
             baseline_on=cb.baseline_on if cb else None, description=a.definition.description,
             source=a.definition.source, is_illustrative=a.definition.is_illustrative,

@@ -2,10 +2,19 @@
 `target` and `baseline` are a number for numeric benchmarks and a stage key for milestones."""
 
 from datetime import date
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
-from app.models import BenchmarkKind, Direction, ExpansionModel, Tier
+from app.models import BenchmarkDefinition, BenchmarkKind, Direction, ExpansionModel, Tier
 
 Value = float | str
 
@@ -40,6 +49,7 @@ class CategoryRead(BaseModel):
     title: str
     title_fr: str
     description: str
+    position: int
 
 
 class RequirementRead(BaseModel):
@@ -91,3 +101,155 @@ class CandidateBenchmarkRead(BaseModel):
     description: str
     source: str
     is_illustrative: bool
+
+
+def definition_read(definition: BenchmarkDefinition) -> DefinitionRead:
+    return DefinitionRead(
+        key=definition.key, title=definition.title, title_fr=definition.title_fr,
+        category=definition.category.key, kind=definition.kind, unit=definition.unit,
+        direction=definition.direction, stages=definition.stages,
+        min_value=definition.min_value, max_value=definition.max_value,
+        description=definition.description, source=definition.source,
+        is_illustrative=definition.is_illustrative, valid_from=definition.valid_from,
+        requirements=[
+            RequirementRead(tier=r.tier, target=target(r.target_value, r.target_stage),
+                            weight=r.weight, due_on=r.due_on, due_offset_days=r.due_offset_days)
+            for r in definition.requirements
+        ],
+    )
+
+
+def target(value: float | None, stage: str | None) -> float | str:
+    return value if value is not None else stage or ""
+
+
+# Writes. Keys are lower snake case, like the seeded ones (`defence_spending_gdp`).
+KEY_PATTERN = r"^[a-z0-9]+(_[a-z0-9]+)*$"
+
+CategoryKey = Annotated[str, StringConstraints(pattern=KEY_PATTERN, max_length=60)]
+BenchmarkKey = Annotated[str, StringConstraints(pattern=KEY_PATTERN, max_length=80)]
+StageKey = Annotated[str, StringConstraints(pattern=KEY_PATTERN, max_length=80)]
+CategoryTitle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                                 max_length=120)]
+CategoryFrenchTitle = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+FrenchTitle = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)]
+Source = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Unit = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+Number = Annotated[float, Field(allow_inf_nan=False)]
+Position = Annotated[int, Field(ge=0, le=10_000)]
+
+
+def _not_bool(value: Any) -> Any:
+    # JSON true/false would pass as 1.0/0.0; a target is never a boolean.
+    if isinstance(value, bool):
+        raise ValueError("a target must be a number or a stage key, not a boolean")
+    return value
+
+
+def _unique(stages: list[str]) -> list[str]:
+    repeated = sorted({s for s in stages if stages.count(s) > 1})
+    if repeated:
+        raise ValueError(f"stages must be unique; repeated: {', '.join(repeated)}")
+    return stages
+
+
+def _not_null(value: Any) -> Any:
+    if value is None:
+        raise ValueError("may be left out but not null")
+    return value
+
+
+Target = Annotated[Number | Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                                              max_length=80)],
+                   BeforeValidator(_not_bool)]
+Stages = Annotated[list[StageKey], Field(min_length=1, max_length=50), AfterValidator(_unique)]
+
+
+class CategoryCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: CategoryKey
+    title: CategoryTitle
+    title_fr: CategoryFrenchTitle = ""
+    description: Description = ""
+    position: Position | None = Field(default=None,
+                                      description="Display order; after the last when left out.")
+
+
+class CategoryUpdate(BaseModel):
+    """The fields to change; the key never changes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: CategoryTitle | None = None
+    title_fr: CategoryFrenchTitle | None = None
+    description: Description | None = None
+    position: Position | None = None
+
+    _not_null = field_validator("title", "title_fr", "description", "position",
+                                mode="before")(_not_null)
+
+
+class RequirementWrite(BaseModel):
+    """What one tier asks of a benchmark. `target` is a number for a numeric benchmark and one
+    of its stages for a milestone; due on a fixed date or a number of days after the candidate
+    entered the tier (or neither)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tier: Tier
+    target: Target
+    weight: Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)] = 1.0
+    due_on: date | None = None
+    due_offset_days: Annotated[int, Field(ge=0, le=36_500)] | None = None
+
+
+class BenchmarkCreate(BaseModel):
+    """A benchmark definition. Numeric ones need `unit` and `direction`; milestones need
+    `stages`, in order, first stage first."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: BenchmarkKey
+    title: Title
+    title_fr: FrenchTitle = ""
+    category: Annotated[str, StringConstraints(min_length=1, max_length=60)]
+    kind: BenchmarkKind
+    unit: Unit | None = None
+    direction: Direction | None = None
+    min_value: Number | None = None
+    max_value: Number | None = None
+    stages: Stages | None = None
+    description: Description = ""
+    source: Source = ""
+    is_illustrative: bool = False
+    valid_from: date = Field(description="Updates measured before this date are refused.")
+    requirements: list[RequirementWrite] = Field(default_factory=list, max_length=20)
+
+
+class BenchmarkUpdate(BaseModel):
+    """The fields to change; the key never changes, nor the kind (sending the same kind is
+    accepted). `requirements`, when sent, replace all of the benchmark's requirements."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title | None = None
+    title_fr: FrenchTitle | None = None
+    category: Annotated[str, StringConstraints(min_length=1, max_length=60)] | None = None
+    kind: BenchmarkKind | None = None
+    unit: Unit | None = None
+    direction: Direction | None = None
+    min_value: Number | None = None
+    max_value: Number | None = None
+    stages: Stages | None = None
+    description: Description | None = None
+    source: Source | None = None
+    is_illustrative: bool | None = None
+    valid_from: date | None = None
+    requirements: list[RequirementWrite] | None = Field(default=None, max_length=20)
+
+    _not_null = field_validator("title", "title_fr", "category", "kind", "description", "source",
+                                "is_illustrative", "valid_from", "requirements",
+                                mode="before")(_not_null)

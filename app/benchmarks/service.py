@@ -1,21 +1,37 @@
-"""Benchmark definitions, their per-tier requirements, and which of them apply to a candidate."""
+"""Benchmark categories and definitions, their per-tier requirements, and which of them apply to
+a candidate; the admin's writes to all of these."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from app.benchmarks.schemas import (
+    BenchmarkCreate,
+    BenchmarkUpdate,
+    CategoryCreate,
+    CategoryUpdate,
+    RequirementWrite,
+    definition_read,
+)
+from app.errors import Conflict, InvalidInput, NotFound
+from app.events.service import record_event, snapshot
 from app.models import (
     BenchmarkCategory,
     BenchmarkDefinition,
+    BenchmarkKind,
     Candidate,
     CandidateBenchmark,
     CandidateStatusChange,
     ExpansionModelDefinition,
+    ProgressUpdate,
     TierDefinition,
     TierRequirement,
+    User,
 )
 
 
@@ -142,3 +158,346 @@ def derive_candidate_benchmarks(session: Session, candidate: Candidate) -> list[
         existing[definition_id] = cb
     session.flush()
     return [existing[d] for d in sorted(required)]
+
+
+# Writes: categories and definitions (admin only).
+
+CATEGORY_FIELDS = ("key", "title", "title_fr", "description", "position")
+
+
+def _error(loc: list[Any], msg: str) -> dict[str, Any]:
+    return {"loc": loc, "field": ".".join(str(p) for p in loc), "msg": msg, "type": "value_error"}
+
+
+def _refuse_if_any(errors: list[dict[str, Any]], detail: str) -> None:
+    if errors:
+        summary = "; ".join(f"{e['field']}: {e['msg']}" for e in errors[:10])
+        raise InvalidInput(f"{detail} {summary}", errors)
+
+
+def get_category(session: Session, key: str) -> BenchmarkCategory:
+    category = session.scalar(select(BenchmarkCategory).where(BenchmarkCategory.key == key))
+    if category is None:
+        raise NotFound("category", key)
+    return category
+
+
+def _refuse_taken_category(session: Session, key: str) -> None:
+    if session.scalar(select(BenchmarkCategory.id).where(BenchmarkCategory.key == key)):
+        raise Conflict(f"A category with the key {key!r} already exists.",
+                       errors=[_error(["body", "key"], "already taken")])
+
+
+def create_category(session: Session, data: CategoryCreate, *, author: User) -> BenchmarkCategory:
+    """Adds a category; without a position it goes after the last one."""
+    _refuse_taken_category(session, data.key)
+    position = data.position
+    if position is None:
+        position = (session.scalar(select(func.max(BenchmarkCategory.position))) or 0) + 1
+    category = BenchmarkCategory(key=data.key, title=data.title, title_fr=data.title_fr,
+                                 description=data.description, position=position)
+    session.add(category)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        _refuse_taken_category(session, data.key)
+        raise
+    record_event(session, kind="category.created", entity="category", entity_id=category.key,
+                 actor=author, after=snapshot(category, CATEGORY_FIELDS))
+    session.commit()
+    return category
+
+
+def update_category(
+    session: Session, key: str, data: CategoryUpdate, *, author: User
+) -> BenchmarkCategory:
+    category = get_category(session, key)
+    before = snapshot(category, CATEGORY_FIELDS)
+    for field, value in data.model_dump(exclude_unset=True).items():
+        setattr(category, field, value)
+    after = snapshot(category, CATEGORY_FIELDS)
+    if after == before:
+        return category
+    session.flush()
+    record_event(session, kind="category.updated", entity="category", entity_id=category.key,
+                 actor=author, before=before, after=after)
+    session.commit()
+    return category
+
+
+def get_definition(session: Session, key: str) -> BenchmarkDefinition:
+    definition = session.scalar(
+        select(BenchmarkDefinition)
+        .where(BenchmarkDefinition.key == key)
+        .options(selectinload(BenchmarkDefinition.requirements),
+                 selectinload(BenchmarkDefinition.category))
+    )
+    if definition is None:
+        raise NotFound("benchmark", key)
+    return definition
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What a definition's requirements are checked against."""
+
+    kind: str
+    unit: str | None
+    direction: str | None
+    min_value: float | None
+    max_value: float | None
+    stages: list[str] | None
+
+
+def _shape_errors(shape: _Shape) -> list[dict[str, Any]]:
+    errors = []
+    if shape.kind == BenchmarkKind.numeric:
+        if shape.unit is None:
+            errors.append(_error(["body", "unit"], "a numeric benchmark needs a unit"))
+        if shape.direction is None:
+            errors.append(_error(["body", "direction"], "a numeric benchmark needs a direction"))
+        if shape.stages is not None:
+            errors.append(_error(["body", "stages"], "only a milestone benchmark has stages"))
+        if (shape.min_value is not None and shape.max_value is not None
+                and shape.min_value >= shape.max_value):
+            errors.append(_error(["body", "max_value"], "must be above min_value"))
+    else:
+        if shape.stages is None:
+            errors.append(_error(["body", "stages"], "a milestone benchmark needs its stages"))
+        for field in ("unit", "direction", "min_value", "max_value"):
+            if getattr(shape, field) is not None:
+                errors.append(_error(["body", field], "only a numeric benchmark has one"))
+    return errors
+
+
+def _requirement_errors(
+    shape: _Shape, requirements: Sequence[RequirementWrite], *, sent: bool
+) -> list[dict[str, Any]]:
+    """Each requirement against the definition's kind, range and stages. Kept requirements
+    (not `sent`) are re-checked when the range or the stages change."""
+    errors = []
+    seen: set[str] = set()
+    for index, req in enumerate(requirements):
+        def loc(field: str, index: int = index) -> list[Any]:
+            return ["body", "requirements", index, field] if sent else ["body", "requirements"]
+
+        label = "" if sent else f"the {req.tier} requirement's "
+        if req.tier in seen:
+            errors.append(_error(loc("tier"), f"a second requirement for {req.tier}; "
+                                 "one per tier"))
+        seen.add(req.tier)
+        if req.due_on is not None and req.due_offset_days is not None:
+            errors.append(_error(loc("due_offset_days"),
+                                 "send due_on or due_offset_days, not both"))
+        if shape.kind == BenchmarkKind.numeric:
+            if not isinstance(req.target, float):
+                errors.append(_error(loc("target"), "the benchmark is numeric: send a number"))
+            elif shape.min_value is not None and req.target < shape.min_value:
+                errors.append(_error(loc("target"), f"{label}target {req.target:g} is below "
+                                     f"min_value {shape.min_value:g}"))
+            elif shape.max_value is not None and req.target > shape.max_value:
+                errors.append(_error(loc("target"), f"{label}target {req.target:g} is above "
+                                     f"max_value {shape.max_value:g}"))
+        elif not isinstance(req.target, str) or req.target not in (shape.stages or []):
+            stages = ", ".join(shape.stages or [])
+            errors.append(_error(loc("target"), f"{label}target must be one of the stages "
+                                 f"({stages})"))
+    return errors
+
+
+def _requirement_write(requirement: TierRequirement) -> RequirementWrite:
+    return RequirementWrite.model_construct(
+        tier=requirement.tier,
+        target=(requirement.target_value if requirement.target_value is not None
+                else requirement.target_stage),
+        weight=requirement.weight, due_on=requirement.due_on,
+        due_offset_days=requirement.due_offset_days,
+    )
+
+
+def _tier_requirement(
+    req: RequirementWrite, into: TierRequirement | None = None
+) -> TierRequirement:
+    requirement = into or TierRequirement(tier=req.tier)
+    requirement.target_value = req.target if isinstance(req.target, float) else None
+    requirement.target_stage = req.target if isinstance(req.target, str) else None
+    requirement.weight = req.weight
+    requirement.due_on = req.due_on
+    requirement.due_offset_days = req.due_offset_days
+    return requirement
+
+
+def _find_category(
+    session: Session, key: str, errors: list[dict[str, Any]]
+) -> BenchmarkCategory | None:
+    category = session.scalar(select(BenchmarkCategory).where(BenchmarkCategory.key == key))
+    if category is None:
+        errors.append(_error(["body", "category"], f"no category {key!r}"))
+    return category
+
+
+def _refuse_taken_definition(session: Session, key: str) -> None:
+    if session.scalar(select(BenchmarkDefinition.id).where(BenchmarkDefinition.key == key)):
+        raise Conflict(f"A benchmark with the key {key!r} already exists.",
+                       errors=[_error(["body", "key"], "already taken")])
+
+
+def derive_benchmarks_for_tiers(session: Session, tiers: set[str]) -> None:
+    """Re-derive the benchmarks of every candidate in these tiers. Flushes only."""
+    if not tiers:
+        return
+    for candidate in session.scalars(select(Candidate).where(Candidate.tier.in_(tiers))):
+        derive_candidate_benchmarks(session, candidate)
+
+
+def _definition_snapshot(definition: BenchmarkDefinition) -> dict[str, Any]:
+    return definition_read(definition).model_dump(mode="json")
+
+
+def create_definition(
+    session: Session, data: BenchmarkCreate, *, author: User
+) -> BenchmarkDefinition:
+    """Adds a benchmark definition and its per-tier requirements, and applies it to every
+    candidate of those tiers."""
+    _refuse_taken_definition(session, data.key)
+    errors: list[dict[str, Any]] = []
+    category = _find_category(session, data.category, errors)
+    shape = _Shape(data.kind, data.unit, data.direction, data.min_value, data.max_value,
+                   data.stages)
+    errors += _shape_errors(shape)
+    errors += _requirement_errors(shape, data.requirements, sent=True)
+    _refuse_if_any(errors, "Nothing was stored.")
+    assert category is not None
+
+    definition = BenchmarkDefinition(
+        key=data.key, title=data.title, title_fr=data.title_fr, category=category,
+        kind=data.kind, unit=data.unit, direction=data.direction, min_value=data.min_value,
+        max_value=data.max_value, stages=data.stages, description=data.description,
+        source=data.source, is_illustrative=data.is_illustrative, valid_from=data.valid_from,
+        requirements=[_tier_requirement(r)
+                      for r in sorted(data.requirements, key=lambda r: r.tier)],
+    )
+    session.add(definition)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        _refuse_taken_definition(session, data.key)
+        raise
+    derive_benchmarks_for_tiers(session, {r.tier for r in data.requirements})
+    record_event(session, kind="benchmark.created", entity="benchmark", entity_id=definition.key,
+                 actor=author, after=_definition_snapshot(definition))
+    session.commit()
+    return definition
+
+
+def _history_errors(
+    session: Session, definition: BenchmarkDefinition, data: BenchmarkUpdate
+) -> list[dict[str, Any]]:
+    """What the recorded history of the benchmark forbids changing: stages that updates,
+    baselines or candidate targets use; a start after its first update; a range that would
+    exclude a recorded value."""
+    sent = data.model_fields_set
+    errors = []
+    updates = (
+        select(ProgressUpdate)
+        .join(ProgressUpdate.candidate_benchmark)
+        .where(CandidateBenchmark.definition_id == definition.id)
+        .subquery()
+    )
+    first_as_of, lowest, highest = session.execute(
+        select(func.min(updates.c.as_of), func.min(updates.c.value), func.max(updates.c.value))
+    ).one()
+    if ("valid_from" in sent and first_as_of is not None and data.valid_from is not None
+            and data.valid_from > first_as_of):
+        errors.append(_error(["body", "valid_from"], "an update was measured on "
+                             f"{first_as_of.isoformat()}; must not be after it"))
+    if lowest is not None and data.min_value is not None and lowest < data.min_value:
+        errors.append(_error(["body", "min_value"], f"a recorded value is {lowest:g}; "
+                             "must not be above it"))
+    if highest is not None and data.max_value is not None and highest > data.max_value:
+        errors.append(_error(["body", "max_value"], f"a recorded value is {highest:g}; "
+                             "must not be below it"))
+    removed = set(definition.stages or []) - set(data.stages or [])
+    if "stages" in sent and definition.kind == BenchmarkKind.milestone and removed:
+        used = set(session.scalars(select(updates.c.stage).where(updates.c.stage.in_(removed))))
+        for column in (CandidateBenchmark.target_stage, CandidateBenchmark.baseline_stage):
+            used |= set(session.scalars(
+                select(column).where(CandidateBenchmark.definition_id == definition.id,
+                                     column.in_(removed))
+            ))
+        if used:
+            errors.append(_error(["body", "stages"], "recorded updates or candidate targets use "
+                                 f"{', '.join(sorted(used))}; they cannot be removed"))
+    return errors
+
+
+UPDATABLE = ("title", "title_fr", "unit", "direction", "min_value", "max_value", "stages",
+             "description", "source", "is_illustrative", "valid_from")
+
+
+def update_definition(
+    session: Session, key: str, data: BenchmarkUpdate, *, author: User
+) -> BenchmarkDefinition:
+    """Changes the fields sent; `requirements` replace all of the definition's requirements and
+    every candidate of an old or new tier gets its benchmarks re-derived. The kind never
+    changes. A request that changes nothing writes nothing."""
+    definition = get_definition(session, key)
+    sent = data.model_fields_set
+    if "kind" in sent and data.kind != definition.kind:
+        _refuse_if_any([_error(["body", "kind"], f"the benchmark is {definition.kind}; the kind "
+                               "cannot change (add a new benchmark instead)")],
+                       "Nothing was changed.")
+    errors: list[dict[str, Any]] = []
+    category = _find_category(session, data.category, errors) if "category" in sent else None
+
+    def proposed(field: str) -> Any:
+        return getattr(data, field) if field in sent else getattr(definition, field)
+
+    shape = _Shape(definition.kind, proposed("unit"), proposed("direction"),
+                   proposed("min_value"), proposed("max_value"), proposed("stages"))
+    requirements = (data.requirements if data.requirements is not None
+                    else [_requirement_write(r) for r in definition.requirements])
+    errors += _shape_errors(shape)
+    errors += _requirement_errors(shape, requirements, sent="requirements" in sent)
+    errors += _history_errors(session, definition, data)
+    _refuse_if_any(errors, "Nothing was changed.")
+
+    before = _definition_snapshot(definition)
+    for field in UPDATABLE:
+        if field in sent:
+            setattr(definition, field, getattr(data, field))
+    if category is not None:
+        definition.category = category
+    affected: set[str] = set()
+    if data.requirements is not None:
+        affected = _replace_requirements(session, definition, data.requirements)
+    after = _definition_snapshot(definition)
+    if after == before:
+        return definition
+    session.flush()
+    derive_benchmarks_for_tiers(session, affected)
+    record_event(session, kind="benchmark.updated", entity="benchmark", entity_id=definition.key,
+                 actor=author, before=before, after=after)
+    session.commit()
+    return definition
+
+
+def _replace_requirements(
+    session: Session, definition: BenchmarkDefinition, requirements: Sequence[RequirementWrite]
+) -> set[str]:
+    """Updates each tier's requirement in place, adds new tiers, deletes dropped ones; returns
+    the tiers whose candidates need their benchmarks re-derived."""
+    existing = {str(r.tier): r for r in definition.requirements}
+    wanted = {str(r.tier): r for r in requirements}
+    for tier in existing.keys() - wanted.keys():
+        definition.requirements.remove(existing[tier])
+        session.delete(existing[tier])
+    for tier, req in wanted.items():
+        if tier in existing:
+            _tier_requirement(req, existing[tier])
+        else:
+            definition.requirements.append(_tier_requirement(req))
+    definition.requirements.sort(key=lambda r: r.tier)
+    return set(existing) ^ set(wanted)

@@ -1,24 +1,27 @@
-"""Read API of candidates and of their status."""
+"""API of candidates and of their status: public reads, admin writes."""
 
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
+from app.auth.deps import CurrentAdmin
 from app.benchmarks.service import AppliedBenchmark
 from app.candidates import service
-from app.candidates.deps import CandidateFromPath
+from app.candidates.deps import CandidateForWrite, CandidateFromPath
 from app.candidates.schemas import (
     BenchmarkStatusRead,
+    CandidateCreate,
     CandidateListItem,
     CandidateRead,
     CandidateStatusRead,
     CandidateSummary,
+    CandidateUpdate,
     CategoryStatusRead,
     LatestValue,
     StatusChangeRead,
 )
-from app.db import SessionDep
+from app.db import SessionDep, WriteSessionDep
 from app.errors import InvalidInput
 from app.evaluation import evaluate_candidates, evaluate_one, today
 from app.models import Candidate, Phase, Tier
@@ -53,13 +56,37 @@ def list_candidates(
     )
 
 
-@router.get("/{slug}", response_model=CandidateRead)
-def get_candidate(candidate: CandidateFromPath) -> CandidateRead:
+def candidate_read(candidate: Candidate) -> CandidateRead:
     return CandidateRead(
         **CandidateSummary.model_validate(candidate).model_dump(),
         summary=candidate.summary,
         history=[StatusChangeRead.model_validate(c) for c in candidate.status_changes],
     )
+
+
+@router.post("", status_code=201, response_model=CandidateRead)
+def create_candidate(
+    data: CandidateCreate, admin: CurrentAdmin, session: WriteSessionDep, response: Response
+) -> CandidateRead:
+    """Adds a candidate, its first status change and the benchmarks its tier asks for."""
+    candidate = service.create_candidate(session, data, author=admin)
+    response.headers["Location"] = f"/api/v1/candidates/{candidate.slug}"
+    return candidate_read(candidate)
+
+
+@router.get("/{slug}", response_model=CandidateRead)
+def get_candidate(candidate: CandidateFromPath) -> CandidateRead:
+    return candidate_read(candidate)
+
+
+@router.patch("/{slug}", response_model=CandidateRead)
+def update_candidate(
+    data: CandidateUpdate, admin: CurrentAdmin, candidate: CandidateForWrite,
+    session: WriteSessionDep,
+) -> CandidateRead:
+    """Edits a candidate. A new tier or phase is added to its history (dated `effective_on`);
+    a new tier re-derives its benchmarks, keeping the old ones' updates."""
+    return candidate_read(service.update_candidate(session, candidate, data, author=admin))
 
 
 @router.get("/{slug}/status", response_model=CandidateStatusRead)

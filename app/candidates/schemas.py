@@ -1,8 +1,9 @@
 """Wire shapes of candidates."""
 
 from datetime import date
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from app.models import BenchmarkKind, ExpansionModel, Phase, Tier
 from app.status import Change, Status, Trend
@@ -89,3 +90,59 @@ class CandidateStatusRead(BaseModel):
 class CandidateListItem(CandidateSummary):
     readiness: float | None
     counts: dict[Status, int]
+
+
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=80)]
+Iso3 = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+FrenchName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)]
+Summary = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+
+EFFECTIVE_ON = "The date the tier or phase took effect; today when left out."
+
+
+class CandidateCreate(BaseModel):
+    """A new candidate; its tier and phase become the first row of its history."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    slug: Slug
+    iso3: Iso3
+    name: Name
+    tier: Tier
+    model: ExpansionModel
+    phase: Phase
+    name_fr: FrenchName = ""
+    summary: Summary = ""
+    effective_on: date | None = Field(default=None, description=EFFECTIVE_ON)
+    source: Note = Field(default="", description="Where the initial status comes from.")
+    note: Note = ""
+
+
+class CandidateUpdate(BaseModel):
+    """The fields to change; the slug and ISO code never change. `effective_on`, `source` and
+    `note` describe the history row that a change of tier or phase adds."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    name_fr: FrenchName | None = None
+    summary: Summary | None = None
+    model: ExpansionModel | None = None
+    tier: Tier | None = None
+    phase: Phase | None = None
+    effective_on: date | None = Field(default=None, description=EFFECTIVE_ON)
+    source: Note | None = None
+    note: Note | None = None
+
+    @field_validator("name", "name_fr", "summary", "model", "tier", "phase", "source", "note",
+                     mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        # Leaving a field out keeps it; null would erase a value that every candidate has.
+        if value is None:
+            raise ValueError("may be left out but not null")
+        return value

@@ -1,10 +1,18 @@
-"""Reading candidates: lists with filters, one by slug."""
+"""Candidates: lists with filters, one by slug, and the admin's writes (create, edit, change of
+tier or phase)."""
 
-from sqlalchemy import func, select
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from app.errors import NotFound
-from app.models import Candidate, Phase, Tier
+from app.benchmarks.service import derive_candidate_benchmarks
+from app.candidates.schemas import CandidateCreate, CandidateUpdate
+from app.errors import Conflict, InvalidInput, NotFound
+from app.events.service import record_event, snapshot
+from app.models import Candidate, CandidateStatusChange, Phase, Tier, User, utcnow
 
 
 def list_candidates(
@@ -34,4 +42,121 @@ def get_candidate(session: Session, slug: str) -> Candidate:
     )
     if candidate is None:
         raise NotFound("candidate", slug)
+    return candidate
+
+
+CANDIDATE_FIELDS = ("slug", "iso3", "name", "name_fr", "tier", "model", "phase", "summary")
+STATUS_CHANGE_FIELDS = ("tier", "phase", "effective_on", "source", "note")
+HISTORY_FIELDS = {"effective_on", "source", "note"}
+
+
+def _error(loc: list[Any], msg: str) -> dict[str, Any]:
+    return {"loc": loc, "field": ".".join(str(p) for p in loc), "msg": msg, "type": "value_error"}
+
+
+def _refuse_taken(session: Session, slug: str, iso3: str) -> None:
+    for taken_slug, taken_iso3 in session.execute(
+        select(Candidate.slug, Candidate.iso3).where(
+            or_(Candidate.slug == slug, Candidate.iso3 == iso3)
+        )
+    ):
+        if taken_slug == slug:
+            raise Conflict(f"A candidate with the slug {slug!r} already exists.",
+                           errors=[_error(["body", "slug"], "already taken")])
+        if taken_iso3 == iso3:
+            raise Conflict(f"A candidate with the ISO code {iso3!r} already exists "
+                           f"({taken_slug!r}).",
+                           errors=[_error(["body", "iso3"], "already taken")])
+
+
+def _refuse_future(effective_on: date, today: date) -> None:
+    if effective_on > today:
+        raise InvalidInput("effective_on is in the future: a status is recorded once it holds.",
+                           [_error(["body", "effective_on"], "must not be after today")])
+
+
+def create_candidate(session: Session, data: CandidateCreate, *, author: User) -> Candidate:
+    """Adds the candidate with its first status change and the benchmarks its tier asks for."""
+    _refuse_taken(session, data.slug, data.iso3)
+    effective_on = data.effective_on or utcnow().date()
+    _refuse_future(effective_on, utcnow().date())
+    candidate = Candidate(
+        slug=data.slug, iso3=data.iso3, name=data.name, name_fr=data.name_fr, tier=data.tier,
+        model=data.model, phase=data.phase, summary=data.summary,
+    )
+    candidate.status_changes.append(CandidateStatusChange(
+        tier=data.tier, phase=data.phase, effective_on=effective_on, source=data.source,
+        note=data.note, author_id=author.id,
+    ))
+    session.add(candidate)
+    try:
+        session.flush()
+    except IntegrityError:
+        # Another request took the slug or the ISO code since the check above.
+        session.rollback()
+        _refuse_taken(session, data.slug, data.iso3)
+        raise
+    derive_candidate_benchmarks(session, candidate)
+    record_event(
+        session, kind="candidate.created", entity="candidate", entity_id=candidate.slug,
+        actor=author, candidate_id=candidate.id,
+        after={**snapshot(candidate, CANDIDATE_FIELDS),
+               "status_change": snapshot(candidate.status_changes[0], STATUS_CHANGE_FIELDS)},
+    )
+    session.commit()
+    return candidate
+
+
+def update_candidate(
+    session: Session, candidate: Candidate, data: CandidateUpdate, *, author: User
+) -> Candidate:
+    """Changes the fields sent. A new tier or phase appends a dated status change, never
+    before the latest one; a new tier re-derives the candidate's benchmarks, keeping the old
+    ones (inactive) and their updates. A request that changes nothing writes nothing."""
+    sent = data.model_fields_set
+    if sent & HISTORY_FIELDS and not sent & {"tier", "phase"}:
+        field = sorted(sent & HISTORY_FIELDS)[0]
+        raise InvalidInput(
+            f"{field} describes a change of tier or phase; this request sends neither.",
+            [_error(["body", field], "only with a new tier or phase")],
+        )
+    tier = str(data.tier or candidate.tier)
+    phase = str(data.phase or candidate.phase)
+    status_change = None
+    if (tier, phase) != (candidate.tier, candidate.phase):
+        today = utcnow().date()
+        effective_on = data.effective_on or today
+        _refuse_future(effective_on, today)
+        latest = max((c.effective_on for c in candidate.status_changes), default=None)
+        if latest is not None and effective_on < latest:
+            raise InvalidInput(
+                f"effective_on {effective_on.isoformat()} is before the latest status change "
+                f"({latest.isoformat()}); the history is kept in date order.",
+                [_error(["body", "effective_on"],
+                        f"must not be before {latest.isoformat()}")],
+            )
+        status_change = CandidateStatusChange(
+            tier=tier, phase=phase, effective_on=effective_on, source=data.source or "",
+            note=data.note or "", author_id=author.id,
+        )
+
+    before = snapshot(candidate, CANDIDATE_FIELDS)
+    tier_changed = tier != candidate.tier
+    for field, value in data.model_dump(mode="json", exclude_unset=True,
+                                        exclude=HISTORY_FIELDS).items():
+        setattr(candidate, field, value)
+    after = snapshot(candidate, CANDIDATE_FIELDS)
+    if after == before:
+        return candidate
+    if status_change is not None:
+        candidate.status_changes.append(status_change)
+        after["status_change"] = snapshot(status_change, STATUS_CHANGE_FIELDS)
+    session.flush()
+    if tier_changed:
+        derive_candidate_benchmarks(session, candidate)
+    record_event(
+        session, kind="candidate.updated", entity="candidate", entity_id=candidate.slug,
+        actor=author, candidate_id=candidate.id, before=before, after=after,
+    )
+    session.commit()
     return candidate

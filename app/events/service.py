@@ -68,3 +68,12 @@ def list_events(
 
 def latest_event_id(session: Session) -> int:
     return session.scalar(select(func.max(Event.id))) or 0
+
+
+def latest_public_change(session: Session) -> tuple[int, datetime | None]:
+    """The newest public event's id and time: what every public page's freshness hangs on."""
+    row = session.execute(
+        select(Event.id, Event.occurred_at).where(Event.is_public.is_(True))
+        .order_by(Event.id.desc()).limit(1)
+    ).first()
+    return (row[0], row[1]) if row else (0, None)

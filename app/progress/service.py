@@ -290,3 +290,38 @@ def retract_progress_update(
     session.commit()
     session.refresh(update)
     return update
+
+
+def last_recorded(session: Session, candidate_ids: Sequence[int]) -> dict[int, Any]:
+    """When each candidate's newest update was recorded (one grouped query)."""
+    if not candidate_ids:
+        return {}
+    rows = session.execute(
+        select(CandidateBenchmark.candidate_id, func.max(ProgressUpdate.recorded_at))
+        .join(ProgressUpdate.candidate_benchmark)
+        .where(CandidateBenchmark.candidate_id.in_(candidate_ids))
+        .group_by(CandidateBenchmark.candidate_id)
+    ).all()
+    return {candidate_id: moment for candidate_id, moment in rows}
+
+
+def list_benchmark_history(
+    session: Session, candidate: Candidate, key: str
+) -> tuple[CandidateBenchmark, list[ProgressUpdate]]:
+    """Every update of one of the candidate's benchmarks, oldest first, corrections and
+    retracted ones included."""
+    benchmark = session.scalar(
+        select(CandidateBenchmark).join(CandidateBenchmark.definition)
+        .where(CandidateBenchmark.candidate_id == candidate.id, BenchmarkDefinition.key == key)
+        .options(selectinload(CandidateBenchmark.definition)
+                 .selectinload(BenchmarkDefinition.category))
+    )
+    if benchmark is None:
+        raise NotFound("benchmark", key, f"Candidate {candidate.slug!r} has no benchmark {key!r}.")
+    updates = session.scalars(
+        select(ProgressUpdate).where(ProgressUpdate.candidate_benchmark_id == benchmark.id)
+        .options(selectinload(ProgressUpdate.author),
+                 selectinload(ProgressUpdate.retraction).selectinload(UpdateRetraction.author))
+        .order_by(ProgressUpdate.as_of, ProgressUpdate.id)
+    ).all()
+    return benchmark, list(updates)

@@ -1,6 +1,9 @@
-from datetime import date
+"""Wire shapes of ratifications: one member state's steps towards ratifying one candidate."""
 
-from pydantic import BaseModel, ConfigDict
+from datetime import date
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.members.schemas import MemberStateRead
 from app.models import Confidence, RatificationStep
@@ -23,3 +26,14 @@ class RatificationRead(BaseModel):
     status: RatificationStep | str
     status_on: date | None
     steps: list[RatificationStepRead]
+
+
+class RatificationStepCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    step: RatificationStep
+    occurred_on: date = Field(description="When the step happened; not in the future.")
+    source: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                             max_length=2000)]
+    confidence: Confidence = Confidence.high
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""

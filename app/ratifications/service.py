@@ -1,4 +1,5 @@
-"""Ratification of a candidate's accession by each member state, as dated steps."""
+"""Ratification of a candidate's accession by each member state, as dated steps, and the
+recording of a new step."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -6,7 +7,17 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Candidate, MemberState, RatificationStep, RatificationStepRecord
+from app.errors import InvalidInput, NotFound
+from app.events.service import record_event, snapshot
+from app.models import (
+    Candidate,
+    MemberState,
+    RatificationStep,
+    RatificationStepRecord,
+    User,
+    utcnow,
+)
+from app.ratifications.schemas import RatificationStepCreate
 
 PENDING = "pending"
 STEP_ORDER = {step: rank for rank, step in enumerate(RatificationStep)}
@@ -62,3 +73,61 @@ def list_ratifications(session: Session, candidate: Candidate) -> list[Ratificat
         Ratification(member, steps_by_member.get(member.iso3, []))
         for member in ratifying_member_states(session, candidate)
     ]
+
+
+STEP_FIELDS = ("id", "member_iso3", "step", "occurred_on", "source", "confidence", "note",
+               "recorded_at")
+
+
+def get_ratification(session: Session, candidate: Candidate, member: MemberState) -> Ratification:
+    steps = session.scalars(
+        select(RatificationStepRecord)
+        .where(RatificationStepRecord.candidate_id == candidate.id,
+               RatificationStepRecord.member_iso3 == member.iso3)
+        .order_by(RatificationStepRecord.occurred_on, RatificationStepRecord.id)
+    )
+    return Ratification(member, list(steps))
+
+
+def record_ratification_step(
+    session: Session,
+    candidate: Candidate,
+    member_iso3: str,
+    data: RatificationStepCreate,
+    *,
+    author: User,
+) -> Ratification:
+    """Appends a step to one member state's ratification of the candidate and returns that
+    ratification as it now stands. Only a member whose ratification the candidate needs
+    (see `ratifying_member_states`) may have steps."""
+    member = session.get(MemberState, member_iso3)
+    if member is None:
+        raise NotFound("member state", member_iso3)
+    if member.iso3 not in {m.iso3 for m in ratifying_member_states(session, candidate)}:
+        reason = ("is the candidate itself" if member.iso3 == candidate.iso3
+                  else f"joined on {member.joined_on.isoformat()}, not before the candidate")
+        raise InvalidInput(
+            f"{member.name} does not ratify {candidate.name}'s accession: it {reason}.",
+            [{"loc": ["path", "member_iso3"], "field": "path.member_iso3",
+              "msg": f"not a ratifying member state: it {reason}", "type": "value_error"}],
+        )
+    if data.occurred_on > utcnow().date():
+        raise InvalidInput(
+            "occurred_on is in the future: a step is recorded once it has happened.",
+            [{"loc": ["body", "occurred_on"], "field": "body.occurred_on",
+              "msg": "must not be after today", "type": "value_error"}],
+        )
+    record = RatificationStepRecord(
+        candidate_id=candidate.id, member_iso3=member.iso3, step=data.step,
+        occurred_on=data.occurred_on, source=data.source, confidence=data.confidence,
+        note=data.note, author_id=author.id,
+    )
+    session.add(record)
+    session.flush()
+    record_event(
+        session, kind="ratification_step.created", entity="ratification_step",
+        entity_id=record.id, actor=author, candidate_id=candidate.id,
+        after=snapshot(record, STEP_FIELDS),
+    )
+    session.commit()
+    return get_ratification(session, candidate, member)

@@ -1,21 +1,150 @@
-from fastapi import APIRouter
+"""API of progress reports: drafts with optimistic locking (ETag / If-Match), four-eyes
+publication, and reads that never show a draft to anonymous readers."""
 
-from app.candidates.deps import CandidateFromPath
-from app.db import SessionDep
+from datetime import UTC
+from email.utils import format_datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Request, Response
+
+from app.auth.deps import CurrentAnalyst, OptionalUser
+from app.candidates.deps import CandidateForWrite, CandidateFromPath
+from app.db import SessionDep, WriteSessionDep
+from app.models import ProgressReport
 from app.pagination import Page, PageDep
 from app.reports import service
-from app.reports.schemas import ReportRead
+from app.reports.rendering import render_markdown
+from app.reports.schemas import (
+    ReportCreate,
+    ReportPublish,
+    ReportRead,
+    ReportUpdate,
+    report_etag,
+)
 
 router = APIRouter(tags=["reports"])
+
+# The id column is a 32-bit integer on PostgreSQL: a larger number is refused here, not there.
+MAX_ID = 2**31 - 1
+ReportId = Annotated[int, Path(ge=1, le=MAX_ID, description="The report's id.")]
+IfMatch = Annotated[str | None, Header(max_length=1000,
+                                       description="The ETag of the version you edited.")]
+
+
+def report_read(report: ProgressReport) -> ReportRead:
+    return ReportRead(
+        id=report.id, candidate=report.candidate.slug, period=report.period,
+        title=report.title, body=report.body, body_html=render_markdown(report.body),
+        status=report.status, is_illustrative=report.is_illustrative,
+        author=report.author.name if report.author else None,
+        created_at=report.created_at, updated_at=report.updated_at,
+        published_at=report.published_at, version=report.version,
+        etag=report_etag(report.id, report.version),
+    )
+
+
+def _validators(report: ProgressReport) -> dict[str, str]:
+    return {
+        "ETag": report_etag(report.id, report.version),
+        "Last-Modified": format_datetime(report.updated_at.astimezone(UTC), usegmt=True),
+    }
+
+
+def _none_match(if_none_match: str, etag: str) -> bool:
+    """Weak comparison, as RFC 9110 asks for If-None-Match."""
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in tags or etag in tags
 
 
 @router.get("/candidates/{slug}/reports", response_model=Page[ReportRead])
 def list_reports(
     candidate: CandidateFromPath, session: SessionDep, page: PageDep
 ) -> Page[ReportRead]:
-    """The candidate's published reports, newest first."""
+    """The candidate's published reports, newest first; drafts and reports scheduled for later
+    are left out, whoever asks."""
     items, total = service.list_published_reports(
         session, candidate, limit=page.limit, offset=page.offset
     )
-    return Page(items=[ReportRead.model_validate(r) for r in items], total=total,
-                limit=page.limit, offset=page.offset)
+    return Page(items=[report_read(r) for r in items], total=total, limit=page.limit,
+                offset=page.offset)
+
+
+@router.post("/candidates/{slug}/reports", status_code=201, response_model=ReportRead)
+def create_report(
+    body: ReportCreate,
+    candidate: CandidateForWrite,
+    analyst: CurrentAnalyst,
+    session: WriteSessionDep,
+    request: Request,
+    response: Response,
+) -> ReportRead:
+    """Stores a draft. Only analysts and admins can read it until someone else publishes it."""
+    report = service.create_report(session, candidate, body, author=analyst)
+    response.headers.update(_validators(report))
+    response.headers["Location"] = str(request.url_for("get_report", report_id=report.id))
+    return report_read(report)
+
+
+@router.get("/reports/{report_id}", response_model=ReportRead,
+            responses={304: {"description": "Not modified: your copy (If-None-Match) is current."},
+                       404: {"description": "No such report, or not yet published."}})
+def get_report(
+    report_id: ReportId,
+    session: SessionDep,
+    user: OptionalUser,
+    response: Response,
+    if_none_match: Annotated[str | None, Header(max_length=1000)] = None,
+) -> ReportRead | Response:
+    """A report, with its `ETag` (send it back as `If-Match` to edit). Without an analyst's
+    token, a draft or a report scheduled for later answers 404, like a missing id."""
+    report = service.get_report(session, report_id, reader=user)
+    headers = {
+        **_validators(report),
+        # The answer depends on who asks: keep drafts out of shared caches.
+        "Cache-Control": "private, no-cache" if user is not None else "no-cache",
+        "Vary": "Authorization",
+    }
+    if if_none_match is not None and _none_match(if_none_match, headers["ETag"]):
+        return Response(status_code=304, headers=headers)
+    response.headers.update(headers)
+    return report_read(report)
+
+
+@router.patch("/reports/{report_id}", response_model=ReportRead,
+              responses={409: {"description": "Published reports are not edited."},
+                         412: {"description": "If-Match is not the current ETag."},
+                         428: {"description": "If-Match is missing."}})
+def update_report(
+    report_id: ReportId,
+    body: ReportUpdate,
+    analyst: CurrentAnalyst,
+    session: WriteSessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ReportRead:
+    """Edits a draft. Needs `If-Match` with the ETag you read: if someone edited it since,
+    the answer is 412 with the current ETag and nothing is changed."""
+    report = service.update_report(session, report_id, body, if_match=if_match, editor=analyst)
+    response.headers.update(_validators(report))
+    return report_read(report)
+
+
+@router.post("/reports/{report_id}/publish", response_model=ReportRead,
+             responses={403: {"description": "You wrote or edited it (four-eyes review)."},
+                        409: {"description": "Already published."},
+                        412: {"description": "If-Match, when sent, is not the current ETag."}})
+def publish_report(
+    report_id: ReportId,
+    analyst: CurrentAnalyst,
+    session: WriteSessionDep,
+    response: Response,
+    body: ReportPublish | None = None,
+    if_match: IfMatch = None,
+) -> ReportRead:
+    """Publishes a draft someone else wrote. `publish_at` (with a time zone) schedules it:
+    readers see it from then on, while the `report.published` event, without title or body,
+    is public at once. Send `If-Match` to publish only the version you reviewed."""
+    report = service.publish_report(session, report_id, body or ReportPublish(),
+                                    publisher=analyst, if_match=if_match)
+    response.headers.update(_validators(report))
+    return report_read(report)

@@ -1,18 +1,105 @@
-from datetime import datetime
+"""Wire shapes of progress reports. A period is a quarter (`2025-Q3`), a half year (`2025-H1`)
+or a year (`2025`); the body is Markdown, served rendered and sanitised as `body_html`."""
 
-from pydantic import BaseModel, ConfigDict
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from app.models import ReportStatus
 
+MAX_BODY = 100_000
+
+Period = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^\d{4}(-Q[1-4]|-H[12])?$"),
+    Field(description="`2025-Q3`, `2025-H1` or `2025`.", examples=["2025-Q3"]),
+]
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold NUL; refuse it here rather than fail at the database.
+    if "\x00" in value:
+        raise ValueError("may not contain NUL characters")
+    return value
+
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+                  AfterValidator(_no_nul)]
+Body = Annotated[str, Field(max_length=MAX_BODY, description="Markdown."),
+                 AfterValidator(_no_nul)]
+
+
+def report_etag(report_id: int, version: int) -> str:
+    """Strong: every edit, and publication, makes a new version."""
+    return f'"report-{report_id}-v{version}"'
+
+
+class ReportCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    period: Period
+    title: Title
+    body: Body = ""
+
+
+class ReportUpdate(BaseModel):
+    """The fields to change; at least one. A field that is sent may not be null."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    period: Period | None = None
+    title: Title | None = None
+    body: Body | None = None
+
+    @field_validator("period", "title", "body", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("may be left out but not null")
+        return value
+
+    @model_validator(mode="after")
+    def _something(self) -> "ReportUpdate":
+        if not self.model_fields_set:
+            raise ValueError("send at least one of period, title, body")
+        return self
+
+    def changes(self) -> dict[str, str]:
+        return self.model_dump(exclude_unset=True)
+
+
+class ReportPublish(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    publish_at: AwareDatetime | None = Field(
+        default=None,
+        description="When readers may see the report; omitted or past means now. The "
+        "`report.published` event is public at once, without the report's title or body.",
+    )
+
 
 class ReportRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     id: int
+    candidate: str
     period: str
     title: str
     body: str
+    body_html: str
     status: ReportStatus
     is_illustrative: bool
-    published_at: datetime | None
+    author: str | None
+    created_at: datetime
     updated_at: datetime
+    published_at: datetime | None
+    version: int
+    etag: str

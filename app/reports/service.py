@@ -1,28 +1,201 @@
-"""Progress reports: narrative reviews that move from draft to published."""
+"""Progress reports: narrative reviews that analysts write as drafts and a second person
+publishes. Readers without an analyst's token see a report only once it is published and its
+`published_at` has come; before that it is answered exactly like a missing one."""
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from datetime import UTC, datetime
+from typing import Any
 
-from app.errors import NotFound
-from app.models import Candidate, ProgressReport, ReportStatus
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from app.errors import Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired
+from app.events.service import record_event, snapshot
+from app.models import Candidate, Event, ProgressReport, ReportStatus, Role, User, utcnow
+from app.reports.schemas import ReportCreate, ReportPublish, ReportUpdate, report_etag
+
+CREATED_FIELDS = ("id", "period", "title", "body", "status", "version", "created_at")
+# Public event of a publication: no title or body, which a scheduled report must not show yet.
+PUBLISHED_FIELDS = ("id", "period", "status", "version", "published_at")
+
+_LOADED = (selectinload(ProgressReport.candidate), selectinload(ProgressReport.author))
+
+
+def _public(now: datetime) -> ColumnElement[bool]:
+    return and_(ProgressReport.status == ReportStatus.published,
+                ProgressReport.published_at <= now)
 
 
 def list_published_reports(
     session: Session, candidate: Candidate, *, limit: int | None = None, offset: int = 0
 ) -> tuple[list[ProgressReport], int]:
-    """Published reports only, newest first: drafts are never public."""
+    """Reports readers may see, newest first: drafts and scheduled ones are left out."""
     query = select(ProgressReport).where(
-        ProgressReport.candidate_id == candidate.id,
-        ProgressReport.status == ReportStatus.published,
+        ProgressReport.candidate_id == candidate.id, _public(utcnow())
     )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    query = query.order_by(ProgressReport.published_at.desc(), ProgressReport.id.desc())
+    query = query.options(*_LOADED).order_by(
+        ProgressReport.published_at.desc(), ProgressReport.id.desc()
+    )
     return list(session.scalars(query.offset(offset).limit(limit))), total
 
 
 def get_published_report(session: Session, report_id: int) -> ProgressReport:
-    """A published report; a draft is answered exactly like a missing one."""
-    report = session.get(ProgressReport, report_id)
-    if report is None or report.status != ReportStatus.published:
+    """A report readers may see; a draft or one scheduled for later is answered exactly like a
+    missing one."""
+    report = session.scalar(
+        select(ProgressReport).where(ProgressReport.id == report_id, _public(utcnow()))
+        .options(*_LOADED)
+    )
+    if report is None:
         raise NotFound("report", report_id)
+    return report
+
+
+def get_report(session: Session, report_id: int, *, reader: User | None) -> ProgressReport:
+    """Analysts and admins read drafts and scheduled reports too; anyone else gets
+    `get_published_report`."""
+    if reader is None or reader.role not in (Role.analyst, Role.admin):
+        return get_published_report(session, report_id)
+    report = session.scalar(
+        select(ProgressReport).where(ProgressReport.id == report_id).options(*_LOADED)
+    )
+    if report is None:
+        raise NotFound("report", report_id)
+    return report
+
+
+def _get_report_for_write(session: Session, report_id: int) -> ProgressReport:
+    """The report, its row locked until commit (PostgreSQL; SQLite's write session holds the
+    database lock already), so two edits of one version cannot both pass their If-Match."""
+    report = session.scalar(
+        select(ProgressReport).where(ProgressReport.id == report_id)
+        .with_for_update(of=ProgressReport)
+        .options(*_LOADED)
+        .execution_options(populate_existing=True)
+    )
+    if report is None:
+        raise NotFound("report", report_id)
+    return report
+
+
+def _etags(header: str) -> list[str]:
+    return [tag.strip() for tag in header.split(",") if tag.strip()]
+
+
+def _check_if_match(report: ProgressReport, if_match: str) -> None:
+    """Strong comparison: a weak tag (`W/"..."`) never matches."""
+    current = report_etag(report.id, report.version)
+    if not any(tag in (current, "*") for tag in _etags(if_match)):
+        raise PreconditionFailed(
+            f"Report {report.id} has changed since you read it; its current ETag is {current}. "
+            "Nothing was changed: fetch it again, reapply your edit and send the new ETag.",
+            current_etag=current,
+        )
+
+
+def create_report(
+    session: Session, candidate: Candidate, data: ReportCreate, *, author: User
+) -> ProgressReport:
+    """Stores a draft, which only analysts and admins can read until it is published."""
+    now = utcnow()
+    report = ProgressReport(
+        candidate_id=candidate.id, period=data.period, title=data.title, body=data.body,
+        status=ReportStatus.draft, author_id=author.id, created_at=now, updated_at=now,
+        version=1,
+    )
+    report.candidate = candidate
+    report.author = author
+    session.add(report)
+    session.flush()
+    record_event(
+        session, kind="report.created", entity="report", entity_id=report.id, actor=author,
+        candidate_id=candidate.id, after=snapshot(report, CREATED_FIELDS), is_public=False,
+    )
+    session.commit()
+    return report
+
+
+def update_report(
+    session: Session, report_id: int, data: ReportUpdate, *, if_match: str | None, editor: User
+) -> ProgressReport:
+    """Edits a draft. `if_match` must be the report's current ETag (`*` is not enough: it does
+    not say which version the edit was made on). An edit that changes nothing stores nothing
+    and keeps the version."""
+    if if_match is None or if_match.strip() == "*":
+        raise PreconditionRequired(
+            "Editing a report needs `If-Match` with the ETag of the version you edited "
+            f"(from GET /api/v1/reports/{report_id}), so no one else's edit is overwritten."
+        )
+    report = _get_report_for_write(session, report_id)
+    if report.status != ReportStatus.draft:
+        raise Conflict(
+            f"Report {report_id} is published and can no longer be edited: a correction to a "
+            "published report is a new report."
+        )
+    _check_if_match(report, if_match)
+    changes = {name: value for name, value in data.changes().items()
+               if getattr(report, name) != value}
+    if not changes:
+        return report
+    before: dict[str, Any] = {"version": report.version, **snapshot(report, tuple(changes))}
+    for name, value in changes.items():
+        setattr(report, name, value)
+    report.version += 1
+    report.updated_at = utcnow()
+    session.flush()
+    record_event(
+        session, kind="report.updated", entity="report", entity_id=report.id, actor=editor,
+        candidate_id=report.candidate_id, before=before,
+        after={"version": report.version, **snapshot(report, tuple(changes))}, is_public=False,
+    )
+    session.commit()
+    return report
+
+
+def _contributor_ids(session: Session, report: ProgressReport) -> set[int]:
+    """Everyone who wrote any of the report: its author and each editor of the draft."""
+    editors = session.scalars(
+        select(Event.actor_id).where(
+            Event.entity == "report", Event.entity_id == str(report.id),
+            Event.kind.in_(("report.created", "report.updated")), Event.actor_id.is_not(None),
+        ).distinct()
+    )
+    return {*editors, *([report.author_id] if report.author_id is not None else [])}
+
+
+def publish_report(
+    session: Session, report_id: int, data: ReportPublish, *, publisher: User,
+    if_match: str | None = None,
+) -> ProgressReport:
+    """Four-eyes: the publisher must not have written or edited the draft. `publish_at` in the
+    future schedules it: readers see it from then on, but the `report.published` event is
+    public at once (without title or body). A past `publish_at` means now: a publication is
+    never backdated. `if_match`, when sent, makes sure the version reviewed is the one
+    published."""
+    report = _get_report_for_write(session, report_id)
+    if report.status != ReportStatus.draft:
+        raise Conflict(f"Report {report_id} was already published "
+                       f"(from {report.published_at.isoformat() if report.published_at else '?'}).")
+    if if_match is not None:
+        _check_if_match(report, if_match)
+    if publisher.id in _contributor_ids(session, report):
+        raise Forbidden(
+            f"You wrote or edited report {report_id}: a second person must review and publish "
+            "it (four-eyes review)."
+        )
+    now = utcnow()
+    before = snapshot(report, ("status", "version"))
+    report.status = ReportStatus.published
+    publish_at = data.publish_at.astimezone(UTC) if data.publish_at else now
+    report.published_at = max(publish_at, now)
+    report.published_by_id = publisher.id
+    report.version += 1
+    report.updated_at = now
+    session.flush()
+    record_event(
+        session, kind="report.published", entity="report", entity_id=report.id, actor=publisher,
+        candidate_id=report.candidate_id, before=before,
+        after=snapshot(report, PUBLISHED_FIELDS), is_public=True,
+    )
+    session.commit()
     return report

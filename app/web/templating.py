@@ -1,59 +1,123 @@
-"""Jinja2 environment for the site: templates, filters, and the error page."""
+"""Jinja2 environment for the site: gettext, filters for dates, numbers and stored keys, asset
+URLs with a content hash, and the error page."""
 
-from datetime import date, datetime
+import hashlib
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+from app.i18n import (
+    LANGUAGES,
+    N_,
+    current_language,
+    format_day,
+    format_moment,
+    format_number,
+    gettext,
+    language_name,
+    ngettext,
+)
 
-templates = Jinja2Templates(directory=TEMPLATES_DIR)
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+STATIC_DIR = PROJECT_ROOT / "static"
 
+environment = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True,
+                          extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+templates = Jinja2Templates(env=environment)
+templates.env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+
+# Stored keys and the words people read for them; translated where shown.
 LABELS = {
-    "strategic_partner": "Strategic partner",
-    "interim_ally": "Interim ally",
-    "full_candidate": "Full candidate",
-    "incremental_enlargement": "Incremental enlargement",
-    "strategic_partnership": "Strategic partnership",
-    "hybrid_integration": "Hybrid integration",
-    "outreach": "Outreach",
-    "accession_talks": "Accession talks",
-    "ratification": "Ratification",
-    "member": "Member",
-    "parliament_approved": "Parliament approved",
-    "signed": "Signed",
-    "deposited": "Instrument deposited",
-    "pending": "Pending",
+    "strategic_partner": N_("Strategic partner"),
+    "interim_ally": N_("Interim ally"),
+    "full_candidate": N_("Full candidate"),
+    "incremental_enlargement": N_("Incremental enlargement"),
+    "strategic_partnership": N_("Strategic partnership"),
+    "hybrid_integration": N_("Hybrid integration"),
+    "outreach": N_("Outreach"),
+    "accession_talks": N_("Accession talks"),
+    "ratification": N_("Ratification"),
+    "member": N_("Member"),
+    "parliament_approved": N_("Parliament approved"),
+    "signed": N_("Signed"),
+    "deposited": N_("Instrument deposited"),
+    "pending": N_("Pending"),
+    "met": N_("Met"),
+    "on_track": N_("On track"),
+    "at_risk": N_("At risk"),
+    "off_track": N_("Off track"),
+    "overdue": N_("Overdue"),
+    "no_data": N_("No data"),
+    "improving": N_("Improving"),
+    "flat": N_("Flat"),
+    "worsening": N_("Worsening"),
+    "improved": N_("Improved"),
+    "unchanged": N_("Unchanged"),
+    "backslid": N_("Backslid"),
+    "numeric": N_("Numeric"),
+    "milestone": N_("Milestone"),
+    "high": N_("High"),
+    "medium": N_("Medium"),
+    "low": N_("Low"),
+    "inferred": N_("Inferred"),
+    "higher_is_better": N_("Higher is better"),
+    "lower_is_better": N_("Lower is better"),
 }
+# A status is never told by colour alone: each has a symbol and its word as well.
+STATUS_SYMBOLS = {"met": "✔", "on_track": "↗", "at_risk": "⚠", "off_track": "✖",
+                  "overdue": "‼", "no_data": "?"}
+TREND_SYMBOLS = {"improving": "▲", "flat": "▶", "worsening": "▼"}
 
 
 def label(value: str | None) -> str:
-    """A person's words for a stored key: `accession_talks` → "Accession talks"."""
-    if value is None:
+    """A person's words for a stored key, in the reader's language."""
+    if not value:
         return ""
-    return LABELS.get(value, value.replace("_", " ").capitalize())
+    if value in LABELS:
+        return gettext(LABELS[value])
+    return value.replace("_", " ").capitalize()
 
 
-def number(value: float | None, digits: int = 2) -> str:
+def localized(record: Any, field: str) -> str:
+    """The French column (`name_fr`, `title_fr`) when reading in French and it is filled."""
+    if current_language.get() == "fr":
+        french = getattr(record, f"{field}_fr", "")
+        if french:
+            return french
+    return getattr(record, field)
+
+
+def percent(value: float | None) -> str:
     if value is None:
         return "—"
-    text = f"{value:,.{digits}f}".rstrip("0").rstrip(".")
-    return text or "0"
+    return format_number(value, 0) + " %"
 
 
-def isodate(value: date | datetime | None) -> str:
-    if value is None:
-        return "—"
-    return value.date().isoformat() if isinstance(value, datetime) else value.isoformat()
+@lru_cache
+def asset_version(path: str) -> str:
+    return hashlib.sha256((STATIC_DIR / path).read_bytes()).hexdigest()[:12]
 
 
-templates.env.filters.update(label=label, number=number, isodate=isodate)
+def static_url(path: str) -> str:
+    return f"/static/{path}?v={asset_version(path)}"
+
+
+templates.env.filters.update(label=label, number=format_number, day=format_day,
+                             moment=format_moment, localized=localized, percent=percent)
+templates.env.globals.update(static_url=static_url, STATUS_SYMBOLS=STATUS_SYMBOLS,
+                             TREND_SYMBOLS=TREND_SYMBOLS, LANGUAGES=LANGUAGES,
+                             language_name=language_name)
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    context.setdefault("lang", current_language.get())
+    context.setdefault("last_updated", getattr(request.state, "last_updated", None))
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 

@@ -25,7 +25,7 @@ def test_candidate_page(client):
     response = client.get("/candidates/finland")
     assert response.status_code == 200
     assert "<h1>Finland</h1>" in response.text
-    assert "Hungary" in response.text and "2023-03-31" in response.text
+    assert "Hungary" in response.text and "Mar 31, 2023" in response.text
     assert "30 of 30 member states" in response.text
 
 

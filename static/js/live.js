@@ -1,0 +1,47 @@
+// Live updates: listen to the change feed and, when an event concerns what this page shows,
+// fetch the page again and swap its main content. The page works without this script.
+(function () {
+  "use strict";
+  if (!window.EventSource || !window.fetch || !window.DOMParser) return;
+  var main = document.getElementById("main");
+  if (!main) return;
+  var scope = main.getAttribute("data-live"); // a candidate slug, or "all"
+  var pending = null;
+
+  function refresh() {
+    pending = null;
+    fetch(window.location.href, { headers: { "Accept": "text/html" }, cache: "no-store" })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("main");
+        if (!fresh) return;
+        var focused = document.activeElement && document.activeElement.id;
+        main.innerHTML = fresh.innerHTML;
+        if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
+        main.dispatchEvent(new CustomEvent("live:updated", { bubbles: true }));
+      })
+      .catch(function () { /* offline for a moment: the next event retries */ });
+  }
+
+  function concerns(data) {
+    return scope === "all" || !data.candidate || data.candidate === scope;
+  }
+
+  // EventSource reconnects by itself (the server asks for 1 s) and sends Last-Event-ID.
+  var source = new EventSource("/api/v1/events/stream");
+  source.onmessage = null;
+  source.addEventListener("open", function () { document.documentElement.classList.add("live"); });
+  source.addEventListener("error", function () { document.documentElement.classList.remove("live"); });
+  ["progress_update.created", "progress_update.retracted", "report.published",
+   "ratification_step.created", "candidate.created", "candidate.updated",
+   "benchmark.created", "benchmark.updated"].forEach(function (kind) {
+    source.addEventListener(kind, function (event) {
+      var data = {};
+      try { data = JSON.parse(event.data); } catch (e) { return; }
+      if (!concerns(data)) return;
+      if (pending) clearTimeout(pending);
+      pending = setTimeout(refresh, 150); // a batch of events gives one refresh
+    });
+  });
+})();

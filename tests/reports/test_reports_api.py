@@ -1,0 +1,542 @@
+"""Reports: drafts edited with ETag / If-Match, four-eyes and scheduled publication, safe
+Markdown, and drafts that no anonymous reader ever sees."""
+
+import re
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+
+import pytest
+from sqlalchemy import func, select
+
+import app.reports.service as report_service
+from app.models import Event, ProgressReport, ReportStatus
+from app.reports.rendering import ALLOWED_TAGS, render_markdown
+
+CREATE_URL = "/api/v1/candidates/georgia/reports"
+LIST_URL = "/api/v1/candidates/georgia/reports"
+EVENTS_URL = "/api/v1/events"
+
+
+def report(**fields):
+    return {"period": "2025-Q3", "title": "Georgia: review of 2025-Q3",
+            "body": "# Review\n\nDefence spending **rose**.", **fields}
+
+
+def url(report_id: int) -> str:
+    return f"/api/v1/reports/{report_id}"
+
+
+def count(session, model=ProgressReport):
+    return session.scalar(select(func.count()).select_from(model))
+
+
+@pytest.fixture
+def draft(client, analyst_headers):
+    response = client.post(CREATE_URL, json=report(), headers=analyst_headers)
+    assert response.status_code == 201, response.text
+    return response
+
+
+def publish(client, report_id, headers, **body):
+    return client.post(f"{url(report_id)}/publish", json=body or None, headers=headers)
+
+
+def listed_ids(client, headers=None):
+    items = client.get(LIST_URL, params={"limit": 500}, headers=headers or {}).json()["items"]
+    return {r["id"] for r in items}
+
+
+def event_kinds(client, report_id, headers=None):
+    events = client.get(EVENTS_URL, params={"limit": 500}, headers=headers or {}).json()
+    return [e["kind"] for e in events["items"]
+            if e["entity"] == "report" and e["entity_id"] == str(report_id)]
+
+
+# --- create and read -------------------------------------------------------------------------
+
+def test_create_stores_a_draft_with_etag_and_location(client, session, analyst_headers):
+    before = count(session), count(session, Event)
+    response = client.post(CREATE_URL, json=report(), headers=analyst_headers)
+    assert response.status_code == 201, response.text
+    created = response.json()
+    assert created["status"] == "draft" and created["version"] == 1
+    assert created["candidate"] == "georgia" and created["author"] == "ana"
+    assert created["published_at"] is None
+    assert created["body_html"] == (
+        "<h1>Review</h1>\n<p>Defence spending <strong>rose</strong>.</p>\n")
+    assert response.headers["etag"] == created["etag"] == f'"report-{created["id"]}-v1"'
+    assert response.headers["location"].endswith(url(created["id"]))
+    assert "last-modified" in response.headers
+    assert (count(session), count(session, Event)) == (before[0] + 1, before[1] + 1)
+    event = session.scalars(select(Event).order_by(Event.id.desc())).first()
+    assert (event.kind, event.is_public, event.after["title"]) == (
+        "report.created", False, "Georgia: review of 2025-Q3")
+
+
+def test_admin_may_create(client, admin_headers):
+    response = client.post(CREATE_URL, json=report(), headers=admin_headers)
+    assert response.status_code == 201
+
+
+def test_title_and_period_are_stripped(client, analyst_headers):
+    response = client.post(CREATE_URL, json=report(title="  Spaced  ", period=" 2025-H1 "),
+                           headers=analyst_headers)
+    assert response.status_code == 201
+    assert (response.json()["title"], response.json()["period"]) == ("Spaced", "2025-H1")
+
+
+def test_analyst_reads_a_draft_anonymous_gets_404_like_a_missing_id(client, draft,
+                                                                   analyst_headers,
+                                                                   second_analyst_headers):
+    report_id = draft.json()["id"]
+    for headers in (analyst_headers, second_analyst_headers):
+        response = client.get(url(report_id), headers=headers)
+        assert response.status_code == 200
+        assert response.headers["etag"] == draft.headers["etag"]
+        assert "private" in response.headers["cache-control"]
+    hidden = client.get(url(report_id))
+    missing = client.get(url(999_999))
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json()["detail"] == f"No report {report_id!r}."
+    assert missing.json()["detail"] == "No report 999999."
+    assert "etag" not in hidden.headers
+
+
+def test_get_sends_etag_and_last_modified_and_answers_304(client, draft, analyst_headers):
+    report_id, etag = draft.json()["id"], draft.headers["etag"]
+    response = client.get(url(report_id), headers=analyst_headers)
+    assert response.headers["etag"] == etag and response.headers["last-modified"].endswith("GMT")
+    assert response.headers["vary"] == "Authorization"
+    for tag in (etag, f"W/{etag}", f'"other", {etag}', "*"):
+        cached = client.get(url(report_id), headers={**analyst_headers, "If-None-Match": tag})
+        assert cached.status_code == 304, tag
+        assert cached.content == b"" and cached.headers["etag"] == etag
+    stale = client.get(url(report_id), headers={**analyst_headers, "If-None-Match": '"old"'})
+    assert stale.status_code == 200 and stale.json()["id"] == report_id
+
+
+def test_anonymous_if_none_match_on_a_draft_is_still_404(client, draft):
+    response = client.get(url(draft.json()["id"]), headers={"If-None-Match": "*"})
+    assert response.status_code == 404
+
+
+# --- edit ------------------------------------------------------------------------------------
+
+def test_patch_with_current_etag_edits_and_bumps_version(client, session, draft,
+                                                        analyst_headers):
+    report_id = draft.json()["id"]
+    response = client.patch(url(report_id), json={"title": "Better title", "body": "New *text*"},
+                            headers={**analyst_headers, "If-Match": draft.headers["etag"]})
+    assert response.status_code == 200, response.text
+    edited = response.json()
+    assert (edited["title"], edited["body"], edited["period"]) == (
+        "Better title", "New *text*", "2025-Q3")
+    assert edited["body_html"] == "<p>New <em>text</em></p>\n"
+    assert edited["version"] == 2
+    assert response.headers["etag"] == edited["etag"] == f'"report-{report_id}-v2"'
+    assert edited["updated_at"] >= draft.json()["updated_at"]
+    event = session.scalars(select(Event).order_by(Event.id.desc())).first()
+    assert (event.kind, event.is_public) == ("report.updated", False)
+    assert event.before == {"version": 1, "title": "Georgia: review of 2025-Q3",
+                            "body": report()["body"]}
+    assert event.after == {"version": 2, "title": "Better title", "body": "New *text*"}
+
+
+def test_stale_etag_is_412_and_nothing_is_lost(client, session, draft, analyst_headers,
+                                               second_analyst_headers):
+    report_id, old_etag = draft.json()["id"], draft.headers["etag"]
+    first = client.patch(url(report_id), json={"body": "Bob's edit"},
+                         headers={**second_analyst_headers, "If-Match": old_etag})
+    assert first.status_code == 200
+    events = count(session, Event)
+
+    late = client.patch(url(report_id), json={"body": "Ana's edit, made on version 1"},
+                        headers={**analyst_headers, "If-Match": old_etag})
+    assert late.status_code == 412
+    assert late.headers["content-type"] == "application/problem+json"
+    problem = late.json()
+    assert problem["current_etag"] == first.headers["etag"]
+    assert first.headers["etag"] in problem["detail"]
+    current = client.get(url(report_id), headers=analyst_headers).json()
+    assert (current["body"], current["version"]) == ("Bob's edit", 2)
+    assert count(session, Event) == events
+
+
+@pytest.mark.parametrize("if_match", ['W/"report-{id}-v1"', '"report-{id}-v9"', '"nonsense"'])
+def test_weak_or_wrong_etag_is_412(client, draft, analyst_headers, if_match):
+    report_id = draft.json()["id"]
+    response = client.patch(url(report_id), json={"title": "x"},
+                            headers={**analyst_headers, "If-Match": if_match.format(id=report_id)})
+    assert response.status_code == 412
+
+
+def test_patch_without_if_match_is_428(client, session, draft, analyst_headers):
+    report_id = draft.json()["id"]
+    for headers in (analyst_headers, {**analyst_headers, "If-Match": "*"}):
+        response = client.patch(url(report_id), json={"title": "No precondition"},
+                                headers=headers)
+        assert response.status_code == 428
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "If-Match" in response.json()["detail"]
+    assert session.get(ProgressReport, report_id).title == "Georgia: review of 2025-Q3"
+
+
+def test_patch_that_changes_nothing_keeps_the_version(client, session, draft, analyst_headers):
+    events = count(session, Event)
+    response = client.patch(url(draft.json()["id"]), json={"period": "2025-Q3"},
+                            headers={**analyst_headers, "If-Match": draft.headers["etag"]})
+    assert response.status_code == 200
+    assert response.headers["etag"] == draft.headers["etag"]
+    assert count(session, Event) == events
+
+
+def test_patch_unknown_report_is_404(client, analyst_headers):
+    response = client.patch(url(999_999), json={"title": "x"},
+                            headers={**analyst_headers, "If-Match": '"report-999999-v1"'})
+    assert response.status_code == 404
+
+
+def test_published_report_is_not_edited(client, draft, analyst_headers,
+                                        second_analyst_headers):
+    report_id = draft.json()["id"]
+    published = publish(client, report_id, second_analyst_headers)
+    response = client.patch(url(report_id), json={"title": "Too late"},
+                            headers={**analyst_headers, "If-Match": published.headers["etag"]})
+    assert response.status_code == 409
+    assert "new report" in response.json()["detail"]
+
+
+# --- publish ---------------------------------------------------------------------------------
+
+def test_author_cannot_publish_own_report(client, session, draft, analyst_headers):
+    report_id = draft.json()["id"]
+    response = publish(client, report_id, analyst_headers)
+    assert response.status_code == 403
+    assert "four-eyes" in response.json()["detail"]
+    assert "second person" in response.json()["detail"]
+    assert session.get(ProgressReport, report_id).status == ReportStatus.draft
+
+
+def test_an_editor_of_the_draft_cannot_publish_it_either(client, draft, second_analyst_headers,
+                                                         admin_headers):
+    report_id = draft.json()["id"]
+    edited = client.patch(url(report_id), json={"body": "Bob rewrote this"},
+                          headers={**second_analyst_headers, "If-Match": draft.headers["etag"]})
+    assert publish(client, report_id, second_analyst_headers).status_code == 403
+    response = publish(client, report_id, admin_headers)
+    assert response.status_code == 200
+    assert response.json()["version"] == edited.json()["version"] + 1
+
+
+def test_second_analyst_publishes_and_readers_see_it(client, session, draft, analyst_headers,
+                                                     second_analyst_headers):
+    report_id = draft.json()["id"]
+    assert report_id not in listed_ids(client)
+    response = publish(client, report_id, second_analyst_headers)
+    assert response.status_code == 200, response.text
+    published = response.json()
+    assert published["status"] == "published" and published["version"] == 2
+    assert published["author"] == "ana"
+    assert response.headers["etag"] == f'"report-{report_id}-v2"'
+    stored = session.get(ProgressReport, report_id)
+    assert stored.published_by_id is not None and stored.published_by_id != stored.author_id
+
+    public = client.get(url(report_id))
+    assert public.status_code == 200
+    assert public.json()["title"] == "Georgia: review of 2025-Q3"
+    assert public.headers["etag"] == response.headers["etag"]
+    assert report_id in listed_ids(client)
+    assert event_kinds(client, report_id) == ["report.published"]
+    assert event_kinds(client, report_id, analyst_headers) == ["report.created",
+                                                               "report.published"]
+
+    again = publish(client, report_id, second_analyst_headers)
+    assert again.status_code == 409
+
+
+def test_publish_with_stale_if_match_is_412(client, draft, analyst_headers,
+                                            second_analyst_headers, admin_headers):
+    report_id = draft.json()["id"]
+    reviewed = draft.headers["etag"]
+    client.patch(url(report_id), json={"body": "Changed after the review"},
+                 headers={**analyst_headers, "If-Match": reviewed})
+    stale = client.post(f"{url(report_id)}/publish",
+                        headers={**second_analyst_headers, "If-Match": reviewed})
+    assert stale.status_code == 412
+    current = client.get(url(report_id), headers=admin_headers).headers["etag"]
+    fresh = client.post(f"{url(report_id)}/publish",
+                        headers={**second_analyst_headers, "If-Match": current})
+    assert fresh.status_code == 200
+
+
+def test_publish_unknown_report_is_404(client, second_analyst_headers):
+    assert publish(client, 999_999, second_analyst_headers).status_code == 404
+
+
+def test_scheduled_report_is_hidden_until_its_time(client, session, analyst_headers,
+                                                   second_analyst_headers, monkeypatch):
+    scheduled = client.post(CREATE_URL, json=report(title="Scheduled"),
+                            headers=analyst_headers).json()
+    at = datetime.now(UTC) + timedelta(hours=1)
+    response = publish(client, scheduled["id"], second_analyst_headers,
+                       publish_at=at.isoformat())
+    assert response.status_code == 200
+    assert datetime.fromisoformat(response.json()["published_at"]) == at
+    assert client.get(url(scheduled["id"])).status_code == 404
+    assert scheduled["id"] not in listed_ids(client)
+    assert client.get(url(scheduled["id"]), headers=analyst_headers).status_code == 200
+    # The publication event is public at once, but tells nothing of the text.
+    [event] = [e for e in client.get(EVENTS_URL, params={"limit": 500}).json()["items"]
+               if e["entity"] == "report" and e["entity_id"] == str(scheduled["id"])]
+    assert "Scheduled" not in str(event) and "Defence spending" not in str(event)
+
+    past = client.post(CREATE_URL, json=report(title="Backdated"),
+                       headers=analyst_headers).json()
+    asked = datetime.now(UTC) - timedelta(days=30)
+    response = publish(client, past["id"], second_analyst_headers, publish_at=asked.isoformat())
+    assert response.status_code == 200
+    # Never backdated: a past time means now.
+    assert datetime.fromisoformat(response.json()["published_at"]) > asked + timedelta(days=29)
+    assert client.get(url(past["id"])).status_code == 200
+    assert past["id"] in listed_ids(client)
+
+    later = datetime.now(UTC) + timedelta(hours=2)
+    monkeypatch.setattr(report_service, "utcnow", lambda: later)
+    assert client.get(url(scheduled["id"])).status_code == 200
+    assert scheduled["id"] in listed_ids(client)
+
+
+def test_publish_at_in_another_zone_is_stored_in_utc(client, draft, second_analyst_headers):
+    response = publish(client, draft.json()["id"], second_analyst_headers,
+                       publish_at="2999-01-01T12:00:00+02:00")
+    assert response.status_code == 200
+    assert datetime.fromisoformat(response.json()["published_at"]) == datetime(
+        2999, 1, 1, 10, tzinfo=UTC)
+
+
+# --- who may write, who may read -------------------------------------------------------------
+
+def test_anonymous_writes_are_401_with_a_challenge(client, session, draft):
+    report_id, etag = draft.json()["id"], draft.headers["etag"]
+    attempts = [
+        client.post(CREATE_URL, json=report()),
+        client.patch(url(report_id), json={"title": "x"}, headers={"If-Match": etag}),
+        client.post(f"{url(report_id)}/publish"),
+    ]
+    for response in attempts:
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"].startswith("Bearer")
+    assert session.get(ProgressReport, report_id).status == ReportStatus.draft
+
+
+def test_create_for_unknown_candidate_is_404(client, analyst_headers):
+    response = client.post("/api/v1/candidates/atlantis/reports", json=report(),
+                           headers=analyst_headers)
+    assert response.status_code == 404
+
+
+def test_drafts_never_reach_anonymous_readers(client, session, draft, analyst_headers):
+    report_id = draft.json()["id"]
+    client.patch(url(report_id), json={"title": "Secret draft title"},
+                 headers={**analyst_headers, "If-Match": draft.headers["etag"]})
+    demo_drafts = session.scalars(
+        select(ProgressReport.id).where(ProgressReport.status == ReportStatus.draft)
+    ).all()
+    assert report_id in demo_drafts and len(demo_drafts) >= 2
+    for draft_id in demo_drafts:
+        assert client.get(url(draft_id)).status_code == 404
+    for slug in ("georgia", "ukraine"):
+        reports = client.get(f"/api/v1/candidates/{slug}/reports", params={"limit": 500})
+        assert not {r["id"] for r in reports.json()["items"]} & set(demo_drafts)
+        assert {r["status"] for r in reports.json()["items"]} <= {"published"}
+    events = client.get(EVENTS_URL, params={"limit": 500}).text
+    assert "Secret draft title" not in events and "Georgia: review of 2025-Q3" not in events
+    assert event_kinds(client, report_id) == []
+    assert event_kinds(client, report_id, analyst_headers) == ["report.created",
+                                                               "report.updated"]
+    # An analyst's token does not make a draft public in the list either.
+    assert report_id not in listed_ids(client, analyst_headers)
+
+
+def test_demo_draft_without_author_can_be_published(client, session, second_analyst_headers):
+    demo_draft = session.scalar(
+        select(ProgressReport).where(ProgressReport.status == ReportStatus.draft)
+    )
+    response = publish(client, demo_draft.id, second_analyst_headers)
+    assert response.status_code == 200
+    assert client.get(url(demo_draft.id)).status_code == 200
+
+
+# --- validation ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (report(period="2025-Q5"), "body.period"),
+        (report(period="Q3-2025"), "body.period"),
+        (report(period="2025-q3"), "body.period"),
+        (report(title=""), "body.title"),
+        (report(title="   "), "body.title"),
+        (report(title="x" * 201), "body.title"),
+        (report(body="x" * 100_001), "body.body"),
+        (report(status="published"), "body.status"),
+        (report(body="NUL\x00<script>"), "body.body"),
+        (report(title="NUL\x00"), "body.title"),
+        ({"title": "No period"}, "body.period"),
+    ],
+)
+def test_malformed_reports_are_422_naming_the_field(client, session, analyst_headers, body,
+                                                    field):
+    before = count(session)
+    response = client.post(CREATE_URL, json=body, headers=analyst_headers)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert field in [e["field"] for e in response.json()["errors"]]
+    assert count(session) == before
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "body"),
+        ({"title": None}, "body.title"),
+        ({"title": ""}, "body.title"),
+        ({"period": "2025-Q0"}, "body.period"),
+        ({"version": 7}, "body.version"),
+    ],
+)
+def test_malformed_edits_are_422(client, draft, analyst_headers, body, field):
+    response = client.patch(url(draft.json()["id"]), json=body,
+                            headers={**analyst_headers, "If-Match": draft.headers["etag"]})
+    assert response.status_code == 422, response.text
+    assert field in [e["field"] for e in response.json()["errors"]]
+
+
+@pytest.mark.parametrize("body", [{"publish_at": "2030-01-01T00:00:00"},
+                                  {"publish_at": "soon"}, {"when": "now"}])
+def test_malformed_publications_are_422(client, draft, second_analyst_headers, body):
+    response = publish(client, draft.json()["id"], second_analyst_headers, **body)
+    assert response.status_code == 422
+
+
+@pytest.mark.parametrize("period", ["2025-Q1", "2025-Q4", "2025-H1", "2025-H2", "2025"])
+def test_periods_that_are_accepted(client, analyst_headers, period):
+    response = client.post(CREATE_URL, json=report(period=period), headers=analyst_headers)
+    assert response.status_code == 201
+
+
+# --- safe Markdown ---------------------------------------------------------------------------
+
+XSS = [
+    "<script>alert(1)</script>",
+    "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
+    "<img src=x onerror=alert(1)>",
+    '<img src="x" onerror="alert(1)">',
+    "[x](javascript:alert(1))",
+    "[x](JaVaScRiPt:alert(1))",
+    "[x](java\tscript:alert(1))",
+    "[x](&#106;avascript:alert(1))",
+    "[x](&#x6A;&#x61;&#x76;&#x61;&#x73;&#x63;&#x72;&#x69;&#x70;&#x74;:alert(1))",
+    "[x](javascript&colon;alert(1))",
+    "[x]( javascript:alert(1) )",
+    "<javascript:alert(1)>",
+    "[x][ref]\n\n[ref]: javascript:alert(1)",
+    "![x](javascript:alert(1))",
+    "![x](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)",
+    "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "[x](vbscript:msgbox(1))",
+    '[x](https://example.org "title" onmouseover="alert(1)")',
+    '[x](https://example.org"onmouseover="alert(1))',
+    "![x](https://example.org/x.png\"onerror=\"alert(1))",
+    "<svg onload=alert(1)>",
+    "<svg><script>alert(1)</script></svg>",
+    "<iframe src=javascript:alert(1)></iframe>",
+    "<iframe srcdoc='<script>alert(1)</script>'></iframe>",
+    "<object data=javascript:alert(1)>",
+    "<embed src=javascript:alert(1)>",
+    "<a href=javascript:alert(1)>x</a>",
+    "<div style=\"background:url(javascript:alert(1))\">x</div>",
+    "<style>*{background:red}</style>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    "<details open ontoggle=alert(1)>",
+    "<body onload=alert(1)>",
+    "<form action=javascript:alert(1)><button>x</button></form>",
+    "<meta http-equiv=refresh content='0;url=javascript:alert(1)'>",
+    "<base href=javascript:alert(1)//>",
+    "&lt;script&gt;alert(1)&lt;/script&gt;",
+    "&#60;script&#62;alert(1)&#60;/script&#62;",
+    "<!-- --><script>alert(1)</script> -->",
+    "<div>\n\n<script>alert(1)</script>\n\n</div>",
+    "<p>\n<img src=x onerror=alert(1)>\n</p>",
+    "```html\n<script>alert(1)</script>\n```",
+    "`<script>alert(1)</script>`",
+    "| a |\n|---|\n| <img src=x onerror=alert(1)> |",
+    "<<script>script>alert(1)<</script>/script>",
+    "<scr<script>ipt>alert(1)</script>",
+    "\ufffd<script>alert(1)</script>",
+]
+
+
+class _Elements(HTMLParser):
+    """Every element and attribute the browser would build from the HTML."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, list[tuple[str, str | None]]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, attrs))
+
+
+def parsed(html: str):
+    parser = _Elements()
+    parser.feed(html)
+    parser.close()
+    return parser.elements
+
+
+def assert_safe(html: str) -> None:
+    # Raw text such as `onerror=` or `javascript:` may stay, escaped and inert; what must never
+    # appear is a script element, an event handler, a style or a dangerous URL.
+    assert "<script" not in html.lower() and "<svg" not in html.lower()
+    for tag, attrs in parsed(html):
+        assert tag in ALLOWED_TAGS, tag
+        for name, value in attrs:
+            assert not name.startswith("on") and name not in ("style", "srcdoc", "class"), name
+            if name in ("href", "src"):
+                assert re.match(r"^(https?:|mailto:|[^:]*$)", value or ""), value
+        if tag == "a":
+            assert ("rel", "nofollow noopener") in attrs
+
+
+@pytest.mark.parametrize("vector", [*XSS, "\x00<script>alert(1)</script>"])
+def test_markdown_rendering_is_safe(vector):
+    assert_safe(render_markdown(vector))
+    assert_safe(render_markdown(f"Some text\n\n{vector}\n\nmore *text*"))
+
+
+def test_xss_corpus_through_the_api(client, draft, analyst_headers, second_analyst_headers):
+    report_id = draft.json()["id"]
+    response = client.patch(url(report_id), json={"body": "\n\n".join(XSS)},
+                            headers={**analyst_headers, "If-Match": draft.headers["etag"]})
+    assert response.status_code == 200
+    assert_safe(response.json()["body_html"])
+    publish(client, report_id, second_analyst_headers)
+    public = client.get(url(report_id)).json()
+    assert public["body"] == "\n\n".join(XSS)  # the source is kept as written
+    assert_safe(public["body_html"])
+    [listed] = [r for r in client.get(LIST_URL).json()["items"] if r["id"] == report_id]
+    assert_safe(listed["body_html"])
+
+
+def test_markdown_keeps_ordinary_formatting():
+    html = render_markdown(
+        "## Summary\n\n- one\n- **two**\n\n1. a\n\n> quoted\n\n"
+        "[SIPRI](https://www.sipri.org) and [mail](mailto:desk@example.org)\n\n"
+        "| a | b |\n|:--|--:|\n| 1 | 2 |\n\n~~old~~ `code`"
+    )
+    assert "<h2>Summary</h2>" in html and "<strong>two</strong>" in html
+    assert '<a href="https://www.sipri.org" rel="nofollow noopener">SIPRI</a>' in html
+    assert 'href="mailto:desk@example.org"' in html
+    assert "<table>" in html and "<td>1</td>" in html and "style" not in html
+    assert "<s>old</s>" in html and "<code>code</code>" in html and "<blockquote>" in html
