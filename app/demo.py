@@ -380,7 +380,7 @@ def load_demo(session: Session, *, today: date | None = None) -> dict[str, int]:
     try:
         counts = _load(session, today)
         session.add(Event(kind="demo.loaded", entity="dataset", entity_id="demo",
-                          is_public=False, after=counts))
+                          is_public=True, after=counts))
         session.commit()
     except Exception:
         session.rollback()

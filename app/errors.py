@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger("app.errors")
@@ -124,6 +124,17 @@ def install_error_handlers(app: FastAPI, html_error_page: Any) -> None:
                     else problem(503, detail))
         response.headers["Retry-After"] = "5"
         return response
+
+    @app.exception_handler(DataError)
+    async def unstorable_value(request: Request, exc: DataError) -> Response:
+        """The database refused a value the schemas let through (a NUL character, a number
+        out of its column's range): the client's input, so a 422, and nothing was stored."""
+        logger.info("database refused a value: %s", type(exc.orig).__name__)
+        detail = "A value in this request cannot be stored (out of range or holding a NUL " \
+                 "character); nothing was stored."
+        if wants_html(request):
+            return html_error_page(request, 400, detail)
+        return problem(422, detail)
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception) -> Response:

@@ -112,18 +112,23 @@ def test_stream_resumes_from_last_event_id_without_loss(server):
 
 
 def test_stream_and_event_list_hide_private_events(server):
+    draft = httpx.post(f"{server.url}/api/v1/candidates/georgia/reports",
+                       headers=server.token("drafter"),
+                       json={"period": "2026-Q1", "title": "Secret draft", "body": "not yet"})
+    assert draft.status_code == 201
     with Session(server.engine) as session:
         private_kinds = set(session.scalars(
             select(Event.kind).where(Event.is_public.is_(False))
         ))
-    assert "demo.loaded" in private_kinds
+    assert "report.created" in private_kinds
     public = httpx.get(f"{server.url}/api/v1/events", params={"limit": 500}).json()
     assert not {e["kind"] for e in public["items"]} & private_kinds
     reader = StreamReader(f"{server.url}/api/v1/events/stream", headers={"Last-Event-ID": "0"})
     try:
         time.sleep(1.0)
-        assert reader.events, "the backlog from 0 holds the demo's public events at least"
+        assert reader.events, "the backlog from 0 holds the demo's public event at least"
         assert not {e[1] for e in reader.events} & private_kinds
+        assert "Secret draft" not in json.dumps([e[2] for e in reader.events])
     finally:
         reader.close()
 

@@ -2,13 +2,13 @@
 Its ids are the change feed's cursor, so they must become visible in increasing order."""
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, selectinload
 
-from app.models import Event, User
+from app.models import Event, ProgressReport, ReportStatus, User, utcnow
 
 # PostgreSQL hands out ids before commit; two writers can commit out of id order, and a feed
 # reader that saw the higher id would skip the lower one forever. Writers of events take this
@@ -70,10 +70,23 @@ def latest_event_id(session: Session) -> int:
     return session.scalar(select(func.max(Event.id))) or 0
 
 
-def latest_public_change(session: Session) -> tuple[int, datetime | None]:
-    """The newest public event's id and time: what every public page's freshness hangs on."""
+def latest_public_change(session: Session) -> tuple[int, datetime | None, datetime | None]:
+    """What every public page's freshness hangs on, in one query: the newest public event's id
+    and time, and the newest report publication that has come (a scheduled report appears when
+    its time comes, with no new event)."""
+    newest = (select(Event.id, Event.occurred_at).where(Event.is_public.is_(True))
+              .order_by(Event.id.desc()).limit(1).subquery())
+    published = (
+        select(func.max(ProgressReport.published_at))
+        .where(ProgressReport.status == ReportStatus.published,
+               ProgressReport.published_at <= utcnow())
+        .scalar_subquery()
+    )
     row = session.execute(
-        select(Event.id, Event.occurred_at).where(Event.is_public.is_(True))
-        .order_by(Event.id.desc()).limit(1)
-    ).first()
-    return (row[0], row[1]) if row else (0, None)
+        select(select(newest.c.id).scalar_subquery(),
+               select(newest.c.occurred_at).scalar_subquery(), published)
+    ).one()
+    changed_at = row[1]
+    if changed_at is not None and changed_at.tzinfo is None:
+        changed_at = changed_at.replace(tzinfo=UTC)
+    return row[0] or 0, changed_at, row[2]

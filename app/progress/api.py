@@ -85,7 +85,7 @@ def create_progress_updates(
 
 @router.post("/updates/{update_id}/retract", response_model=ProgressUpdateRead)
 def retract_progress_update(
-    update_id: Annotated[int, Path(ge=1)],
+    update_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     body: RetractionCreate,
     analyst: CurrentAnalyst,
     session: WriteSessionDep,

@@ -55,9 +55,10 @@ page_cache = RenderCache(CACHE_SIZE)
 def fresh_or_render(
     request: Request, session: Session, build: Callable[[], HTMLResponse]
 ) -> Response:
-    event_id, changed_at = latest_public_change(session)
+    event_id, changed_at, published_at = latest_public_change(session)
     language = current_language.get()
-    token = f"{event_id}-{today().isoformat()}-{language}-{BUILD_ID}-{request.url.path}"
+    token = (f"{event_id}-{published_at}-{today().isoformat()}-{language}-{BUILD_ID}-"
+             f"{request.url.path}")
     token += f"?{request.url.query}"
     etag = 'W/"' + hashlib.sha256(token.encode()).hexdigest()[:20] + '"'
     headers = {"ETag": etag, "Cache-Control": "no-cache"}

@@ -4,7 +4,7 @@ context to its template; templates never query."""
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.benchmarks.service import list_definitions, list_expansion_models, list_tiers
@@ -163,7 +163,9 @@ def benchmark_page(request: Request, slug: str, key: str, session: SessionDep) -
 
 
 @router.get("/reports/{report_id}", response_class=HTMLResponse)
-def report_page(request: Request, report_id: int, session: SessionDep) -> Response:
+def report_page(
+    request: Request, report_id: Annotated[int, Path(ge=1, le=2**31 - 1)], session: SessionDep
+) -> Response:
     def build() -> HTMLResponse:
         report = get_published_report(session, report_id)
         return render(request, "reports/detail.html", report=report,
