@@ -12,6 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.errors import Conflict, NotFound, Unauthorized
+from app.events.service import plain, record_event
 from app.models import ApiToken, Role, User, utcnow
 
 PREFIX_LENGTH = 8
@@ -32,6 +33,9 @@ def create_user(session: Session, name: str, role: Role) -> User:
         raise Conflict(f"A user named {name!r} already exists.")
     user = User(name=name, role=role)
     session.add(user)
+    session.flush()
+    record_event(session, kind="user.created", entity="user", entity_id=user.id, actor=None,
+                 after={"name": name, "role": str(role)}, is_public=False)
     session.commit()
     return user
 
@@ -54,6 +58,11 @@ def issue_token(
         expires_at=utcnow() + expires_in if expires_in else None,
     )
     session.add(record)
+    session.flush()
+    # The event names the token by id and prefix; the secret itself is never logged.
+    record_event(session, kind="token.created", entity="api_token", entity_id=record.id,
+                 actor=user, after={"prefix": record.prefix, "user": user.name,
+                                    "expires_at": plain(record.expires_at)}, is_public=False)
     session.commit()
     return IssuedToken(token, record)
 
@@ -97,5 +106,9 @@ def revoke_token(session: Session, id_or_prefix: str, *, at: datetime | None = N
     record = matches[0]
     if record.revoked_at is None:
         record.revoked_at = at or utcnow()
+        record_event(session, kind="token.revoked", entity="api_token", entity_id=record.id,
+                     actor=None, before={"revoked_at": None},
+                     after={"prefix": record.prefix, "revoked_at": plain(record.revoked_at)},
+                     is_public=False)
         session.commit()
     return record

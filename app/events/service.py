@@ -86,7 +86,12 @@ def latest_public_change(session: Session) -> tuple[int, datetime | None, dateti
         select(select(newest.c.id).scalar_subquery(),
                select(newest.c.occurred_at).scalar_subquery(), published)
     ).one()
-    changed_at = row[1]
-    if changed_at is not None and changed_at.tzinfo is None:
-        changed_at = changed_at.replace(tzinfo=UTC)
-    return row[0] or 0, changed_at, row[2]
+    return row[0] or 0, _as_utc(row[1]), _as_utc(row[2])
+
+
+def _as_utc(moment: datetime | None) -> datetime | None:
+    # Scalar subqueries come back without the column's type: naive on SQLite, the session's
+    # zone on PostgreSQL.
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
