@@ -42,3 +42,10 @@ lint: install-test
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
+
+# Re-extract interface text into app/locales/messages.pot and merge it into each catalogue;
+# then translate what is new (tests/web/test_i18n.py fails while a message lacks French).
+.PHONY: messages
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg --project="Accession Tracker" -o app/locales/messages.pot . && \
+		$(BIN)/pybabel update -i app/locales/messages.pot -d app/locales -D messages

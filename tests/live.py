@@ -31,6 +31,16 @@ class LiveServer:
     url: str
     engine: Engine
     process: subprocess.Popen[bytes]
+    command: list[str]
+    env: dict[str, str]
+
+    def restart(self) -> None:
+        """Kills the server without warning and starts it again on the same port."""
+        self.process.kill()
+        self.process.wait(timeout=10)
+        self.process = subprocess.Popen(self.command, env=self.env, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+        wait_until_up(self.url, self.process)
 
     def token(self, name: str, role: str = "analyst") -> dict[str, str]:
         with Session(self.engine, expire_on_commit=False) as session:
@@ -58,17 +68,16 @@ def live_server(engine: Engine, *, workers: int = 1, port: int | None = None,
     port = port or free_port()
     env = {**os.environ, **(extra_env or {}),
            "ACCESSION_DATABASE_URL": engine.url.render_as_string(hide_password=False)}
-    process = subprocess.Popen(
-        [ACCESSION, "serve", "--port", str(port), "--workers", str(workers)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
+    command = [ACCESSION, "serve", "--port", str(port), "--workers", str(workers)]
+    server = LiveServer(f"http://127.0.0.1:{port}", engine,
+                        subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL), command, env)
     try:
-        wait_until_up(url, process)
-        yield LiveServer(url, engine, process)
+        wait_until_up(server.url, server.process)
+        yield server
     finally:
-        process.terminate()
+        server.process.terminate()
         try:
-            process.wait(timeout=10)
+            server.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            process.kill()
+            server.process.kill()

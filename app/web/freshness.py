@@ -76,6 +76,7 @@ def fresh_or_render(
             pass
 
     request.state.last_updated = changed_at
+    request.state.event_id = event_id
     key = (etag, str(request.url))
     body = page_cache.get(key)
     if body is None:

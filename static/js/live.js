@@ -28,8 +28,11 @@
     return scope === "all" || !data.candidate || data.candidate === scope;
   }
 
-  // EventSource reconnects by itself (the server asks for 1 s) and sends Last-Event-ID.
-  var source = new EventSource("/api/v1/events/stream");
+  // The page was rendered as of event `since`: the stream starts there, so nothing posted in
+  // between is missed. EventSource reconnects by itself (the server asks for 1 s) and then
+  // sends Last-Event-ID, which the server prefers.
+  var since = parseInt(main.getAttribute("data-since"), 10) || 0;
+  var source = new EventSource("/api/v1/events/stream?after=" + since);
   source.onmessage = null;
   source.addEventListener("open", function () { document.documentElement.classList.add("live"); });
   source.addEventListener("error", function () { document.documentElement.classList.remove("live"); });

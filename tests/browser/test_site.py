@@ -1,0 +1,137 @@
+"""The public site in a real browser: every page loads cleanly and makes no external request,
+filters and sorting work, analysts' posts appear live, the language switch works, the pages
+pass an axe-core audit, and they work without JavaScript."""
+
+import re
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+PAGES = {
+    "overview": "/",
+    "candidate": "/candidates/ukraine",
+    "member": "/candidates/finland",
+    "benchmark": "/candidates/ukraine/benchmarks/defence_spending_gdp",
+    "milestone": "/candidates/georgia/benchmarks/nato_standards_adoption",
+    "report": "/reports/1",
+    "compare": "/compare?c=georgia&c=ukraine&c=bosnia-and-herzegovina",
+    "framework": "/framework",
+    "methodology": "/methodology",
+    "overview-fr": "/?lang=fr",
+    "not-found": "/candidates/atlantis",
+}
+
+
+def watch(page: Page, base: str) -> tuple[list[str], list[str]]:
+    errors: list[str] = []
+    outside: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(base) else None)
+    return errors, outside
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_loads_cleanly_with_local_assets_only(page: Page, site, screenshots, name):
+    errors, outside = watch(page, site.url)
+    response = page.goto(site.url + PAGES[name])
+    assert response is not None
+    assert response.status == (404 if name == "not-found" else 200)
+    page.wait_for_load_state("networkidle") if name != "candidate" else None
+    if name == "not-found":
+        errors = [e for e in errors if "404" not in e]  # the browser logs the 404 itself
+    assert errors == []
+    assert outside == []
+    page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
+
+
+def test_phone_width_has_no_horizontal_scroll(page: Page, site, screenshots):
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(site.url + "/candidates/ukraine")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1
+    page.screenshot(path=str(screenshots / "candidate-phone.png"), full_page=True)
+
+
+def test_filter_and_sort(page: Page, site):
+    page.goto(site.url + "/")
+    page.select_option("#phase", "member")
+    page.get_by_role("button", name="Apply").click()
+    expect(page).to_have_url(re.compile(r"phase=member"))
+    rows = page.locator("table.overview tbody th[scope=row]")
+    expect(rows).to_have_text(["Finland", "Sweden"])
+
+    page.goto(site.url + "/")
+    sort_button = page.locator("table.overview thead").get_by_role(
+        "button", name=re.compile(r"^Readiness"))
+    sort_button.click()
+    values = [float(v) for v in page.locator("table.overview tbody td.readiness")
+              .evaluate_all("cells => cells.map(c => c.dataset.sort)")]
+    assert values == sorted(values)
+    sort_button.click()
+    values = [float(v) for v in page.locator("table.overview tbody td.readiness")
+              .evaluate_all("cells => cells.map(c => c.dataset.sort)")]
+    assert values == sorted(values, reverse=True)
+
+
+def post_spending(site, value: float, token_name: str) -> None:
+    response = httpx.post(
+        f"{site.url}/api/v1/candidates/georgia/updates", headers=site.token(token_name),
+        json={"benchmark": "defence_spending_gdp", "value": value,
+              "as_of": datetime.now(UTC).date().isoformat(), "source": "browser test"},
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+
+
+def test_a_posted_update_appears_within_two_seconds(page: Page, site):
+    page.goto(site.url + "/candidates/georgia")
+    expect(page.locator("html.live")).to_have_count(1, timeout=5000)  # the stream is open
+    card = page.locator("#benchmark-defence_spending_gdp")
+    expect(card).not_to_contain_text("4.44")
+    post_spending(site, 4.44, "live-poster")
+    expect(card).to_contain_text("4.44", timeout=2000)
+
+
+def test_the_page_reconnects_after_a_server_restart(page: Page, site):
+    page.goto(site.url + "/candidates/georgia")
+    expect(page.locator("html.live")).to_have_count(1, timeout=5000)
+    site.restart()
+    post_spending(site, 4.56, "restart-poster")
+    expect(page.locator("#benchmark-defence_spending_gdp")).to_contain_text("4.56",
+                                                                         timeout=10_000)
+
+
+def test_language_switch_is_remembered(page: Page, site):
+    page.goto(site.url + "/")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.get_by_role("link", name="Français").click()
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    page.goto(site.url + "/candidates/finland")
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    page.get_by_role("link", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+@pytest.mark.parametrize("name", [n for n in PAGES if n != "not-found"])
+def test_axe_finds_no_serious_violation(page: Page, site, name):
+    page.goto(site.url + PAGES[name])
+    results = Axe().run(page)
+    serious = [f"{v['id']} ({v['impact']}): {v['help']} — "
+               f"{[n['target'] for n in v['nodes']][:3]}"
+               for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == []
+
+
+def test_pages_work_without_javascript(browser, site):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(site.url + "/?phase=member&sort=readiness")
+    expect(page.locator("table.overview tbody th[scope=row]")).to_have_count(2)
+    page.goto(site.url + "/candidates/ukraine")
+    expect(page.locator("svg.chart-history").first).to_be_visible()
+    expect(page.locator("#benchmark-defence_spending_gdp")).to_contain_text("Met")
+    context.close()
