@@ -1,6 +1,9 @@
 # The two commands: `make run` (serve on SQLite with demo data) and `make test` (the whole suite,
 # on SQLite and on a throwaway PostgreSQL server). Both set themselves up on a fresh machine.
 PYTHON ?= python3
+# Two workers (the machines have two cores); a test file stays on one worker so its real
+# server starts once.
+PYTEST_ARGS ?= -n auto --dist loadfile
 VENV := .venv
 BIN := $(VENV)/bin
 

@@ -20,7 +20,7 @@ from app.reports.service import get_published_report, list_published_reports
 from app.status import effective_measurements
 from app.web.charts import history_chart, progress_bar, ratification_chart
 from app.web.freshness import fresh_or_render
-from app.web.templating import PROJECT_ROOT, render
+from app.web.templating import PROJECT_ROOT, localized, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -75,18 +75,19 @@ def dashboard_page(
             "updated": lambda r: -(r["updated"].timestamp() if r["updated"] else 0),
         }
         rows.sort(key=sorters[sort])
+        categories = {a.definition.category.key: a.definition.category
+                      for s in statuses.values() for a in s.applied}
         pages = max(1, -(-len(rows) // PAGE_SIZE))
         shown = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
         for row in shown:
             slug = row["candidate"].slug
             row["bar"] = progress_bar(f"ready-{slug}", row["evaluation"].readiness,
-                                      row["candidate"].name)
+                                      localized(row["candidate"], "name"))
             row["category_bars"] = [
-                (c, progress_bar(f"ready-{slug}-{c.key}", c.readiness, c.key))
+                (c, progress_bar(f"ready-{slug}-{c.key}", c.readiness,
+                                 localized(categories[c.key], "title")))
                 for c in row["evaluation"].categories
             ]
-        categories = {a.definition.category.key: a.definition.category
-                      for s in statuses.values() for a in s.applied}
         return render(request, "dashboard.html", rows=shown, total=total, tiers=list(Tier),
                       phases=list(Phase), tier=tier or "", phase=phase or "", sort=sort,
                       page=page, pages=pages, categories=categories)
@@ -108,11 +109,13 @@ def candidate_page(request: Request, slug: str, session: SessionDep) -> Response
                 "evaluation": b, "applied": a,
                 "chart": history_chart(
                     f"chart-{b.spec.key}", chart_points(status, b.spec.key, evaluation.as_of),
-                    title=a.definition.title, target=_target_point(a), due_on=a.due_on,
+                    title=localized(a.definition, "title"), target=_target_point(a),
+                    due_on=a.due_on,
                     stage_names=a.definition.stages or (), unit=a.definition.unit or "",
                     compact=True,
                 ),
-                "bar": progress_bar(f"progress-{b.spec.key}", b.progress, a.definition.title),
+                "bar": progress_bar(f"progress-{b.spec.key}", b.progress,
+                                    localized(a.definition, "title")),
             })
         ratifications = list_ratifications(session, candidate)
         counts: dict[str, int] = {}
@@ -124,8 +127,10 @@ def candidate_page(request: Request, slug: str, session: SessionDep) -> Response
             request, "candidates/detail.html",
             candidate=candidate, history=candidate.status_changes, evaluation=evaluation,
             benchmarks=benchmarks, categories=categories,
-            overall_bar=progress_bar("ready-overall", evaluation.readiness, candidate.name),
-            category_bars={c.key: progress_bar(f"ready-{c.key}", c.readiness, c.key)
+            overall_bar=progress_bar("ready-overall", evaluation.readiness,
+                                     localized(candidate, "name")),
+            category_bars={c.key: progress_bar(f"ready-{c.key}", c.readiness,
+                                               localized(categories[c.key], "title"))
                            for c in evaluation.categories},
             ratifications=ratifications,
             ratified=sum(1 for r in ratifications if r.is_ratified),
@@ -149,7 +154,7 @@ def benchmark_page(request: Request, slug: str, key: str, session: SessionDep) -
         superseded_by = {u.supersedes_id: u.id for u in updates if u.supersedes_id}
         definition = benchmark.definition
         chart = history_chart(
-            "history", points, title=definition.title,
+            "history", points, title=localized(definition, "title"),
             target=_target_point(applied) if applied else None,
             due_on=applied.due_on if applied else None, stage_names=definition.stages or (),
             unit=definition.unit or "",
