@@ -13,7 +13,7 @@ from app.docs_page import router as docs_router
 from app.errors import PROBLEM_JSON, install_error_handlers
 from app.events.feed import ChangeFeed
 from app.health import router as health_router
-from app.middleware import SiteHeadersMiddleware
+from app.middleware import ApiConditionalGetMiddleware, SiteHeadersMiddleware
 from app.web.downloads import router as downloads_router
 from app.web.pages import router as pages_router
 from app.web.templating import render_error_page
@@ -49,6 +49,7 @@ def create_app() -> FastAPI:
     app.include_router(downloads_router)  # before pages: /candidates/{slug}.csv
     app.include_router(pages_router)
     install_error_handlers(app, render_error_page)
+    app.add_middleware(ApiConditionalGetMiddleware)
     app.add_middleware(SiteHeadersMiddleware)
     app.state.change_feed = ChangeFeed(lambda: get_sessionmaker()())
     return app

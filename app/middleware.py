@@ -1,6 +1,8 @@
 """Headers every response carries (security, language), set in one pure ASGI middleware so
 the cost per request stays small."""
 
+import hashlib
+
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -66,3 +68,54 @@ class SiteHeadersMiddleware:
             await self.app(scope, receive, send_with_headers)
         finally:
             current_language.reset(token)
+
+
+class ApiConditionalGetMiddleware:
+    """ETag on API reads: a weak validator from the body's hash, and 304 when the client's
+    copy is current. Streams and responses that set their own ETag pass through."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if (scope["type"] != "http" or scope["method"] not in ("GET", "HEAD")
+                or not path.startswith("/api/") or path.endswith("/stream")):
+            await self.app(scope, receive, send)
+            return
+        if_none_match = Request(scope).headers.get("if-none-match", "")
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def buffer(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+                headers = MutableHeaders(scope=message)
+                if message["status"] != 200 or "etag" in headers:
+                    start = None  # not ours to validate: pass through
+                    await send(message)
+                return
+            if start is None:
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            body = b"".join(chunks)
+            etag = 'W/"' + hashlib.sha256(body).hexdigest()[:24] + '"'
+            headers = MutableHeaders(scope=start)
+            headers["etag"] = etag
+            headers.setdefault("cache-control", "no-cache")
+            if etag in if_none_match:
+                del headers["content-length"]
+                if "content-type" in headers:
+                    del headers["content-type"]
+                start["status"] = 304
+                await send(start)
+                await send({"type": "http.response.body", "body": b""})
+                return
+            await send(start)
+            await send({"type": "http.response.body", "body": body})
+
+        await self.app(scope, receive, buffer)

@@ -1,0 +1,132 @@
+"""HTTP done right: validators and 304s on pages and API reads, cache headers on assets,
+security headers on every response, and the downloads."""
+
+import csv
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from app.web.templating import static_url
+
+PAGES = ["/", "/candidates/ukraine", "/candidates/ukraine/benchmarks/defence_spending_gdp",
+         "/compare?c=georgia&c=ukraine", "/framework", "/methodology"]
+
+
+@pytest.mark.parametrize("path", [*PAGES, "/api/v1/candidates", "/api/v1/framework",
+                                  "/api/v1/candidates/georgia/status", "/candidates/nope",
+                                  "/static/css/site.css"])
+def test_security_headers_on_every_response(client, path):
+    response = client.get(path)
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1]
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_send_validators_and_answer_304(client, path):
+    first = client.get(path)
+    assert first.status_code == 200
+    etag, modified = first.headers["etag"], first.headers["last-modified"]
+    assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
+    assert client.get(path, headers={"If-Modified-Since": modified}).status_code == 304
+    french = client.get(path, headers={"If-None-Match": etag, "Accept-Language": "fr"})
+    assert french.status_code == 200  # another language is another representation
+
+
+def test_a_write_changes_the_pages_validator(client, analyst_headers):
+    etag = client.get("/candidates/georgia").headers["etag"]
+    client.post("/api/v1/candidates/georgia/updates", headers=analyst_headers,
+                json={"benchmark": "defence_spending_gdp", "value": 3.21,
+                      "as_of": "2025-12-31", "source": "test"})
+    fresh = client.get("/candidates/georgia", headers={"If-None-Match": etag})
+    assert fresh.status_code == 200 and "3.21" in fresh.text
+
+
+@pytest.mark.parametrize("path", ["/api/v1/candidates", "/api/v1/candidates/georgia/status",
+                                  "/api/v1/candidates/georgia/updates", "/api/v1/members"])
+def test_api_reads_answer_304(client, path):
+    first = client.get(path)
+    etag = first.headers["etag"]
+    again = client.get(path, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+
+
+def test_static_assets_are_cacheable(client):
+    versioned = client.get(static_url("css/site.css"))
+    assert "immutable" in versioned.headers["cache-control"]
+    assert "max-age" in client.get("/static/css/site.css").headers["cache-control"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_reference_only_local_assets(client, path):
+    html = client.get(path).text
+    # Every src and href stays on this site (source texts may quote addresses as text).
+    assert not re.findall(r'(?:src|href)="(?:https?:)?//', html)
+    assert "<script>" not in html and " on" + "load=" not in html
+
+
+def test_methodology_page_renders_the_document(client):
+    from app.web.templating import PROJECT_ROOT
+
+    text = (PROJECT_ROOT / "docs" / "methodology.md").read_text()
+    first_heading = next(line for line in text.splitlines() if line.startswith("# "))[2:]
+    assert first_heading in client.get("/methodology").text
+
+
+def test_framework_page_shows_data_not_template_text(client, session):
+    from sqlalchemy import select
+
+    from app.models import Instrument
+
+    instrument = session.scalars(select(Instrument).limit(1)).one()
+    instrument.cost_category = "Edited by an admin"
+    session.commit()
+    html = client.get("/framework").text
+    assert "Edited by an admin" in html
+    for words in ("Speed of integration", "Risk exposure", "Domestic reform depth",
+                  "Resource allocation", "Strategic partnership agreement"):
+        assert words in html
+
+
+def test_compare_page_lines_up_candidates(client):
+    html = client.get("/compare", params=[("c", "georgia"), ("c", "ukraine"),
+                                          ("c", "atlantis")]).text
+    assert "Georgia" in html and "Ukraine" in html and "atlantis" in html  # named as unknown
+
+
+def test_candidate_downloads(client):
+    rows = list(csv.DictReader(io.StringIO(client.get("/candidates/ukraine.csv").text)))
+    assert rows and all(r["source"] for r in rows)
+    assert {r["is_illustrative"] for r in rows} == {"True", "False"}
+    document = client.get("/candidates/ukraine.json").json()
+    assert document["slug"] == "ukraine" and document["status"]["benchmarks"]
+    assert document["ratification_steps"] == [] and document["updates"]
+
+
+def test_whole_dataset_download(client):
+    dataset = json.loads(client.get("/dataset.json").content)
+    assert {c["slug"] for c in dataset["candidates"]} >= {"finland", "ukraine"}
+    finland = next(c for c in dataset["candidates"] if c["slug"] == "finland")
+    assert len(finland["ratification_steps"]) >= 30
+    assert client.get("/dataset.csv").text.startswith("candidate,iso3,benchmark")
+
+
+def test_atom_feed_lists_published_reports(client):
+    response = client.get("/feed.atom")
+    assert response.headers["content-type"].startswith("application/atom+xml")
+    root = ET.fromstring(response.content)
+    entries = root.findall("{http://www.w3.org/2005/Atom}entry")
+    assert len(entries) >= 3
+
+
+def test_csv_cells_cannot_become_formulas(client, analyst_headers):
+    client.post("/api/v1/candidates/georgia/updates", headers=analyst_headers,
+                json={"benchmark": "defence_spending_gdp", "value": 2.0, "as_of": "2025-12-30",
+                      "source": "=HYPERLINK(\"http://evil\")"})
+    text = client.get("/candidates/georgia.csv").text
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
