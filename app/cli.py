@@ -81,6 +81,22 @@ def demo(
     typer.echo("Demo data loaded: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
 
 
+def log_config(level: str) -> dict[str, object]:
+    """uvicorn's own messages, plus one JSON line per request from app.access (uvicorn's
+    access log is off: it would print query strings)."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain",
+                                "stream": "ext://sys.stderr"}},
+        "loggers": {
+            "uvicorn": {"handlers": ["stderr"], "level": level.upper(), "propagate": False},
+            "app": {"handlers": ["stderr"], "level": level.upper(), "propagate": False},
+        },
+    }
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface (ACCESSION_HOST).")] = None,
@@ -97,6 +113,8 @@ def serve(
         workers=workers or settings.workers,
         reload=reload,
         log_level=settings.log_level,
+        log_config=log_config(settings.log_level),
+        access_log=False,
         proxy_headers=True,
     )
 
@@ -205,3 +223,28 @@ def import_updates(
                 typer.echo(str(error), err=True)
             raise fail(f"{len(exc.errors)} problem(s) found; nothing was stored.") from exc
     typer.echo(f"{stored} progress updates stored from {file}.")
+
+
+@app.command()
+def backup(path: Annotated[Path, typer.Argument(help="Where to write the copy.")]) -> None:
+    """Copy the live SQLite database to PATH while writes continue (SQLite online backup)."""
+    from app.backup import BackupError, backup_database
+
+    try:
+        target = backup_database(get_settings().database_url, path)
+    except BackupError as exc:
+        raise fail(str(exc)) from exc
+    typer.echo(f"Backed up to {target}.")
+
+
+@app.command()
+def restore(path: Annotated[Path, typer.Argument(help="A backup made by `accession backup`.")]
+            ) -> None:
+    """Replace the SQLite database with a backup. Stop the server first."""
+    from app.backup import BackupError, restore_database
+
+    try:
+        live = restore_database(get_settings().database_url, path)
+    except BackupError as exc:
+        raise fail(str(exc)) from exc
+    typer.echo(f"Restored {path} into {live}.")

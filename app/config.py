@@ -17,6 +17,14 @@ class Settings(BaseSettings):
     log_level: str = "info"
     # Database calls that wait longer than this fail fast instead of hanging a request.
     db_timeout_seconds: float = 5.0
+    # Larger request bodies are refused with 413 before they are read into memory.
+    max_body_bytes: int = 1024 * 1024
+    # Origins allowed to call the API from a browser; none by default (CORS closed).
+    cors_origins: list[str] = []
+    # Failed authentications allowed per client address per minute before 429.
+    auth_failures_per_minute: int = 10
+    # Writes allowed per API token per minute before 429.
+    writes_per_minute: int = 600
 
 
 @lru_cache

@@ -90,6 +90,9 @@ def install_error_handlers(app: FastAPI, html_error_page: Any) -> None:
             response = problem(int(exc.status_code), exc.detail, **exc.extra)
         if isinstance(exc, Unauthorized):
             response.headers["WWW-Authenticate"] = 'Bearer realm="accession-tracker"'
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
         return response
 
     @app.exception_handler(RequestValidationError)

@@ -5,15 +5,21 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from app.api import api_router
+from app.config import get_settings
 from app.db import get_sessionmaker
 from app.docs_page import router as docs_router
 from app.errors import PROBLEM_JSON, install_error_handlers
 from app.events.feed import ChangeFeed
 from app.health import router as health_router
-from app.middleware import ApiConditionalGetMiddleware, SiteHeadersMiddleware
+from app.middleware import (
+    ApiConditionalGetMiddleware,
+    RequestContextMiddleware,
+    SiteHeadersMiddleware,
+)
 from app.web.downloads import router as downloads_router
 from app.web.pages import router as pages_router
 from app.web.templating import render_error_page
@@ -49,8 +55,13 @@ def create_app() -> FastAPI:
     app.include_router(downloads_router)  # before pages: /candidates/{slug}.csv
     app.include_router(pages_router)
     install_error_handlers(app, render_error_page)
+    settings = get_settings()
     app.add_middleware(ApiConditionalGetMiddleware)
     app.add_middleware(SiteHeadersMiddleware)
+    if settings.cors_origins:  # closed unless origins are named
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                           allow_methods=["GET"], allow_headers=["Authorization"])
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     app.state.change_feed = ChangeFeed(lambda: get_sessionmaker()())
     return app
 

@@ -2,8 +2,13 @@
 the cost per request stays small."""
 
 import hashlib
+import json
+import logging
+import re
+import time
+import uuid
 
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -119,3 +124,74 @@ class ApiConditionalGetMiddleware:
             await send({"type": "http.response.body", "body": body})
 
         await self.app(scope, receive, buffer)
+
+
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+access_logger = logging.getLogger("app.access")
+
+
+class RequestContextMiddleware:
+    """Outermost layer: a request id (the client's `X-Request-ID` if it is sane, else a new
+    one) echoed on the response; one structured access-log line per request, without query
+    strings or headers so no token ever reaches the log; and the body-size limit (413)."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        offered = headers.get("x-request-id", "")
+        request_id = offered if REQUEST_ID.match(offered) else uuid.uuid4().hex
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message)["x-request-id"] = request_id
+            await send(message)
+
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            await self._too_large(send_with_id)
+        else:
+            received = 0
+
+            async def counted_receive() -> Message:
+                nonlocal received
+                message = await receive()
+                if message["type"] == "http.request":
+                    received += len(message.get("body", b""))
+                    if received > self.max_body_bytes:
+                        raise BodyTooLarge
+                return message
+
+            try:
+                await self.app(scope, counted_receive, send_with_id)
+            except BodyTooLarge:
+                await self._too_large(send_with_id)
+        access_logger.info(json.dumps({
+            "request_id": request_id, "method": scope["method"], "path": scope["path"],
+            "status": status, "ms": round((time.perf_counter() - started) * 1000, 1),
+            "client": scope["client"][0] if scope.get("client") else None,
+        }))
+
+    async def _too_large(self, send: Send) -> None:
+        body = json.dumps({
+            "type": "about:blank", "title": "Content Too Large", "status": 413,
+            "detail": f"The request body is larger than {self.max_body_bytes} bytes.",
+        }).encode()
+        await send({"type": "http.response.start", "status": 413, "headers": [
+            (b"content-type", b"application/problem+json"),
+            (b"content-length", str(len(body)).encode()),
+        ]})
+        await send({"type": "http.response.body", "body": body})
+
+
+class BodyTooLarge(Exception):
+    pass

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from app.auth.deps import auth_failures, writes
 from app.auth.service import create_user, issue_token
 from app.cli import alembic_config
 from app.db import get_session, make_engine
@@ -117,6 +118,8 @@ def client(session: Session) -> Iterator[TestClient]:
     from app.web.freshness import page_cache
 
     page_cache.clear()  # ids repeat across rolled-back tests; cached pages must not
+    auth_failures().reset()
+    writes().reset()
     app = create_app()
     app.dependency_overrides[get_session] = lambda: session
     with TestClient(app) as client:

@@ -1,36 +1,70 @@
 """Who is asking: bearer token → user, and the role a route needs. Anonymous readers have no
 auth parameter at all."""
 
+from functools import lru_cache
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.auth.service import verify_token
-from app.db import SessionDep
+from app.config import get_settings
+from app.db import SAFE_METHODS, SessionDep
 from app.errors import Forbidden, Unauthorized
 from app.models import Role, User
+from app.ratelimit import SlidingWindow, TooManyRequests
+
+
+@lru_cache
+def auth_failures() -> SlidingWindow:
+    return SlidingWindow(get_settings().auth_failures_per_minute)
+
+
+@lru_cache
+def writes() -> SlidingWindow:
+    return SlidingWindow(get_settings().writes_per_minute)
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 bearer = HTTPBearer(auto_error=False, description="An API token from `accession tokens create`.")
 
 
 def current_user(
+    request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> User:
+    """The token's user. Failed attempts are counted per client address and refused with 429
+    past the limit (guessing tokens is slow); writes are counted per token."""
+    address = client_address(request)
+    wait = auth_failures().retry_after(address)
+    if wait is not None:
+        raise TooManyRequests("Too many failed authentications from this address.", wait)
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("This needs an API token: send `Authorization: Bearer <token>`.")
-    return verify_token(session, credentials.credentials)
+    try:
+        user = verify_token(session, credentials.credentials)
+    except Unauthorized:
+        auth_failures().hit(address)
+        raise
+    if request.method not in SAFE_METHODS:
+        wait = writes().hit(credentials.credentials[:8] + str(user.id))
+        if wait is not None:
+            raise TooManyRequests("Too many writes with this token; slow down.", wait)
+    return user
 
 
 def optional_user(
+    request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> User | None:
     """Anonymous readers get None; a token that is sent must still be valid."""
     if credentials is None:
         return None
-    return current_user(session, credentials)
+    return current_user(request, session, credentials)
 
 
 def current_analyst(user: Annotated[User, Depends(current_user)]) -> User:

@@ -1,0 +1,56 @@
+"""Sliding-window rate limits kept in memory, per process: failed authentications per client
+address, and writes per token. Each worker counts on its own, so with N workers a client gets
+at most N times the limit (documented in docs/security.md)."""
+
+import threading
+import time
+from collections import defaultdict, deque
+
+from app.errors import DomainError
+
+
+class TooManyRequests(DomainError):
+    status_code = 429
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class SlidingWindow:
+    def __init__(self, limit: int, seconds: float = 60.0) -> None:
+        self.limit = limit
+        self.seconds = seconds
+        self._hits: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def _trim(self, key: str, now: float) -> deque[float]:
+        hits = self._hits[key]
+        while hits and hits[0] <= now - self.seconds:
+            hits.popleft()
+        return hits
+
+    def retry_after(self, key: str) -> int | None:
+        """Seconds to wait if `key` is over its limit, else None (and nothing is counted)."""
+        now = time.monotonic()
+        with self._lock:
+            hits = self._trim(key, now)
+            if len(hits) >= self.limit:
+                return max(1, int(hits[0] + self.seconds - now) + 1)
+            if not hits:
+                del self._hits[key]
+            return None
+
+    def hit(self, key: str) -> int | None:
+        """Counts one hit; returns seconds to wait if this hit is over the limit."""
+        now = time.monotonic()
+        with self._lock:
+            hits = self._trim(key, now)
+            if len(hits) >= self.limit:
+                return max(1, int(hits[0] + self.seconds - now) + 1)
+            hits.append(now)
+            return None
+
+    def reset(self) -> None:
+        with self._lock:
+            self._hits.clear()
