@@ -116,6 +116,9 @@ def serve(
         log_config=log_config(settings.log_level),
         access_log=False,
         proxy_headers=True,
+        # A worker on a busy machine may take longer than uvicorn's 5 s to import the app;
+        # the supervisor would kill and restart it forever.
+        timeout_worker_healthcheck=60,
     )
 
 

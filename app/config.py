@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     auth_failures_per_minute: int = 10
     # Writes allowed per API token per minute before 429.
     writes_per_minute: int = 600
+    # Serve public reads from the in-memory response cache (see app/web/cache.py).
+    response_cache: bool = True
 
 
 @lru_cache

@@ -1,5 +1,6 @@
 """Engine, sessions and the declarative Base shared by every table."""
 
+import threading
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -95,3 +96,36 @@ def get_session(request: Request) -> Iterator[Session]:
 
 SessionDep = Annotated[Session, Depends(get_session)]
 WriteSessionDep = SessionDep  # the same per-request session; the name documents intent
+
+
+class WriteGeneration:
+    """Counts this process's commits that changed something. The response cache keys on it, so
+    a reader here sees a write made here at once, without waiting for the change feed's poll."""
+
+    def __init__(self) -> None:
+        self.value = 0
+        self._lock = threading.Lock()
+
+    def bump(self) -> None:
+        with self._lock:
+            self.value += 1
+
+
+write_generation = WriteGeneration()
+
+
+@event.listens_for(Session, "after_flush")
+def _note_changes(session: Session, _context) -> None:  # type: ignore[no-untyped-def]
+    if session.new or session.dirty or session.deleted:
+        session.info["changed"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _count_commit(session: Session) -> None:
+    if session.info.pop("changed", False):
+        write_generation.bump()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_changes(session: Session) -> None:
+    session.info.pop("changed", None)

@@ -16,10 +16,11 @@ from app.errors import PROBLEM_JSON, install_error_handlers
 from app.events.feed import ChangeFeed
 from app.health import router as health_router
 from app.middleware import (
-    ApiConditionalGetMiddleware,
+    ConditionalGetMiddleware,
     RequestContextMiddleware,
     SiteHeadersMiddleware,
 )
+from app.web.cache import ResponseCacheMiddleware
 from app.web.downloads import router as downloads_router
 from app.web.pages import router as pages_router
 from app.web.templating import render_error_page
@@ -34,11 +35,14 @@ PROBLEM_RESPONSE = {
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    await app.state.change_feed.start()
     yield
     await app.state.change_feed.stop()
 
 
-def create_app() -> FastAPI:
+def create_app(*, response_cache: bool | None = None) -> FastAPI:
+    """`response_cache` overrides the setting (tests that roll back their writes turn it off:
+    the change feed cannot see uncommitted data)."""
     app = FastAPI(
         lifespan=lifespan,
         title="Accession Tracker",
@@ -56,13 +60,17 @@ def create_app() -> FastAPI:
     app.include_router(pages_router)
     install_error_handlers(app, render_error_page)
     settings = get_settings()
-    app.add_middleware(ApiConditionalGetMiddleware)
+    app.state.change_feed = ChangeFeed(lambda: get_sessionmaker()())
+    # Inner to outer: the cache keys on the language SiteHeaders picks; API reads it does not
+    # serve (a token's own view) still get a body-hash ETag.
+    if settings.response_cache if response_cache is None else response_cache:
+        app.add_middleware(ResponseCacheMiddleware, feed=app.state.change_feed)
+    app.add_middleware(ConditionalGetMiddleware)
     app.add_middleware(SiteHeadersMiddleware)
     if settings.cors_origins:  # closed unless origins are named
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET"], allow_headers=["Authorization"])
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
-    app.state.change_feed = ChangeFeed(lambda: get_sessionmaker()())
     return app
 
 

@@ -75,9 +75,10 @@ class SiteHeadersMiddleware:
             current_language.reset(token)
 
 
-class ApiConditionalGetMiddleware:
-    """ETag on API reads: a weak validator from the body's hash, and 304 when the client's
-    copy is current. Streams and responses that set their own ETag pass through."""
+class ConditionalGetMiddleware:
+    """ETag on reads the response cache does not serve (a token holder's view, or the cache
+    turned off): a weak validator from the body's hash, and 304 when the client's copy is
+    current. Static files, streams and responses that set their own ETag pass through."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -85,7 +86,7 @@ class ApiConditionalGetMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         if (scope["type"] != "http" or scope["method"] not in ("GET", "HEAD")
-                or not path.startswith("/api/") or path.endswith("/stream")):
+                or path.startswith("/static/") or path.endswith("/stream")):
             await self.app(scope, receive, send)
             return
         if_none_match = Request(scope).headers.get("if-none-match", "")

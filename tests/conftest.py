@@ -115,12 +115,12 @@ def session(engine: Engine) -> Iterator[Session]:
 
 @pytest.fixture
 def client(session: Session) -> Iterator[TestClient]:
-    from app.web.freshness import page_cache
-
-    page_cache.clear()  # ids repeat across rolled-back tests; cached pages must not
     auth_failures().reset()
     writes().reset()
-    app = create_app()
+    # The response cache trusts the change feed, which cannot see a test's uncommitted writes;
+    # it is tested against a real server in tests/web/test_response_cache.py.
+    app = create_app(response_cache=False)
+    app.state.change_feed.session_factory = lambda: Session(session.get_bind().engine)
     app.dependency_overrides[get_session] = lambda: session
     with TestClient(app) as client:
         yield client

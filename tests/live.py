@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,7 +49,7 @@ class LiveServer:
             return {"Authorization": f"Bearer {issue_token(session, user).token}"}
 
 
-def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -72,11 +73,16 @@ def live_server(engine: Engine, *, workers: int = 1, port: int | None = None,
            "ACCESSION_WRITES_PER_MINUTE": "100000", **(extra_env or {}),
            "ACCESSION_DATABASE_URL": engine.url.render_as_string(hide_password=False)}
     command = [ACCESSION, "serve", "--port", str(port), "--workers", str(workers)]
+    log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (the server writes to it until the end)
+        prefix="accession-server-", suffix=".log", delete=False)
     server = LiveServer(f"http://127.0.0.1:{port}", engine,
-                        subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                                         stderr=subprocess.DEVNULL), command, env)
+                        subprocess.Popen(command, env=env, stdout=log, stderr=log), command, env)
     try:
-        wait_until_up(server.url, server.process)
+        try:
+            wait_until_up(server.url, server.process)
+        except RuntimeError as exc:
+            tail = Path(log.name).read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"{exc}\n--- server log ---\n{tail}") from exc
         yield server
     finally:
         server.process.terminate()

@@ -5,14 +5,16 @@ by other processes or other instances arrive the same way as local ones."""
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.events.schemas import EventRead
-from app.events.service import latest_event_id, list_events
+from app.events.service import latest_event_id, latest_public_change, list_events
 from app.models import Event
 
 logger = logging.getLogger("app.events.feed")
@@ -31,26 +33,42 @@ def event_read(event: Event) -> EventRead:
 
 
 class ChangeFeed:
+    """Polls the event log for the process. Besides fanning events out to streams, it keeps
+    `version`: what the public can see changes only when this does (or the local process
+    commits, or a scheduled report comes due), so the response cache keys on it."""
+
     def __init__(self, session_factory: Callable[[], Session],
                  interval: float = POLL_INTERVAL_SECONDS) -> None:
         self.session_factory = session_factory
         self.interval = interval
         self.subscribers: set[asyncio.Queue[list[EventRead] | None]] = set()
         self.last_id = 0
+        self.changed_at: datetime | None = None
+        self.published_at: datetime | None = None
+        self.polled_at: float | None = None  # monotonic time of the last successful poll
+        self._initialised = False
         self._task: asyncio.Task[None] | None = None
         self._starting = asyncio.Lock()
 
+    @property
+    def is_current(self) -> bool:
+        """Polled successfully within a few intervals: its version can be trusted."""
+        return self.polled_at is not None and (
+            time.monotonic() - self.polled_at < max(2.0, 4 * self.interval))
+
+    @property
+    def version(self) -> str:
+        return f"{self.last_id}:{self.published_at.isoformat() if self.published_at else ''}"
+
     async def start(self) -> None:
-        """Starts polling from the newest event. A reader subscribes after this, and reads its
-        backlog after subscribing, so every later event reaches it by one path or the other."""
+        """Starts polling (once per process). The first successful poll takes the newest event
+        as its starting point; a reader subscribes after that and reads its backlog after
+        subscribing, so every later event reaches it by one path or the other."""
         async with self._starting:
             if self._task is None:
-                self.last_id = await run_in_threadpool(self._latest_id)
+                with contextlib.suppress(SQLAlchemyError):
+                    await run_in_threadpool(self._fetch)
                 self._task = asyncio.create_task(self._run(), name="change-feed")
-
-    def _latest_id(self) -> int:
-        with self.session_factory() as session:
-            return latest_event_id(session)
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -67,6 +85,7 @@ class ChangeFeed:
                 events = await run_in_threadpool(self._fetch)
             except SQLAlchemyError as exc:  # the database is away: keep trying, quietly
                 logger.warning("change feed poll failed: %s", type(exc).__name__)
+                self.polled_at = None
                 events = []
             if events:
                 for queue in list(self.subscribers):
@@ -82,14 +101,19 @@ class ChangeFeed:
 
     def _fetch(self) -> list[EventRead]:
         with self.session_factory() as session:
+            newest_id, changed_at, published_at = latest_public_change(session)
             found: list[EventRead] = []
-            while True:
+            if not self._initialised:
+                self.last_id, self._initialised = newest_id, True
+            while newest_id > self.last_id:
                 events, _ = list_events(session, after=self.last_id, limit=BATCH)
+                if not events:
+                    break
                 found.extend(event_read(e) for e in events)
-                if events:
-                    self.last_id = events[-1].id
-                if len(events) < BATCH:
-                    return found
+                self.last_id = events[-1].id
+            self.changed_at, self.published_at = changed_at, published_at
+            self.polled_at = time.monotonic()
+            return found
 
     def _backlog(self, after: int | None) -> tuple[list[EventRead], int]:
         with self.session_factory() as session:
@@ -101,7 +125,7 @@ class ChangeFeed:
     async def stream(self, after: int | None) -> AsyncIterator[EventRead]:
         """Public events after `after` (None: from now on), then live ones, each once, in
         order. Subscribes before reading the backlog, so nothing falls in between."""
-        await self.start()  # the first reader starts the poller; no reader, no polling
+        await self.start()  # normally started with the app; a no-op then
         queue: asyncio.Queue[list[EventRead] | None] = asyncio.Queue(QUEUE_LIMIT)
         self.subscribers.add(queue)
         try:

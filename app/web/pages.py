@@ -19,7 +19,6 @@ from app.reports.rendering import render_markdown
 from app.reports.service import get_published_report, list_published_reports
 from app.status import effective_measurements
 from app.web.charts import history_chart, progress_bar, ratification_chart
-from app.web.freshness import fresh_or_render
 from app.web.templating import PROJECT_ROOT, localized, render
 
 router = APIRouter(include_in_schema=False)
@@ -92,7 +91,7 @@ def dashboard_page(
                       phases=list(Phase), tier=tier or "", phase=phase or "", sort=sort,
                       page=page, pages=pages, categories=categories)
 
-    return fresh_or_render(request, session, build)
+    return build()
 
 
 @router.get("/candidates/{slug}", response_class=HTMLResponse)
@@ -139,7 +138,7 @@ def candidate_page(request: Request, slug: str, session: SessionDep) -> Response
             reports=reports,
         )
 
-    return fresh_or_render(request, session, build)
+    return build()
 
 
 @router.get("/candidates/{slug}/benchmarks/{key}", response_class=HTMLResponse)
@@ -164,7 +163,7 @@ def benchmark_page(request: Request, slug: str, key: str, session: SessionDep) -
                       updates=list(reversed(updates)), superseded_by=superseded_by,
                       chart=chart, points=points)
 
-    return fresh_or_render(request, session, build)
+    return build()
 
 
 @router.get("/reports/{report_id}", response_class=HTMLResponse)
@@ -176,7 +175,7 @@ def report_page(
         return render(request, "reports/detail.html", report=report,
                       body_html=render_markdown(report.body))
 
-    return fresh_or_render(request, session, build)
+    return build()
 
 
 @router.get("/compare", response_class=HTMLResponse)
@@ -202,7 +201,7 @@ def compare_page(
                       statuses=statuses, definitions=list(keys.values()), cells=cells,
                       unknown=unknown)
 
-    return fresh_or_render(request, session, build)
+    return build()
 
 
 @router.get("/framework", response_class=HTMLResponse)
@@ -213,7 +212,7 @@ def framework_page(request: Request, session: SessionDep) -> Response:
                       definitions=list_definitions(session), instruments=list_instruments(session),
                       models=list_expansion_models(session), candidates=candidates)
 
-    return fresh_or_render(request, session, build)
+    return build()
 
 
 @router.get("/methodology", response_class=HTMLResponse)
@@ -222,4 +221,4 @@ def methodology_page(request: Request, session: SessionDep) -> Response:
         text = (PROJECT_ROOT / "docs" / "methodology.md").read_text(encoding="utf-8")
         return render(request, "methodology.html", body_html=render_markdown(text))
 
-    return fresh_or_render(request, session, build)
+    return build()

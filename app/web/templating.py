@@ -116,9 +116,10 @@ templates.env.globals.update(static_url=static_url, STATUS_SYMBOLS=STATUS_SYMBOL
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    feed = request.app.state.change_feed
     context.setdefault("lang", current_language.get())
-    context.setdefault("last_updated", getattr(request.state, "last_updated", None))
-    context.setdefault("event_id", getattr(request.state, "event_id", 0))
+    context.setdefault("last_updated", feed.changed_at)
+    context.setdefault("event_id", feed.last_id)
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 

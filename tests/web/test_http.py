@@ -31,20 +31,8 @@ def test_security_headers_on_every_response(client, path):
 def test_pages_send_validators_and_answer_304(client, path):
     first = client.get(path)
     assert first.status_code == 200
-    etag, modified = first.headers["etag"], first.headers["last-modified"]
+    etag = first.headers["etag"]
     assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
-    assert client.get(path, headers={"If-Modified-Since": modified}).status_code == 304
-    french = client.get(path, headers={"If-None-Match": etag, "Accept-Language": "fr"})
-    assert french.status_code == 200  # another language is another representation
-
-
-def test_a_write_changes_the_pages_validator(client, analyst_headers):
-    etag = client.get("/candidates/georgia").headers["etag"]
-    client.post("/api/v1/candidates/georgia/updates", headers=analyst_headers,
-                json={"benchmark": "defence_spending_gdp", "value": 3.21,
-                      "as_of": "2025-12-31", "source": "test"})
-    fresh = client.get("/candidates/georgia", headers={"If-None-Match": etag})
-    assert fresh.status_code == 200 and "3.21" in fresh.text
 
 
 @pytest.mark.parametrize("path", ["/api/v1/candidates", "/api/v1/candidates/georgia/status",

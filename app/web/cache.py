@@ -1,0 +1,152 @@
+"""The response cache: public reads (pages and API) served from memory at near-static speed,
+while staying live. What the public can see changes only when the change feed's version moves
+(a new public event, a scheduled report coming due), when this process commits a write, or when
+the date changes; the cache key holds all four, so a change is never served stale: readers here
+see it at once, readers of other processes or instances within a poll of the feed. The same key
+is the ETag, so conditional requests get 304 without any work."""
+
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import format_datetime, parsedate_to_datetime
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.db import write_generation
+from app.evaluation import today
+from app.events.feed import ChangeFeed
+from app.i18n import current_language
+
+BUILD_ID = str(time.time_ns())  # a restart may bring new templates: new keys
+CACHE_SIZE = 1024
+UNCACHED_PREFIXES = ("/static/", "/health", "/docs", "/openapi.json", "/api/v1/events")
+
+
+@dataclass(frozen=True)
+class CachedResponse:
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+
+
+class ResponseCache:
+    """A small thread-safe LRU."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self.size = size
+        self._items: OrderedDict[str, CachedResponse] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> CachedResponse | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None:
+                self._items.move_to_end(key)
+            return item
+
+    def put(self, key: str, item: CachedResponse) -> None:
+        with self._lock:
+            self._items[key] = item
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+response_cache = ResponseCache()
+
+
+def is_cacheable(scope: Scope, headers: Headers) -> bool:
+    path: str = scope["path"]
+    return (scope["method"] == "GET" and "authorization" not in headers
+            and not path.startswith(UNCACHED_PREFIXES) and not path.endswith("/stream"))
+
+
+def _parse_http_date(value: str) -> datetime | None:
+    try:
+        return parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class ResponseCacheMiddleware:
+    """Sits inside the middleware that picks the reader's language, so the language is part of
+    the key and the security headers are added to cached responses as to fresh ones."""
+
+    def __init__(self, app: ASGIApp, feed: ChangeFeed, cache: ResponseCache = response_cache):
+        self.app = app
+        self.feed = feed
+        self.cache = cache
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        # A feed that cannot reach the database cannot vouch for freshness: go to the source
+        # (which answers 503 while the database is away).
+        if not is_cacheable(scope, headers) or not self.feed.is_current:
+            await self.app(scope, receive, send)
+            return
+
+        query = scope.get("query_string", b"").decode("latin-1")
+        key = "|".join((self.feed.version, str(write_generation.value), today().isoformat(),
+                        current_language.get(), BUILD_ID, scope["path"], query))
+        etag = 'W/"' + hashlib.sha256(key.encode()).hexdigest()[:24] + '"'
+        validators = [(b"etag", etag.encode()), (b"cache-control", b"no-cache")]
+        if self.feed.changed_at is not None:
+            validators.append((b"last-modified",
+                               format_datetime(self.feed.changed_at, usegmt=True).encode()))
+
+        if etag in headers.get("if-none-match", "") or (
+                "if-none-match" not in headers and self._unmodified_since(headers)):
+            await send({"type": "http.response.start", "status": 304, "headers": validators})
+            await send({"type": "http.response.body", "body": b""})
+            return
+
+        cached = self.cache.get(key)
+        if cached is not None:
+            await send({"type": "http.response.start", "status": cached.status,
+                        "headers": [*cached.headers, *validators, (b"x-cache", b"hit")]})
+            await send({"type": "http.response.body", "body": cached.body})
+            return
+
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                response_headers = MutableHeaders(scope=message)
+                if (message["status"] != 200 or "etag" in response_headers
+                        or "set-cookie" in response_headers):
+                    await send(message)  # not ours to cache
+                    return
+                start = message
+                return
+            if start is None:
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            body = b"".join(chunks)
+            kept = [(k, v) for k, v in start["headers"]
+                    if k.lower() not in (b"etag", b"cache-control", b"last-modified")]
+            self.cache.put(key, CachedResponse(200, kept, body))
+            await send({**start, "headers": [*kept, *validators, (b"x-cache", b"miss")]})
+            await send({"type": "http.response.body", "body": body})
+
+        await self.app(scope, receive, capture)
+
+    def _unmodified_since(self, headers: Headers) -> bool:
+        since = _parse_http_date(headers.get("if-modified-since", ""))
+        changed = self.feed.changed_at
+        return (since is not None and changed is not None and since.tzinfo is not None
+                and changed.replace(microsecond=0) <= since)

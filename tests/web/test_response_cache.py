@@ -1,0 +1,82 @@
+"""The response cache against a real server on a real database: repeated public reads are
+served from memory with validators, and a write is never followed by a stale read — at once in
+the process that wrote, within two seconds in another worker."""
+
+import time
+
+import httpx
+import pytest
+from sqlalchemy.orm import Session
+
+from app.demo import load_demo
+from tests.conftest import upgrade
+from tests.live import live_server
+
+
+@pytest.fixture(scope="module")
+def engine_with_demo(databases):
+    engine = databases.create()
+    upgrade(engine)
+    with Session(engine) as session:
+        load_demo(session)
+    return engine
+
+
+def post(server, headers, value, as_of="2026-01-15"):
+    response = httpx.post(f"{server.url}/api/v1/candidates/georgia/updates", headers=headers,
+                          json={"benchmark": "defence_spending_gdp", "value": value,
+                                "as_of": as_of, "source": "cache test"}, timeout=10)
+    assert response.status_code == 201, response.text
+
+
+def test_repeated_reads_are_cached_with_validators(engine_with_demo):
+    with live_server(engine_with_demo) as server:
+        for path in ("/candidates/georgia", "/api/v1/candidates/georgia/status", "/"):
+            first = httpx.get(server.url + path)
+            second = httpx.get(server.url + path)
+            assert second.headers["x-cache"] == "hit" and second.content == first.content
+            assert second.headers["etag"] == first.headers["etag"]
+            assert "content-security-policy" in second.headers  # headers added to hits too
+            not_modified = httpx.get(server.url + path,
+                                     headers={"If-None-Match": first.headers["etag"]})
+            assert not_modified.status_code == 304
+            since = httpx.get(server.url + path,
+                              headers={"If-Modified-Since": first.headers["last-modified"]})
+            assert since.status_code == 304
+        french = httpx.get(server.url + "/candidates/georgia", headers={"Accept-Language": "fr"})
+        assert french.headers["x-cache"] == "miss" and 'lang="fr"' in french.text
+        # A token holder's view is not the public's: never served from the cache.
+        private = httpx.get(server.url + "/api/v1/candidates",
+                            headers=server.token("reader"))
+        assert "x-cache" not in private.headers
+
+
+def test_a_write_is_visible_at_once_in_the_same_process(engine_with_demo):
+    with live_server(engine_with_demo, workers=1) as server:
+        headers = server.token("same-process")
+        before = httpx.get(server.url + "/candidates/georgia")
+        assert httpx.get(server.url + "/candidates/georgia").headers["x-cache"] == "hit"
+        post(server, headers, 6.12)
+        after = httpx.get(server.url + "/candidates/georgia",
+                          headers={"If-None-Match": before.headers["etag"]})
+        assert after.status_code == 200 and "6.12" in after.text
+        status = httpx.get(server.url + "/api/v1/candidates/georgia/status").json()
+        spending = next(b for b in status["benchmarks"] if b["key"] == "defence_spending_gdp")
+        assert spending["latest"]["value"] == 6.12
+
+
+def test_a_write_reaches_every_worker_within_two_seconds(engine_with_demo):
+    with live_server(engine_with_demo, workers=2) as server:
+        headers = server.token("two-workers")
+        for _ in range(20):  # warm both workers' caches
+            httpx.get(server.url + "/candidates/georgia")
+        post(server, headers, 6.34, as_of="2026-01-16")
+        deadline = time.monotonic() + 2.0
+        seen = []
+        while time.monotonic() < deadline:
+            # New connections spread over both workers.
+            seen.append("6.34" in httpx.get(server.url + "/candidates/georgia").text)
+            if len(seen) >= 10 and all(seen[-10:]):
+                break
+            time.sleep(0.05)
+        assert len(seen) >= 10 and all(seen[-10:]), "a worker still served the old page"
