@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, union_all
 from sqlalchemy.orm import Session, selectinload
 
 from app.benchmarks.service import AppliedBenchmark, apply_requirement, tier_entered_on
@@ -17,6 +17,7 @@ from app.models import (
     CandidateStatusChange,
     ProgressUpdate,
     TierRequirement,
+    UpdateRetraction,
 )
 from app.status import BenchmarkSpec, CandidateEvaluation, Measurement, evaluate_candidate
 
@@ -49,12 +50,51 @@ def benchmark_spec(applied: AppliedBenchmark) -> BenchmarkSpec:
     )
 
 
-def measurement(update: ProgressUpdate) -> Measurement:
-    return Measurement(
-        id=update.id, as_of=update.as_of, recorded_at=update.recorded_at, source=update.source,
-        value=update.value, stage=update.stage, supersedes_id=update.supersedes_id,
-        retracted_at=update.retraction.retracted_at if update.retraction else None,
+# What the rules need of a benchmark's history: its first measurement (the baseline when none
+# is set) and its recent ones (latest value, trend over at most 8 points in 3 years, and the
+# previous quarter's review). Reading only those keeps the cost flat however long the history.
+RECENT_MEASUREMENTS = 24
+# Past this many benchmarks one query over everything beats a statement of many small parts
+# (SQLite allows 500 parts in a compound SELECT).
+MAX_BOUNDED_BENCHMARKS = 120
+
+
+def _load_history(
+    session: Session, benchmark_ids: list[int], as_of: date
+) -> dict[int, list[Measurement]]:
+    """The measurements the evaluation reads, known on `as_of`, by candidate benchmark, in one
+    query (plain rows: no ORM objects to build)."""
+    history: dict[int, list[Measurement]] = defaultdict(list)
+    if not benchmark_ids:
+        return history
+    known = (ProgressUpdate.as_of <= as_of, ProgressUpdate.recorded_at < end_of_day(as_of))
+    if len(benchmark_ids) > MAX_BOUNDED_BENCHMARKS:
+        condition = ProgressUpdate.candidate_benchmark_id.in_(benchmark_ids)
+    else:
+        parts = []
+        for benchmark_id in benchmark_ids:
+            of_benchmark = select(ProgressUpdate.id).where(
+                ProgressUpdate.candidate_benchmark_id == benchmark_id, *known)
+            newest = of_benchmark.order_by(ProgressUpdate.as_of.desc(), ProgressUpdate.id.desc())
+            oldest = of_benchmark.order_by(ProgressUpdate.as_of, ProgressUpdate.id)
+            parts.append(select(newest.limit(RECENT_MEASUREMENTS).subquery().c.id))
+            parts.append(select(oldest.limit(1).subquery().c.id))
+        condition = ProgressUpdate.id.in_(union_all(*parts).scalar_subquery())
+    rows = session.execute(
+        select(ProgressUpdate.candidate_benchmark_id, ProgressUpdate.id, ProgressUpdate.as_of,
+               ProgressUpdate.recorded_at, ProgressUpdate.source, ProgressUpdate.value,
+               ProgressUpdate.stage, ProgressUpdate.supersedes_id, UpdateRetraction.retracted_at)
+        .outerjoin(UpdateRetraction, UpdateRetraction.update_id == ProgressUpdate.id)
+        .where(condition, *known)
     )
+    for benchmark_id, *fields in rows:
+        update_id, measured_on, recorded_at, source, value, stage, supersedes_id, retracted_at \
+            = fields
+        history[benchmark_id].append(Measurement(
+            id=update_id, as_of=measured_on, recorded_at=recorded_at, source=source, value=value,
+            stage=stage, supersedes_id=supersedes_id, retracted_at=retracted_at,
+        ))
+    return history
 
 
 @dataclass(frozen=True)
@@ -107,17 +147,7 @@ def load_statuses(
     ):
         changes[change.candidate_id].append(change)
 
-    updates: dict[int, list[Measurement]] = defaultdict(list)
-    benchmark_ids = [cb.id for cb in benchmarks.values()]
-    if benchmark_ids:
-        for update in session.scalars(
-            select(ProgressUpdate).where(
-                ProgressUpdate.candidate_benchmark_id.in_(benchmark_ids),
-                ProgressUpdate.as_of <= as_of,
-                ProgressUpdate.recorded_at < end_of_day(as_of),
-            ).options(selectinload(ProgressUpdate.retraction))
-        ):
-            updates[update.candidate_benchmark_id].append(measurement(update))
+    updates = _load_history(session, [cb.id for cb in benchmarks.values()], as_of)
 
     results = {}
     for candidate in candidates:
