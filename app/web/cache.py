@@ -34,22 +34,30 @@ class CachedResponse:
 
 
 class ResponseCache:
-    """A small thread-safe LRU."""
+    """A small thread-safe LRU holding responses of one version of the data: entries of an
+    older version can never be served again, so a new version empties it (memory stays
+    bounded by the pages of one version, not by the number of writes)."""
 
     def __init__(self, size: int = CACHE_SIZE) -> None:
         self.size = size
+        self._version = ""
         self._items: OrderedDict[str, CachedResponse] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> CachedResponse | None:
+    def get(self, version: str, key: str) -> CachedResponse | None:
         with self._lock:
+            if version != self._version:
+                return None
             item = self._items.get(key)
             if item is not None:
                 self._items.move_to_end(key)
             return item
 
-    def put(self, key: str, item: CachedResponse) -> None:
+    def put(self, version: str, key: str, item: CachedResponse) -> None:
         with self._lock:
+            if version != self._version:
+                self._items.clear()
+                self._version = version
             self._items[key] = item
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
@@ -96,8 +104,9 @@ class ResponseCacheMiddleware:
             return
 
         query = scope.get("query_string", b"").decode("latin-1")
-        key = "|".join((self.feed.version, str(write_generation.value), today().isoformat(),
-                        current_language.get(), BUILD_ID, scope["path"], query))
+        version = "|".join((self.feed.version, str(write_generation.value), today().isoformat(),
+                            BUILD_ID))
+        key = "|".join((version, current_language.get(), scope["path"], query))
         etag = 'W/"' + hashlib.sha256(key.encode()).hexdigest()[:24] + '"'
         validators = [(b"etag", etag.encode()), (b"cache-control", b"no-cache")]
         if self.feed.changed_at is not None:
@@ -110,7 +119,7 @@ class ResponseCacheMiddleware:
             await send({"type": "http.response.body", "body": b""})
             return
 
-        cached = self.cache.get(key)
+        cached = self.cache.get(version, key)
         if cached is not None:
             await send({"type": "http.response.start", "status": cached.status,
                         "headers": [*cached.headers, *validators, (b"x-cache", b"hit")]})
@@ -139,7 +148,7 @@ class ResponseCacheMiddleware:
             body = b"".join(chunks)
             kept = [(k, v) for k, v in start["headers"]
                     if k.lower() not in (b"etag", b"cache-control", b"last-modified")]
-            self.cache.put(key, CachedResponse(200, kept, body))
+            self.cache.put(version, key, CachedResponse(200, kept, body))
             await send({**start, "headers": [*kept, *validators, (b"x-cache", b"miss")]})
             await send({"type": "http.response.body", "body": body})
 

@@ -12,18 +12,20 @@ from app.candidates.service import get_candidate, list_candidates
 from app.db import SessionDep
 from app.evaluation import load_statuses
 from app.framework import list_instruments
-from app.models import Phase, Tier
+from app.models import Phase, ProgressUpdate, Tier
 from app.progress.service import last_recorded, list_benchmark_history
 from app.ratifications.service import list_ratifications
 from app.reports.rendering import render_markdown
 from app.reports.service import get_published_report, list_published_reports
-from app.status import effective_measurements
+from app.status import Measurement, effective_measurements
 from app.web.charts import history_chart, progress_bar, ratification_chart
 from app.web.templating import PROJECT_ROOT, localized, render
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 50
+HISTORY_PAGE_SIZE = 100  # rows of a benchmark's update table per page
+CHART_POINTS = 400
 SortKey = Literal["name", "readiness", "tier", "phase", "updated"]
 TIER_ORDER = {tier: rank for rank, tier in enumerate(Tier)}
 PHASE_ORDER = {phase: rank for rank, phase in enumerate(Phase)}
@@ -39,6 +41,28 @@ def chart_points(status, key: str, as_of: date) -> list[tuple[date, float]]:
             points.append((m.as_of, m.value))
         elif m.stage in stages:
             points.append((m.as_of, float(stages.index(m.stage) + 1)))
+    return points
+
+
+def history_points(
+    stages: list[str], updates: list[ProgressUpdate], as_of: date
+) -> list[tuple[date, float]]:
+    """Every effective measurement of a benchmark's whole history, thinned to at most
+    CHART_POINTS evenly spaced ones (the last always kept) so a long history still draws."""
+    measurements = [Measurement(
+        id=u.id, as_of=u.as_of, recorded_at=u.recorded_at, source=u.source, value=u.value,
+        stage=u.stage, supersedes_id=u.supersedes_id,
+        retracted_at=u.retraction.retracted_at if u.retraction else None,
+    ) for u in updates]
+    points = []
+    for m in effective_measurements(measurements, as_of):
+        if m.value is not None:
+            points.append((m.as_of, m.value))
+        elif m.stage in stages:
+            points.append((m.as_of, float(stages.index(m.stage) + 1)))
+    if len(points) > CHART_POINTS:
+        step = len(points) / CHART_POINTS
+        points = [points[int(i * step)] for i in range(CHART_POINTS - 1)] + [points[-1]]
     return points
 
 
@@ -58,124 +82,121 @@ def dashboard_page(
     sort: Annotated[SortKey, Query()] = "name",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> Response:
-    def build() -> HTMLResponse:
-        candidates, total = list_candidates(session, tier=tier or None, phase=phase or None)
-        statuses = load_statuses(session, candidates)
-        updated = last_recorded(session, [c.id for c in candidates])
-        rows = [
-            {"candidate": c, "evaluation": statuses[c.id].evaluation, "updated": updated.get(c.id)}
-            for c in candidates
+    candidates, total = list_candidates(session, tier=tier or None, phase=phase or None)
+    statuses = load_statuses(session, candidates)
+    updated = last_recorded(session, [c.id for c in candidates])
+    rows = [
+        {"candidate": c, "evaluation": statuses[c.id].evaluation, "updated": updated.get(c.id)}
+        for c in candidates
+    ]
+    sorters = {
+        "name": lambda r: r["candidate"].name,
+        "readiness": lambda r: -(r["evaluation"].readiness or 0),
+        "tier": lambda r: (-TIER_ORDER[Tier(r["candidate"].tier)], r["candidate"].name),
+        "phase": lambda r: (-PHASE_ORDER[Phase(r["candidate"].phase)], r["candidate"].name),
+        "updated": lambda r: -(r["updated"].timestamp() if r["updated"] else 0),
+    }
+    rows.sort(key=sorters[sort])
+    categories = {a.definition.category.key: a.definition.category
+                  for s in statuses.values() for a in s.applied}
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    shown = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    for row in shown:
+        slug = row["candidate"].slug
+        row["bar"] = progress_bar(f"ready-{slug}", row["evaluation"].readiness,
+                                  localized(row["candidate"], "name"))
+        row["category_bars"] = [
+            (c, progress_bar(f"ready-{slug}-{c.key}", c.readiness,
+                             localized(categories[c.key], "title")))
+            for c in row["evaluation"].categories
         ]
-        sorters = {
-            "name": lambda r: r["candidate"].name,
-            "readiness": lambda r: -(r["evaluation"].readiness or 0),
-            "tier": lambda r: (-TIER_ORDER[Tier(r["candidate"].tier)], r["candidate"].name),
-            "phase": lambda r: (-PHASE_ORDER[Phase(r["candidate"].phase)], r["candidate"].name),
-            "updated": lambda r: -(r["updated"].timestamp() if r["updated"] else 0),
-        }
-        rows.sort(key=sorters[sort])
-        categories = {a.definition.category.key: a.definition.category
-                      for s in statuses.values() for a in s.applied}
-        pages = max(1, -(-len(rows) // PAGE_SIZE))
-        shown = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-        for row in shown:
-            slug = row["candidate"].slug
-            row["bar"] = progress_bar(f"ready-{slug}", row["evaluation"].readiness,
-                                      localized(row["candidate"], "name"))
-            row["category_bars"] = [
-                (c, progress_bar(f"ready-{slug}-{c.key}", c.readiness,
-                                 localized(categories[c.key], "title")))
-                for c in row["evaluation"].categories
-            ]
-        return render(request, "dashboard.html", rows=shown, total=total, tiers=list(Tier),
-                      phases=list(Phase), tier=tier or "", phase=phase or "", sort=sort,
-                      page=page, pages=pages, categories=categories)
-
-    return build()
+    return render(request, "dashboard.html", rows=shown, total=total, tiers=list(Tier),
+                  phases=list(Phase), tier=tier or "", phase=phase or "", sort=sort,
+                  page=page, pages=pages, categories=categories)
 
 
 @router.get("/candidates/{slug}", response_class=HTMLResponse)
 def candidate_page(request: Request, slug: str, session: SessionDep) -> Response:
-    def build() -> HTMLResponse:
-        candidate = get_candidate(session, slug)
-        status = load_statuses(session, [candidate])[candidate.id]
-        evaluation = status.evaluation
-        applied = {a.definition.key: a for a in status.applied}
-        benchmarks = []
-        for b in evaluation.benchmarks:
-            a = applied[b.spec.key]
-            benchmarks.append({
-                "evaluation": b, "applied": a,
-                "chart": history_chart(
-                    f"chart-{b.spec.key}", chart_points(status, b.spec.key, evaluation.as_of),
-                    title=localized(a.definition, "title"), target=_target_point(a),
-                    due_on=a.due_on,
-                    stage_names=a.definition.stages or (), unit=a.definition.unit or "",
-                    compact=True,
-                ),
-                "bar": progress_bar(f"progress-{b.spec.key}", b.progress,
-                                    localized(a.definition, "title")),
-            })
-        ratifications = list_ratifications(session, candidate)
-        counts: dict[str, int] = {}
-        for r in ratifications:
-            counts[r.status] = counts.get(r.status, 0) + 1
-        reports, _ = list_published_reports(session, candidate, limit=5)
-        categories = {a.definition.category.key: a.definition.category for a in status.applied}
-        return render(
-            request, "candidates/detail.html",
-            candidate=candidate, history=candidate.status_changes, evaluation=evaluation,
-            benchmarks=benchmarks, categories=categories,
-            overall_bar=progress_bar("ready-overall", evaluation.readiness,
-                                     localized(candidate, "name")),
-            category_bars={c.key: progress_bar(f"ready-{c.key}", c.readiness,
-                                               localized(categories[c.key], "title"))
-                           for c in evaluation.categories},
-            ratifications=ratifications,
-            ratified=sum(1 for r in ratifications if r.is_ratified),
-            deposited=counts.get("deposited", 0),
-            ratification_bar=ratification_chart("ratification", counts, len(ratifications)),
-            reports=reports,
-        )
-
-    return build()
+    candidate = get_candidate(session, slug)
+    status = load_statuses(session, [candidate])[candidate.id]
+    evaluation = status.evaluation
+    applied = {a.definition.key: a for a in status.applied}
+    benchmarks = []
+    for b in evaluation.benchmarks:
+        a = applied[b.spec.key]
+        benchmarks.append({
+            "evaluation": b, "applied": a,
+            "chart": history_chart(
+                f"chart-{b.spec.key}", chart_points(status, b.spec.key, evaluation.as_of),
+                title=localized(a.definition, "title"), target=_target_point(a),
+                due_on=a.due_on,
+                stage_names=a.definition.stages or (), unit=a.definition.unit or "",
+                compact=True,
+            ),
+            "bar": progress_bar(f"progress-{b.spec.key}", b.progress,
+                                localized(a.definition, "title")),
+        })
+    ratifications = list_ratifications(session, candidate)
+    counts: dict[str, int] = {}
+    for r in ratifications:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    reports, _ = list_published_reports(session, candidate, limit=5)
+    categories = {a.definition.category.key: a.definition.category for a in status.applied}
+    return render(
+        request, "candidates/detail.html",
+        candidate=candidate, history=candidate.status_changes, evaluation=evaluation,
+        benchmarks=benchmarks, categories=categories,
+        overall_bar=progress_bar("ready-overall", evaluation.readiness,
+                                 localized(candidate, "name")),
+        category_bars={c.key: progress_bar(f"ready-{c.key}", c.readiness,
+                                           localized(categories[c.key], "title"))
+                       for c in evaluation.categories},
+        ratifications=ratifications,
+        ratified=sum(1 for r in ratifications if r.is_ratified),
+        deposited=counts.get("deposited", 0),
+        ratification_bar=ratification_chart("ratification", counts, len(ratifications)),
+        reports=reports,
+    )
 
 
 @router.get("/candidates/{slug}/benchmarks/{key}", response_class=HTMLResponse)
-def benchmark_page(request: Request, slug: str, key: str, session: SessionDep) -> Response:
-    def build() -> HTMLResponse:
-        candidate = get_candidate(session, slug)
-        benchmark, updates = list_benchmark_history(session, candidate, key)
-        status = load_statuses(session, [candidate])[candidate.id]
-        applied = next((a for a in status.applied if a.definition.key == key), None)
-        evaluation = next((b for b in status.evaluation.benchmarks if b.spec.key == key), None)
-        points = chart_points(status, key, status.evaluation.as_of) if applied else []
-        superseded_by = {u.supersedes_id: u.id for u in updates if u.supersedes_id}
-        definition = benchmark.definition
-        chart = history_chart(
-            "history", points, title=localized(definition, "title"),
-            target=_target_point(applied) if applied else None,
-            due_on=applied.due_on if applied else None, stage_names=definition.stages or (),
-            unit=definition.unit or "",
-        )
-        return render(request, "candidates/benchmark.html", candidate=candidate,
-                      definition=definition, applied=applied, evaluation=evaluation,
-                      updates=list(reversed(updates)), superseded_by=superseded_by,
-                      chart=chart, points=points)
-
-    return build()
+def benchmark_page(
+    request: Request,
+    slug: str,
+    key: str,
+    session: SessionDep,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    candidate = get_candidate(session, slug)
+    benchmark, updates = list_benchmark_history(session, candidate, key)
+    status = load_statuses(session, [candidate])[candidate.id]
+    applied = next((a for a in status.applied if a.definition.key == key), None)
+    evaluation = next((b for b in status.evaluation.benchmarks if b.spec.key == key), None)
+    definition = benchmark.definition
+    points = history_points(definition.stages or [], updates, status.evaluation.as_of)
+    superseded_by = {u.supersedes_id: u.id for u in updates if u.supersedes_id}
+    pages = max(1, -(-len(updates) // HISTORY_PAGE_SIZE))
+    newest_first = list(reversed(updates))
+    shown = newest_first[(page - 1) * HISTORY_PAGE_SIZE: page * HISTORY_PAGE_SIZE]
+    chart = history_chart(
+        "history", points, title=localized(definition, "title"),
+        target=_target_point(applied) if applied else None,
+        due_on=applied.due_on if applied else None, stage_names=definition.stages or (),
+        unit=definition.unit or "",
+    )
+    return render(request, "candidates/benchmark.html", candidate=candidate,
+                  definition=definition, applied=applied, evaluation=evaluation,
+                  updates=shown, superseded_by=superseded_by, chart=chart, points=points,
+                  page=page, pages=pages, total=len(updates))
 
 
 @router.get("/reports/{report_id}", response_class=HTMLResponse)
 def report_page(
     request: Request, report_id: Annotated[int, Path(ge=1, le=2**31 - 1)], session: SessionDep
 ) -> Response:
-    def build() -> HTMLResponse:
-        report = get_published_report(session, report_id)
-        return render(request, "reports/detail.html", report=report,
-                      body_html=render_markdown(report.body))
-
-    return build()
+    report = get_published_report(session, report_id)
+    return render(request, "reports/detail.html", report=report,
+                  body_html=render_markdown(report.body))
 
 
 @router.get("/compare", response_class=HTMLResponse)
@@ -184,41 +205,32 @@ def compare_page(
     session: SessionDep,
     c: Annotated[list[str], Query(max_length=80)] = [],  # noqa: B006 (FastAPI copies it)
 ) -> Response:
-    def build() -> HTMLResponse:
-        everyone, _ = list_candidates(session)
-        chosen = [x for x in everyone if x.slug in c] or everyone[:3]
-        statuses = load_statuses(session, chosen)
-        keys: dict[str, object] = {}
-        for candidate in chosen:
-            for a in statuses[candidate.id].applied:
-                keys.setdefault(a.definition.key, a.definition)
-        cells = {
-            (candidate.slug, b.spec.key): b
-            for candidate in chosen for b in statuses[candidate.id].evaluation.benchmarks
-        }
-        unknown = [slug for slug in c if slug not in {x.slug for x in everyone}]
-        return render(request, "compare.html", everyone=everyone, chosen=chosen,
-                      statuses=statuses, definitions=list(keys.values()), cells=cells,
-                      unknown=unknown)
-
-    return build()
+    everyone, _ = list_candidates(session)
+    chosen = [x for x in everyone if x.slug in c] or everyone[:3]
+    statuses = load_statuses(session, chosen)
+    keys: dict[str, object] = {}
+    for candidate in chosen:
+        for a in statuses[candidate.id].applied:
+            keys.setdefault(a.definition.key, a.definition)
+    cells = {
+        (candidate.slug, b.spec.key): b
+        for candidate in chosen for b in statuses[candidate.id].evaluation.benchmarks
+    }
+    unknown = [slug for slug in c if slug not in {x.slug for x in everyone}]
+    return render(request, "compare.html", everyone=everyone, chosen=chosen,
+                  statuses=statuses, definitions=list(keys.values()), cells=cells,
+                  unknown=unknown)
 
 
 @router.get("/framework", response_class=HTMLResponse)
 def framework_page(request: Request, session: SessionDep) -> Response:
-    def build() -> HTMLResponse:
-        candidates, _ = list_candidates(session)
-        return render(request, "framework.html", tiers=list_tiers(session),
-                      definitions=list_definitions(session), instruments=list_instruments(session),
-                      models=list_expansion_models(session), candidates=candidates)
-
-    return build()
+    candidates, _ = list_candidates(session)
+    return render(request, "framework.html", tiers=list_tiers(session),
+                  definitions=list_definitions(session), instruments=list_instruments(session),
+                  models=list_expansion_models(session), candidates=candidates)
 
 
 @router.get("/methodology", response_class=HTMLResponse)
 def methodology_page(request: Request, session: SessionDep) -> Response:
-    def build() -> HTMLResponse:
-        text = (PROJECT_ROOT / "docs" / "methodology.md").read_text(encoding="utf-8")
-        return render(request, "methodology.html", body_html=render_markdown(text))
-
-    return build()
+    text = (PROJECT_ROOT / "docs" / "methodology.md").read_text(encoding="utf-8")
+    return render(request, "methodology.html", body_html=render_markdown(text))
