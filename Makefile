@@ -52,3 +52,12 @@ clean:
 messages: install
 	$(BIN)/pybabel extract -F babel.cfg --project="Accession Tracker" -o app/locales/messages.pot . && \
 		$(BIN)/pybabel update -i app/locales/messages.pot -d app/locales -D messages
+
+# The load benchmark (bench/README.md): builds a synthetic data set, serves it as production does
+# and prints throughput and latency beside the targets. Needs wrk (apt-get install -y wrk).
+# `make bench SIZE=small`, `make bench BENCH_ARGS=--postgres`.
+SIZE ?= default
+BENCH_ARGS ?=
+.PHONY: bench
+bench: install
+	$(BIN)/python -m bench.run --size $(SIZE) $(BENCH_ARGS)

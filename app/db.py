@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Engine, MetaData, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from app.config import get_settings
+from app.errors import InvalidInput
 
 # Stable constraint names, so migrations can name what they drop or alter.
 NAMING_CONVENTION = {
@@ -118,6 +119,23 @@ write_generation = WriteGeneration()
 def _note_changes(session: Session, _context) -> None:  # type: ignore[no-untyped-def]
     if session.new or session.dirty or session.deleted:
         session.info["changed"] = True
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_nul_characters(session: Session, _context, _instances) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL cannot store a NUL character in text; SQLite can. Refused here, on both,
+    so the same request gets the same answer whichever database is behind it."""
+    for record in (*session.new, *session.dirty):
+        state = inspect(record)
+        for attribute in state.mapper.column_attrs:
+            value = state.dict.get(attribute.key)
+            if isinstance(value, str) and "\x00" in value:
+                name = attribute.key
+                raise InvalidInput(
+                    f"{name} holds a NUL character, which cannot be stored; nothing was stored.",
+                    [{"loc": ["body", name], "field": f"body.{name}",
+                      "msg": "must not contain NUL characters", "type": "value_error"}],
+                )
 
 
 @event.listens_for(Session, "after_commit")

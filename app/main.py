@@ -17,6 +17,7 @@ from app.events.feed import ChangeFeed
 from app.health import router as health_router
 from app.middleware import (
     ConditionalGetMiddleware,
+    DeadlineMiddleware,
     RequestContextMiddleware,
     SiteHeadersMiddleware,
 )
@@ -50,7 +51,9 @@ def create_app(*, response_cache: bool | None = None) -> FastAPI:
         summary="Aspirant states against tiered, measurable accession benchmarks.",
         docs_url=None,  # served by app.docs_page from local files
         redoc_url=None,
-        responses={400: PROBLEM_RESPONSE, 404: PROBLEM_RESPONSE, 422: PROBLEM_RESPONSE},
+        # Every operation may meet these; each is a problem+json body.
+        responses={status: PROBLEM_RESPONSE
+                   for status in (400, 401, 403, 404, 409, 413, 422, 429, 503)},
     )
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.include_router(health_router)
@@ -70,6 +73,7 @@ def create_app(*, response_cache: bool | None = None) -> FastAPI:
     if settings.cors_origins:  # closed unless origins are named
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET"], allow_headers=["Authorization"])
+    app.add_middleware(DeadlineMiddleware, seconds=2 * settings.db_timeout_seconds)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     return app
 

@@ -1,6 +1,7 @@
 """Headers every response carries (security, language), set in one pure ASGI middleware so
 the cost per request stays small."""
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -162,19 +163,37 @@ class RequestContextMiddleware:
             await self._too_large(send_with_id)
         else:
             received = 0
+            too_large = False
+            responded = False
 
             async def counted_receive() -> Message:
-                nonlocal received
+                # Past the limit the app is told the client left: it stops reading and its
+                # answer is replaced by the 413 below (FastAPI would turn an exception here
+                # into a 400).
+                nonlocal received, too_large
+                if too_large:
+                    return {"type": "http.disconnect"}
                 message = await receive()
                 if message["type"] == "http.request":
                     received += len(message.get("body", b""))
                     if received > self.max_body_bytes:
-                        raise BodyTooLarge
+                        too_large = True
+                        return {"type": "http.disconnect"}
                 return message
 
+            async def send_unless_too_large(message: Message) -> None:
+                nonlocal responded
+                if too_large:
+                    return
+                responded = True
+                await send_with_id(message)
+
             try:
-                await self.app(scope, counted_receive, send_with_id)
-            except BodyTooLarge:
+                await self.app(scope, counted_receive, send_unless_too_large)
+            except Exception:
+                if not too_large:
+                    raise
+            if too_large and not responded:
                 await self._too_large(send_with_id)
         access_logger.info(json.dumps({
             "request_id": request_id, "method": scope["method"], "path": scope["path"],
@@ -194,5 +213,56 @@ class RequestContextMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
-class BodyTooLarge(Exception):
-    pass
+
+class DeadlineMiddleware:
+    """A request that has not begun to answer within `seconds` gets 503 problem+json with
+    Retry-After. A database that accepts connections but never replies would otherwise hold
+    the client forever: the worker thread cannot be interrupted, so it is left to finish and
+    its late answer is dropped. Event streams are long-lived by design and are left alone."""
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].endswith("/stream"):
+            await self.app(scope, receive, send)
+            return
+        responded = False
+        abandoned = False
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal responded
+            if abandoned:
+                return
+            responded = True
+            await send(message)
+
+        task = asyncio.ensure_future(self.app(scope, receive, guarded_send))
+        done, _ = await asyncio.wait({task}, timeout=self.seconds)
+        if task in done or responded:
+            await task
+            return
+        abandoned = True
+        task.add_done_callback(_log_abandoned)
+        if scope["path"] == "/health":  # the same shape /health gives when it can answer
+            content_type = b"application/json"
+            body = json.dumps({"status": "unavailable", "database": "unreachable"}).encode()
+        else:
+            content_type = b"application/problem+json"
+            body = json.dumps({
+                "type": "about:blank", "title": "Service Unavailable", "status": 503,
+                "detail": "The service could not answer in time (its database is not "
+                          "responding); try again shortly.",
+            }).encode()
+        await send({"type": "http.response.start", "status": 503, "headers": [
+            (b"content-type", content_type), (b"retry-after", b"5"),
+            (b"content-length", str(len(body)).encode()),
+        ]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _log_abandoned(task: "asyncio.Future[None]") -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logging.getLogger("app.errors").warning(
+            "a request abandoned at its deadline failed later: %r", task.exception())

@@ -170,7 +170,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--write-pause", type=float, default=0.05)
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--max-rss-growth-mb", type=float, default=30)
+    parser.add_argument("--max-rss-growth-mb", type=float, default=64)
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
     result = run(parser.parse_args())
     print(json.dumps(result, indent=2))

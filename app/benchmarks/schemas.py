@@ -15,6 +15,7 @@ from pydantic import (
 )
 
 from app.models import BenchmarkDefinition, BenchmarkKind, Direction, ExpansionModel, Tier
+from app.schema_types import InputBool, InputDate, InputFloat, bounded_float, bounded_int
 
 Value = float | str
 
@@ -137,8 +138,8 @@ FrenchTitle = Annotated[str, StringConstraints(strip_whitespace=True, max_length
 Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)]
 Source = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 Unit = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-Number = Annotated[float, Field(allow_inf_nan=False)]
-Position = Annotated[int, Field(ge=0, le=10_000)]
+Number = InputFloat
+Position = bounded_int(0, 10_000)
 
 
 def _not_bool(value: Any) -> Any:
@@ -201,9 +202,9 @@ class RequirementWrite(BaseModel):
 
     tier: Tier
     target: Target
-    weight: Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)] = 1.0
-    due_on: date | None = None
-    due_offset_days: Annotated[int, Field(ge=0, le=36_500)] | None = None
+    weight: bounded_float(gt=0, le=1000) = 1.0
+    due_on: InputDate | None = None
+    due_offset_days: bounded_int(0, 36_500) | None = None
 
 
 class BenchmarkCreate(BaseModel):
@@ -224,8 +225,8 @@ class BenchmarkCreate(BaseModel):
     stages: Stages | None = None
     description: Description = ""
     source: Source = ""
-    is_illustrative: bool = False
-    valid_from: date = Field(description="Updates measured before this date are refused.")
+    is_illustrative: InputBool = False
+    valid_from: InputDate = Field(description="Updates measured before this date are refused.")
     requirements: list[RequirementWrite] = Field(default_factory=list, max_length=20)
 
 
@@ -246,8 +247,8 @@ class BenchmarkUpdate(BaseModel):
     stages: Stages | None = None
     description: Description | None = None
     source: Source | None = None
-    is_illustrative: bool | None = None
-    valid_from: date | None = None
+    is_illustrative: InputBool | None = None
+    valid_from: InputDate | None = None
     requirements: list[RequirementWrite] | None = Field(default=None, max_length=20)
 
     _not_null = field_validator("title", "title_fr", "category", "kind", "description", "source",

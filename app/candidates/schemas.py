@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from app.models import BenchmarkKind, ExpansionModel, Phase, Tier
+from app.schema_types import InputDate
 from app.status import Change, Status, Trend
 
 
@@ -117,7 +118,7 @@ class CandidateCreate(BaseModel):
     phase: Phase
     name_fr: FrenchName = ""
     summary: Summary = ""
-    effective_on: date | None = Field(default=None, description=EFFECTIVE_ON)
+    effective_on: InputDate | None = Field(default=None, description=EFFECTIVE_ON)
     source: Note = Field(default="", description="Where the initial status comes from.")
     note: Note = ""
 
@@ -134,7 +135,7 @@ class CandidateUpdate(BaseModel):
     model: ExpansionModel | None = None
     tier: Tier | None = None
     phase: Phase | None = None
-    effective_on: date | None = Field(default=None, description=EFFECTIVE_ON)
+    effective_on: InputDate | None = Field(default=None, description=EFFECTIVE_ON)
     source: Note | None = None
     note: Note | None = None
 

@@ -12,6 +12,7 @@ from app.events.feed import ChangeFeed, event_read
 from app.events.schemas import EventPage
 from app.events.service import list_events
 from app.pagination import MAX_LIMIT
+from app.schema_types import MAX_ID
 
 router = APIRouter(prefix="/events", tags=["events"])
 
@@ -22,7 +23,8 @@ RECONNECT_MS = 1000
 def get_events(
     session: SessionDep,
     user: OptionalUser,
-    after: Annotated[int, Query(ge=0, description="Events with an id above this one.")] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_ID,
+                                description="Events with an id above this one.")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
 ) -> EventPage:
     """The event log in order. Anonymous readers see public events; analysts and admins all.
@@ -37,8 +39,9 @@ def get_events(
                              "description": "A stream of public events."}})
 async def stream_events(
     request: Request,
-    after: Annotated[int | None, Query(ge=0, description="Resume after this event id.")] = None,
-    last_event_id: Annotated[int | None, Header(ge=0)] = None,
+    after: Annotated[int | None, Query(ge=0, le=MAX_ID,
+                                       description="Resume after this event id.")] = None,
+    last_event_id: Annotated[int | None, Header(ge=0, le=MAX_ID)] = None,
 ) -> EventSourceResponse:
     """New public events as Server-Sent Events (`id` is the event id, `event` its kind).
     A reconnecting browser sends `Last-Event-ID` and misses nothing."""

@@ -14,6 +14,8 @@ from pydantic import (
     Tag,
 )
 
+from app.schema_types import Id, InputDate
+
 MAX_BATCH = 500
 
 
@@ -35,11 +37,11 @@ class ProgressUpdateCreate(BaseModel):
 
     benchmark: Annotated[str, StringConstraints(min_length=1, max_length=80)]
     value: Value
-    as_of: date
+    as_of: InputDate
     source: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                              max_length=2000)]
     note: Text = ""
-    supersedes: int | None = Field(default=None, ge=1,
+    supersedes: Id | None = Field(default=None,
                                    description="The id of an earlier update this one corrects.")
 
 

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.members.schemas import MemberStateRead
 from app.models import Confidence, RatificationStep
+from app.schema_types import InputDate
 
 
 class RatificationStepRead(BaseModel):
@@ -32,7 +33,7 @@ class RatificationStepCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     step: RatificationStep
-    occurred_on: date = Field(description="When the step happened; not in the future.")
+    occurred_on: InputDate = Field(description="When the step happened; not in the future.")
     source: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                              max_length=2000)]
     confidence: Confidence = Confidence.high

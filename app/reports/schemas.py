@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -16,6 +15,7 @@ from pydantic import (
 )
 
 from app.models import ReportStatus
+from app.schema_types import InputDateTime
 
 MAX_BODY = 100_000
 
@@ -81,7 +81,7 @@ class ReportUpdate(BaseModel):
 class ReportPublish(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    publish_at: AwareDatetime | None = Field(
+    publish_at: InputDateTime | None = Field(
         default=None,
         description="When readers may see the report; omitted or past means now. The "
         "`report.published` event is public at once, without the report's title or body.",

@@ -33,7 +33,8 @@ def pytest_collection_modifyitems(config, items):
         raise pytest.UsageError(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
     skip = pytest.mark.skip(reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     for item in items:
-        if "tests/reliability" in str(item.fspath) and "page" in item.fixturenames:
+        if "tests/reliability" in str(item.fspath) and {"page", "browser"} & set(
+                getattr(item, "fixturenames", ())):
             item.add_marker(skip)
 
 

@@ -1,0 +1,55 @@
+"""Input types for request bodies that refuse what JSON should not mean: Pydantic's lax mode
+would read `true` as 1, `"5"` as 5 and `0` as 1970-01-01. Field(...) comes before the
+validator in each Annotated, so the OpenAPI schema keeps `minimum`/`maximum`."""
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BeforeValidator, Field
+
+MAX_ID = 2**31 - 1  # ids are 32-bit on PostgreSQL; larger ones cannot exist
+
+
+def _number_only(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a JSON number")
+    return value
+
+
+def _integer_only(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+        raise ValueError("must be a whole JSON number")
+    return value
+
+
+def _boolean_only(value: Any) -> Any:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+def _text_date_only(value: Any) -> Any:
+    if not isinstance(value, str | date):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    return value
+
+
+def _text_datetime_only(value: Any) -> Any:
+    if not isinstance(value, str | datetime):
+        raise ValueError("must be a date and time in ISO 8601, with its time zone")
+    return value
+
+
+InputDate = Annotated[date, BeforeValidator(_text_date_only)]
+InputDateTime = Annotated[AwareDatetime, BeforeValidator(_text_datetime_only)]
+InputBool = Annotated[bool, BeforeValidator(_boolean_only)]
+InputFloat = Annotated[float, Field(allow_inf_nan=False), BeforeValidator(_number_only)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_integer_only)]
+
+
+def bounded_int(ge: int, le: int) -> Any:
+    return Annotated[int, Field(ge=ge, le=le), BeforeValidator(_integer_only)]
+
+
+def bounded_float(**limits: float) -> Any:
+    return Annotated[float, Field(allow_inf_nan=False, **limits), BeforeValidator(_number_only)]
