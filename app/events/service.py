@@ -43,15 +43,19 @@ def record_event(
     after: dict[str, Any] | None = None,
     is_public: bool = True,
 ) -> Event:
-    """Adds an event to the caller's transaction (flushes, never commits)."""
-    if session.get_bind().dialect.name == "postgresql":
+    """Adds an event to the caller's transaction; it is written with the caller's next flush
+    or commit (a batch of 500 updates writes its 500 events in one statement)."""
+    transaction = session.get_transaction()
+    if (session.get_bind().dialect.name == "postgresql" and transaction is not None
+            and session.info.get("event_order_lock") is not transaction):
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_ORDER_LOCK})
+        session.info["event_order_lock"] = transaction
     event = Event(
         kind=kind, entity=entity, entity_id=str(entity_id), actor_id=actor.id if actor else None,
         candidate_id=candidate_id, before=before, after=after, is_public=is_public,
+        occurred_at=utcnow(),
     )
     session.add(event)
-    session.flush()
     return event
 
 
