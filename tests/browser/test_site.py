@@ -135,3 +135,30 @@ def test_pages_work_without_javascript(browser, site):
     expect(page.locator("svg.chart-history").first).to_be_visible()
     expect(page.locator("#benchmark-defence_spending_gdp")).to_contain_text("Met")
     context.close()
+
+
+def test_keyboard_reaches_the_content_first(page: Page, site):
+    page.goto(site.url + "/candidates/ukraine")
+    page.keyboard.press("Tab")
+    skip = page.locator(":focus")
+    expect(skip).to_have_text("Skip to main content")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"#main$"))
+    # The filters of the overview are plain form controls, reachable and usable by keyboard.
+    page.goto(site.url + "/")
+    page.focus("#phase")
+    page.keyboard.press("End")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"phase=member"))
+
+
+def test_pages_print_without_navigation(page: Page, site, screenshots):
+    page.goto(site.url + "/candidates/finland")
+    page.emulate_media(media="print")
+    expect(page.locator(".site-header nav")).to_be_hidden()
+    expect(page.locator(".filters, .language-switch").first).to_be_hidden()
+    expect(page.locator("svg.chart-history").first).to_be_visible()
+    page.pdf(path=str(screenshots / "candidate-print.pdf"))
+    assert (screenshots / "candidate-print.pdf").stat().st_size > 10_000
