@@ -54,6 +54,11 @@ class Forbidden(DomainError):
     status_code = HTTPStatus.FORBIDDEN
 
 
+def field_error(loc: list[Any], msg: str) -> dict[str, Any]:
+    """One entry of a 422's `errors`, shaped like FastAPI's own: where, which field, why."""
+    return {"loc": loc, "field": ".".join(str(p) for p in loc), "msg": msg, "type": "value_error"}
+
+
 class InvalidInput(DomainError):
     """A business rule refused the input; `errors` names each field like FastAPI's 422."""
 

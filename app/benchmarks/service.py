@@ -18,7 +18,7 @@ from app.benchmarks.schemas import (
     RequirementWrite,
     definition_read,
 )
-from app.errors import Conflict, InvalidInput, NotFound
+from app.errors import Conflict, InvalidInput, NotFound, field_error
 from app.events.service import record_event, snapshot
 from app.models import (
     BenchmarkCategory,
@@ -165,10 +165,6 @@ def derive_candidate_benchmarks(session: Session, candidate: Candidate) -> list[
 CATEGORY_FIELDS = ("key", "title", "title_fr", "description", "position")
 
 
-def _error(loc: list[Any], msg: str) -> dict[str, Any]:
-    return {"loc": loc, "field": ".".join(str(p) for p in loc), "msg": msg, "type": "value_error"}
-
-
 def _refuse_if_any(errors: list[dict[str, Any]], detail: str) -> None:
     if errors:
         summary = "; ".join(f"{e['field']}: {e['msg']}" for e in errors[:10])
@@ -185,7 +181,7 @@ def get_category(session: Session, key: str) -> BenchmarkCategory:
 def _refuse_taken_category(session: Session, key: str) -> None:
     if session.scalar(select(BenchmarkCategory.id).where(BenchmarkCategory.key == key)):
         raise Conflict(f"A category with the key {key!r} already exists.",
-                       errors=[_error(["body", "key"], "already taken")])
+                       errors=[field_error(["body", "key"], "already taken")])
 
 
 def create_category(session: Session, data: CategoryCreate, *, author: User) -> BenchmarkCategory:
@@ -254,20 +250,21 @@ def _shape_errors(shape: _Shape) -> list[dict[str, Any]]:
     errors = []
     if shape.kind == BenchmarkKind.numeric:
         if shape.unit is None:
-            errors.append(_error(["body", "unit"], "a numeric benchmark needs a unit"))
+            errors.append(field_error(["body", "unit"], "a numeric benchmark needs a unit"))
         if shape.direction is None:
-            errors.append(_error(["body", "direction"], "a numeric benchmark needs a direction"))
+            errors.append(field_error(["body", "direction"],
+                                      "a numeric benchmark needs a direction"))
         if shape.stages is not None:
-            errors.append(_error(["body", "stages"], "only a milestone benchmark has stages"))
+            errors.append(field_error(["body", "stages"], "only a milestone benchmark has stages"))
         if (shape.min_value is not None and shape.max_value is not None
                 and shape.min_value >= shape.max_value):
-            errors.append(_error(["body", "max_value"], "must be above min_value"))
+            errors.append(field_error(["body", "max_value"], "must be above min_value"))
     else:
         if shape.stages is None:
-            errors.append(_error(["body", "stages"], "a milestone benchmark needs its stages"))
+            errors.append(field_error(["body", "stages"], "a milestone benchmark needs its stages"))
         for field in ("unit", "direction", "min_value", "max_value"):
             if getattr(shape, field) is not None:
-                errors.append(_error(["body", field], "only a numeric benchmark has one"))
+                errors.append(field_error(["body", field], "only a numeric benchmark has one"))
     return errors
 
 
@@ -284,24 +281,24 @@ def _requirement_errors(
 
         label = "" if sent else f"the {req.tier} requirement's "
         if req.tier in seen:
-            errors.append(_error(loc("tier"), f"a second requirement for {req.tier}; "
+            errors.append(field_error(loc("tier"), f"a second requirement for {req.tier}; "
                                  "one per tier"))
         seen.add(req.tier)
         if req.due_on is not None and req.due_offset_days is not None:
-            errors.append(_error(loc("due_offset_days"),
+            errors.append(field_error(loc("due_offset_days"),
                                  "send due_on or due_offset_days, not both"))
         if shape.kind == BenchmarkKind.numeric:
             if not isinstance(req.target, float):
-                errors.append(_error(loc("target"), "the benchmark is numeric: send a number"))
+                errors.append(field_error(loc("target"), "the benchmark is numeric: send a number"))
             elif shape.min_value is not None and req.target < shape.min_value:
-                errors.append(_error(loc("target"), f"{label}target {req.target:g} is below "
+                errors.append(field_error(loc("target"), f"{label}target {req.target:g} is below "
                                      f"min_value {shape.min_value:g}"))
             elif shape.max_value is not None and req.target > shape.max_value:
-                errors.append(_error(loc("target"), f"{label}target {req.target:g} is above "
+                errors.append(field_error(loc("target"), f"{label}target {req.target:g} is above "
                                      f"max_value {shape.max_value:g}"))
         elif not isinstance(req.target, str) or req.target not in (shape.stages or []):
             stages = ", ".join(shape.stages or [])
-            errors.append(_error(loc("target"), f"{label}target must be one of the stages "
+            errors.append(field_error(loc("target"), f"{label}target must be one of the stages "
                                  f"({stages})"))
     return errors
 
@@ -333,14 +330,14 @@ def _find_category(
 ) -> BenchmarkCategory | None:
     category = session.scalar(select(BenchmarkCategory).where(BenchmarkCategory.key == key))
     if category is None:
-        errors.append(_error(["body", "category"], f"no category {key!r}"))
+        errors.append(field_error(["body", "category"], f"no category {key!r}"))
     return category
 
 
 def _refuse_taken_definition(session: Session, key: str) -> None:
     if session.scalar(select(BenchmarkDefinition.id).where(BenchmarkDefinition.key == key)):
         raise Conflict(f"A benchmark with the key {key!r} already exists.",
-                       errors=[_error(["body", "key"], "already taken")])
+                       errors=[field_error(["body", "key"], "already taken")])
 
 
 def derive_benchmarks_for_tiers(session: Session, tiers: set[str]) -> None:
@@ -411,13 +408,13 @@ def _history_errors(
     ).one()
     if ("valid_from" in sent and first_as_of is not None and data.valid_from is not None
             and data.valid_from > first_as_of):
-        errors.append(_error(["body", "valid_from"], "an update was measured on "
+        errors.append(field_error(["body", "valid_from"], "an update was measured on "
                              f"{first_as_of.isoformat()}; must not be after it"))
     if lowest is not None and data.min_value is not None and lowest < data.min_value:
-        errors.append(_error(["body", "min_value"], f"a recorded value is {lowest:g}; "
+        errors.append(field_error(["body", "min_value"], f"a recorded value is {lowest:g}; "
                              "must not be above it"))
     if highest is not None and data.max_value is not None and highest > data.max_value:
-        errors.append(_error(["body", "max_value"], f"a recorded value is {highest:g}; "
+        errors.append(field_error(["body", "max_value"], f"a recorded value is {highest:g}; "
                              "must not be below it"))
     removed = set(definition.stages or []) - set(data.stages or [])
     if "stages" in sent and definition.kind == BenchmarkKind.milestone and removed:
@@ -428,8 +425,9 @@ def _history_errors(
                                      column.in_(removed))
             ))
         if used:
-            errors.append(_error(["body", "stages"], "recorded updates or candidate targets use "
-                                 f"{', '.join(sorted(used))}; they cannot be removed"))
+            errors.append(field_error(
+                ["body", "stages"], "recorded updates or candidate targets use "
+                f"{', '.join(sorted(used))}; they cannot be removed"))
     return errors
 
 
@@ -446,8 +444,9 @@ def update_definition(
     definition = get_definition(session, key)
     sent = data.model_fields_set
     if "kind" in sent and data.kind != definition.kind:
-        _refuse_if_any([_error(["body", "kind"], f"the benchmark is {definition.kind}; the kind "
-                               "cannot change (add a new benchmark instead)")],
+        _refuse_if_any([field_error(
+            ["body", "kind"], f"the benchmark is {definition.kind}; the kind "
+            "cannot change (add a new benchmark instead)")],
                        "Nothing was changed.")
     errors: list[dict[str, Any]] = []
     category = _find_category(session, data.category, errors) if "category" in sent else None

@@ -2,7 +2,6 @@
 tier or phase)."""
 
 from datetime import date
-from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -10,7 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.benchmarks.service import derive_candidate_benchmarks
 from app.candidates.schemas import CandidateCreate, CandidateUpdate
-from app.errors import Conflict, InvalidInput, NotFound
+from app.errors import Conflict, InvalidInput, NotFound, field_error
 from app.events.service import record_event, snapshot
 from app.models import Candidate, CandidateStatusChange, Phase, Tier, User, utcnow
 
@@ -50,10 +49,6 @@ STATUS_CHANGE_FIELDS = ("tier", "phase", "effective_on", "source", "note")
 HISTORY_FIELDS = {"effective_on", "source", "note"}
 
 
-def _error(loc: list[Any], msg: str) -> dict[str, Any]:
-    return {"loc": loc, "field": ".".join(str(p) for p in loc), "msg": msg, "type": "value_error"}
-
-
 def _refuse_taken(session: Session, slug: str, iso3: str) -> None:
     for taken_slug, taken_iso3 in session.execute(
         select(Candidate.slug, Candidate.iso3).where(
@@ -62,17 +57,17 @@ def _refuse_taken(session: Session, slug: str, iso3: str) -> None:
     ):
         if taken_slug == slug:
             raise Conflict(f"A candidate with the slug {slug!r} already exists.",
-                           errors=[_error(["body", "slug"], "already taken")])
+                           errors=[field_error(["body", "slug"], "already taken")])
         if taken_iso3 == iso3:
             raise Conflict(f"A candidate with the ISO code {iso3!r} already exists "
                            f"({taken_slug!r}).",
-                           errors=[_error(["body", "iso3"], "already taken")])
+                           errors=[field_error(["body", "iso3"], "already taken")])
 
 
 def _refuse_future(effective_on: date, today: date) -> None:
     if effective_on > today:
         raise InvalidInput("effective_on is in the future: a status is recorded once it holds.",
-                           [_error(["body", "effective_on"], "must not be after today")])
+                           [field_error(["body", "effective_on"], "must not be after today")])
 
 
 def create_candidate(session: Session, data: CandidateCreate, *, author: User) -> Candidate:
@@ -118,7 +113,7 @@ def update_candidate(
         field = sorted(sent & HISTORY_FIELDS)[0]
         raise InvalidInput(
             f"{field} describes a change of tier or phase; this request sends neither.",
-            [_error(["body", field], "only with a new tier or phase")],
+            [field_error(["body", field], "only with a new tier or phase")],
         )
     tier = str(data.tier or candidate.tier)
     phase = str(data.phase or candidate.phase)
@@ -132,7 +127,7 @@ def update_candidate(
             raise InvalidInput(
                 f"effective_on {effective_on.isoformat()} is before the latest status change "
                 f"({latest.isoformat()}); the history is kept in date order.",
-                [_error(["body", "effective_on"],
+                [field_error(["body", "effective_on"],
                         f"must not be before {latest.isoformat()}")],
             )
         status_change = CandidateStatusChange(

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.errors import Conflict, InvalidInput, NotFound
+from app.errors import Conflict, InvalidInput, NotFound, field_error
 from app.events.service import record_event, snapshot
 from app.models import (
     BenchmarkDefinition,
@@ -74,10 +74,6 @@ def list_progress_updates(
     return list(session.scalars(page)), total
 
 
-def _error(loc: list[Any], msg: str) -> dict[str, Any]:
-    return {"loc": loc, "field": ".".join(str(p) for p in loc), "msg": msg, "type": "value_error"}
-
-
 def _validate_update(
     item: ProgressUpdateCreate,
     benchmark: CandidateBenchmark | None,
@@ -87,33 +83,34 @@ def _validate_update(
 ) -> list[dict[str, Any]]:
     """The business rules one update must meet; each broken rule names its field."""
     if benchmark is None:
-        return [_error([*loc, "benchmark"],
+        return [field_error([*loc, "benchmark"],
                        f"no benchmark {item.benchmark!r} applies to this candidate")]
     definition = benchmark.definition
     errors = []
     if definition.kind == BenchmarkKind.numeric:
         if not isinstance(item.value, float):
-            errors.append(_error([*loc, "value"], f"{definition.key} is numeric: send a number"))
+            errors.append(field_error([*loc, "value"],
+                                      f"{definition.key} is numeric: send a number"))
         elif definition.min_value is not None and item.value < definition.min_value:
-            errors.append(_error([*loc, "value"], f"{item.value:g} is below the lowest sane "
+            errors.append(field_error([*loc, "value"], f"{item.value:g} is below the lowest sane "
                                  f"value, {definition.min_value:g} {definition.unit}"))
         elif definition.max_value is not None and item.value > definition.max_value:
-            errors.append(_error([*loc, "value"], f"{item.value:g} is above the highest sane "
+            errors.append(field_error([*loc, "value"], f"{item.value:g} is above the highest sane "
                                  f"value, {definition.max_value:g} {definition.unit}"))
     elif not isinstance(item.value, str) or item.value not in (definition.stages or []):
         stages = ", ".join(definition.stages or [])
-        errors.append(_error([*loc, "value"],
+        errors.append(field_error([*loc, "value"],
                              f"{definition.key} is a milestone: send one of its stages ({stages})"))
     if item.as_of > today:
-        errors.append(_error([*loc, "as_of"], "as_of is in the future"))
+        errors.append(field_error([*loc, "as_of"], "as_of is in the future"))
     elif item.as_of < definition.valid_from:
-        errors.append(_error([*loc, "as_of"], f"as_of is before the benchmark existed "
+        errors.append(field_error([*loc, "as_of"], f"as_of is before the benchmark existed "
                              f"({definition.valid_from.isoformat()})"))
     if item.supersedes is not None and (
         superseded is None or superseded.candidate_benchmark_id != benchmark.id
     ):
-        errors.append(_error([*loc, "supersedes"], f"update {item.supersedes} is not an update "
-                             f"of {definition.key} for this candidate"))
+        errors.append(field_error([*loc, "supersedes"], f"update {item.supersedes} is not an "
+                                  f"update of {definition.key} for this candidate"))
     return errors
 
 
@@ -133,7 +130,7 @@ def _replay(
     if stored.request_hash != request_hash:
         raise InvalidInput(
             "This Idempotency-Key was used for a different request; use a new key.",
-            [_error(["header", "Idempotency-Key"], "already used with another body")],
+            [field_error(["header", "Idempotency-Key"], "already used with another body")],
         )
     return get_progress_updates(session, stored.response["update_ids"])
 
