@@ -195,11 +195,12 @@ class RequestContextMiddleware:
                     raise
             if too_large and not responded:
                 await self._too_large(send_with_id)
-        access_logger.info(json.dumps({
-            "request_id": request_id, "method": scope["method"], "path": scope["path"],
-            "status": status, "ms": round((time.perf_counter() - started) * 1000, 1),
-            "client": scope["client"][0] if scope.get("client") else None,
-        }))
+        if access_logger.isEnabledFor(logging.INFO):  # no JSON built for a line not written
+            access_logger.info(json.dumps({
+                "request_id": request_id, "method": scope["method"], "path": scope["path"],
+                "status": status, "ms": round((time.perf_counter() - started) * 1000, 1),
+                "client": scope["client"][0] if scope.get("client") else None,
+            }))
 
     async def _too_large(self, send: Send) -> None:
         body = json.dumps({

@@ -57,8 +57,8 @@ def summarise(collapsed: Path, top: int = 25) -> str:
     total = 0
     for line in collapsed.read_text().splitlines():
         stack, _, count_text = line.rpartition(" ")
-        if not stack:
-            continue
+        if not stack or not count_text.isdigit():
+            continue  # a process's command line can span lines
         count = int(count_text)
         frames = [_function(f) for f in stack.split(";") if not f.startswith("process ")]
         if not frames:

@@ -310,11 +310,16 @@ def take_profiles(b: Bench, stamp: str) -> Path:
         b.log(f"  profiling: {title}")
         raw = b.workdir / f"profile-{n}.txt"
         started = time.perf_counter()
-        profile.record(b.app, raw, run)
+        try:
+            profile.record(b.app, raw, run)
+            summary = profile.summarise(raw)
+        except (RuntimeError, OSError, ValueError) as exc:  # a profile is an extra
+            summary = f"  failed: {exc}\n"
         elapsed = time.perf_counter() - started
-        sections.append(f"## {title} ({elapsed:.0f} s)\n{profile.summarise(raw)}")
+        sections.append(f"## {title} ({elapsed:.0f} s)\n{summary}")
         # Collapsed stacks (flamegraph.pl, speedscope): bench/results/*.collapsed, not kept in git.
-        shutil.copy(raw, b.args.output / f"{stamp}-profile-{n}.collapsed")
+        if raw.exists():
+            shutil.copy(raw, b.args.output / f"{stamp}-profile-{n}.collapsed")
     out.write_text("\n".join(sections))
     return out
 
@@ -545,6 +550,7 @@ def main(argv: list[str] | None = None) -> int:
     args.output.mkdir(parents=True, exist_ok=True)
     now = datetime.now(UTC)
     stamp = f"{now.date().isoformat()}-{backend}"
+    code = git_state()  # what was measured: taken before, as the code may change during a run
     try:
         with database(args, workdir) as url, contextlib.ExitStack() as stack:
             size = fixtures.SIZES[args.size]
@@ -582,7 +588,7 @@ def main(argv: list[str] | None = None) -> int:
     print(table)
     report = {
         "date": now.isoformat(timespec="seconds"), "backend": backend, "machine": machine(),
-        "database": settings, "git": git_state(),
+        "database": settings, "git": code,
         "command": "python -m bench.run " + " ".join(sys.argv[1:] if argv is None else argv),
         "args": {k: str(v) for k, v in vars(args).items()},
         "size": asdict(fixture.size), "data": fixture.counts,

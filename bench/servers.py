@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from sqlalchemy.engine import make_url
 
 from bench.fixtures import ACCESSION, PROJECT_ROOT
 
@@ -149,8 +150,9 @@ def bare_server(workers: int, workdir: Path) -> AbstractContextManager[Server]:
 
 @contextmanager
 def throwaway_postgres() -> Iterator[str]:
-    """A fresh server from scripts/throwaway-postgres, with fsync turned back on: a 201 must
-    mean the rows are on disk, as with SQLite's synchronous=FULL."""
+    """A fresh server from scripts/throwaway-postgres, restarted with fsync on: a 201 must mean
+    the rows are on disk, as with SQLite's synchronous=FULL. (The script turns fsync off on the
+    command line, which ALTER SYSTEM cannot override.)"""
     script = PROJECT_ROOT / "scripts" / "throwaway-postgres"
     done = subprocess.run([str(script), "start"], capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -158,20 +160,25 @@ def throwaway_postgres() -> Iterator[str]:
     exports = dict(re.findall(r"export (\w+)=(\S+)", done.stdout))
     url, directory = exports["ACCESSION_TEST_POSTGRES_URL"], exports["PGTMP"]
     try:
-        _set_fsync(url)
+        _restart_durable(directory, make_url(url).port or 5432)
         yield url
     finally:
         subprocess.run([str(script), "stop", directory], capture_output=True, check=False)
 
 
-def _set_fsync(url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"),
-                         autocommit=True) as connection:
-        connection.execute("ALTER SYSTEM SET fsync = on")
-        connection.execute("ALTER SYSTEM SET synchronous_commit = on")
-        connection.execute("SELECT pg_reload_conf()")
+def _restart_durable(directory: str, port: int) -> None:
+    pg_bin = max(Path("/usr/lib/postgresql").glob("*/bin"),
+                 key=lambda p: [int(x) for x in re.findall(r"\d+", p.parent.name)])
+    command = [str(pg_bin / "pg_ctl"), "-D", f"{directory}/data", "-l", f"{directory}/log",
+               "-w", "-m", "fast", "restart", "-o",
+               f"-h 127.0.0.1 -p {port} -k {directory} -c fsync=on -c synchronous_commit=on "
+               "-c max_connections=200"]
+    if os.getuid() == 0:  # initdb and pg_ctl refuse to run as root
+        command = ["runuser", "-u", "postgres", "--", *command]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"restarting PostgreSQL with fsync on failed:\n{done.stdout}"
+                           f"{done.stderr}")
 
 
 @contextmanager
@@ -179,7 +186,6 @@ def fresh_postgres_database(server_url: str) -> Iterator[str]:
     """A new database on a server someone else runs (ACCESSION_BENCH_POSTGRES_URL), dropped
     afterwards."""
     import psycopg
-    from sqlalchemy.engine import make_url
 
     base = make_url(server_url)
     name = f"accession_bench_{os.getpid()}"
@@ -191,12 +197,3 @@ def fresh_postgres_database(server_url: str) -> Iterator[str]:
     finally:
         with psycopg.connect(admin, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def postgres_settings(url: str) -> dict[str, str]:
-    import psycopg
-
-    plain = url.replace("postgresql+psycopg", "postgresql")
-    with psycopg.connect(plain) as connection:
-        return {name: connection.execute(f"SHOW {name}").fetchone()[0]  # type: ignore[index]
-                for name in ("server_version", "fsync", "synchronous_commit", "shared_buffers")}
