@@ -246,9 +246,14 @@ class DeadlineMiddleware:
             return
         abandoned = True
         task.add_done_callback(_log_abandoned)
+        wants_page = (not scope["path"].startswith("/api/")
+                      and "text/html" in Headers(scope=scope).get("accept", ""))
         if scope["path"] == "/health":  # the same shape /health gives when it can answer
             content_type = b"application/json"
             body = json.dumps({"status": "unavailable", "database": "unreachable"}).encode()
+        elif wants_page:
+            content_type = b"text/html; charset=utf-8"
+            body = UNAVAILABLE_PAGE
         else:
             content_type = b"application/problem+json"
             body = json.dumps({
@@ -261,6 +266,14 @@ class DeadlineMiddleware:
             (b"content-length", str(len(body)).encode()),
         ]})
         await send({"type": "http.response.body", "body": body})
+
+
+UNAVAILABLE_PAGE = (
+    b'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Service unavailable'
+    b'</title><link rel="stylesheet" href="/static/css/site.css"></head><body><main '
+    b'class="container"><h1>The service is unavailable</h1><p>Its database is not responding. '
+    b'Please try again in a moment.</p></main></body></html>'
+)
 
 
 def _log_abandoned(task: "asyncio.Future[None]") -> None:
