@@ -1,10 +1,10 @@
 """Engine, sessions and the declarative Base shared by every table."""
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine, MetaData, create_engine, event, inspect
@@ -13,6 +13,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from app.config import get_settings
 from app.errors import InvalidInput
+from app.sqlite_writers import queue_writers
 
 # Stable constraint names, so migrations can name what they drop or alter.
 NAMING_CONVENTION = {
@@ -28,7 +29,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def _configure_sqlite(engine: Engine, timeout_seconds: float) -> None:
+def _configure_sqlite(engine: Engine, database: str | None, timeout_seconds: float) -> None:
     """WAL for concurrent readers, FULL sync so an acknowledged write survives a crash.
     SQLAlchemy, not the sqlite3 module, emits BEGIN, so transactions, savepoints and
     transactional DDL behave as on PostgreSQL."""
@@ -43,12 +44,18 @@ def _configure_sqlite(engine: Engine, timeout_seconds: float) -> None:
         cursor.execute(f"PRAGMA busy_timeout={int(timeout_seconds * 1000)}")
         cursor.close()
 
+    queued_begin = (queue_writers(engine, database, timeout_seconds)
+                    if database and database != ":memory:" else None)
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
-        # Writers ask for IMMEDIATE: they queue on busy_timeout at BEGIN instead of failing
-        # when a read transaction cannot be upgraded to a write one.
+        # Writers ask for IMMEDIATE: they take the write lock at BEGIN instead of failing when
+        # a read transaction cannot be upgraded to a write one, and queue for it in order.
         mode = connection.get_execution_options().get("sqlite_begin", "")
-        connection.exec_driver_sql(f"BEGIN {mode}".strip())
+        if mode == "IMMEDIATE" and queued_begin is not None:
+            queued_begin(connection)
+        else:
+            connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
 def make_engine(url: str, *, timeout_seconds: float = 5.0) -> Engine:
@@ -57,7 +64,7 @@ def make_engine(url: str, *, timeout_seconds: float = 5.0) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False})
-        _configure_sqlite(engine, timeout_seconds)
+        _configure_sqlite(engine, parsed.database, timeout_seconds)
         return engine
     return create_engine(
         url,
@@ -87,10 +94,35 @@ def get_write_sessionmaker() -> sessionmaker[Session]:
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def begins_write_itself(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """Marks a write route that reads (token, path, body) outside the write lock and calls
+    begin_write() itself just before the checks and writes that need it, so SQLite's one
+    writer at a time is held for milliseconds, not for a whole request."""
+    endpoint.begins_write_itself = True  # type: ignore[attr-defined]
+    return endpoint
+
+
+def begin_write(session: Session) -> None:
+    """Ends the session's read transaction (loaded objects stay usable) and starts a write
+    transaction: on SQLite it waits for the write lock at BEGIN, so what is read from here on
+    cannot change before the commit."""
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+
+
+def mark_changed(session: Session) -> None:
+    """For writes made with Core statements, which the ORM's flush does not see: the commit
+    still bumps this process's write generation."""
+    session.info["changed"] = True
+
+
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request, shared by its dependencies. A request that may write gets a
-    session whose transactions take SQLite's write lock at BEGIN."""
-    writes = request.method not in SAFE_METHODS
+    session whose transactions take SQLite's write lock at BEGIN, unless its route takes the
+    lock itself (begins_write_itself)."""
+    writes = request.method not in SAFE_METHODS and not getattr(
+        request.scope.get("endpoint"), "begins_write_itself", False)
     with (get_write_sessionmaker() if writes else get_sessionmaker())() as session:
         yield session
 

@@ -5,7 +5,7 @@ validator in each Annotated, so the OpenAPI schema keeps `minimum`/`maximum`."""
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BeforeValidator, Field
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
 
 MAX_ID = 2**31 - 1  # ids are 32-bit on PostgreSQL; larger ones cannot exist
 
@@ -40,6 +40,15 @@ def _text_datetime_only(value: Any) -> Any:
     return value
 
 
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold NUL; refuse it here, on every database, rather than fail at
+    # PostgreSQL's door, so the same request gets the same answer whichever is behind it.
+    if "\x00" in value:
+        raise ValueError("may not contain NUL characters")
+    return value
+
+
+NoNul = AfterValidator(_no_nul)  # for every text field that is stored
 InputDate = Annotated[date, BeforeValidator(_text_date_only)]
 InputDateTime = Annotated[AwareDatetime, BeforeValidator(_text_datetime_only)]
 InputBool = Annotated[bool, BeforeValidator(_boolean_only)]

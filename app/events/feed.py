@@ -103,7 +103,9 @@ class ChangeFeed:
         with self.session_factory() as session:
             newest_id, changed_at, published_at = latest_public_change(session)
             found: list[EventRead] = []
-            if not self._initialised:
+            if not self._initialised or not self.subscribers:
+                # No one to hand events to: skip them. A stream that subscribes later reads
+                # its backlog itself, after subscribing, so it misses none.
                 self.last_id, self._initialised = newest_id, True
             while newest_id > self.last_id:
                 events, _ = list_events(session, after=self.last_id, limit=BATCH)

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from app.models import Event, ProgressReport, ReportStatus, User, utcnow
@@ -44,12 +44,8 @@ def record_event(
     is_public: bool = True,
 ) -> Event:
     """Adds an event to the caller's transaction; it is written with the caller's next flush
-    or commit (a batch of 500 updates writes its 500 events in one statement)."""
-    transaction = session.get_transaction()
-    if (session.get_bind().dialect.name == "postgresql" and transaction is not None
-            and session.info.get("event_order_lock") is not transaction):
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_ORDER_LOCK})
-        session.info["event_order_lock"] = transaction
+    or commit."""
+    _take_event_order_lock(session)
     event = Event(
         kind=kind, entity=entity, entity_id=str(entity_id), actor_id=actor.id if actor else None,
         candidate_id=candidate_id, before=before, after=after, is_public=is_public,
@@ -57,6 +53,24 @@ def record_event(
     )
     session.add(event)
     return event
+
+
+def record_events(session: Session, events: list[dict[str, Any]]) -> None:
+    """Writes many events in one statement (Core, no ORM objects): the rows of a batch of
+    progress updates. Each dict holds Event's columns; occurred_at defaults to now."""
+    _take_event_order_lock(session)
+    now = utcnow()
+    session.execute(insert(Event.__table__), [
+        {"occurred_at": now, "is_public": True, "before": None, **event} for event in events
+    ])
+
+
+def _take_event_order_lock(session: Session) -> None:
+    transaction = session.get_transaction()
+    if (session.get_bind().dialect.name == "postgresql" and transaction is not None
+            and session.info.get("event_order_lock") is not transaction):
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_ORDER_LOCK})
+        session.info["event_order_lock"] = transaction
 
 
 def list_events(

@@ -7,8 +7,7 @@ from fastapi import APIRouter, Header, Path, Query, Response
 
 from app.auth.deps import CurrentAnalyst
 from app.candidates.deps import CandidateForWrite, CandidateFromPath
-from app.db import SessionDep, WriteSessionDep
-from app.models import ProgressUpdate
+from app.db import SessionDep, WriteSessionDep, begins_write_itself
 from app.pagination import Page, PageDep
 from app.progress import service
 from app.progress.schemas import (
@@ -17,26 +16,10 @@ from app.progress.schemas import (
     ProgressUpdateCreated,
     ProgressUpdateRead,
     RetractionCreate,
-    RetractionRead,
+    update_read,
 )
 
 router = APIRouter(tags=["progress updates"])
-
-
-def update_read(update: ProgressUpdate) -> ProgressUpdateRead:
-    return ProgressUpdateRead(
-        id=update.id,
-        benchmark=update.candidate_benchmark.definition.key,
-        value=update.value if update.value is not None else update.stage or "",
-        as_of=update.as_of, source=update.source, note=update.note,
-        author=update.author.name if update.author else None,
-        recorded_at=update.recorded_at, supersedes=update.supersedes_id,
-        is_illustrative=update.is_illustrative,
-        retraction=RetractionRead(
-            reason=update.retraction.reason, retracted_at=update.retraction.retracted_at,
-            by=update.retraction.author.name if update.retraction.author else None,
-        ) if update.retraction else None,
-    )
 
 
 @router.get("/candidates/{slug}/updates", response_model=Page[ProgressUpdateRead])
@@ -60,6 +43,7 @@ def list_progress_updates(
 
 @router.post("/candidates/{slug}/updates", status_code=201,
              response_model=ProgressUpdateCreated)
+@begins_write_itself
 def create_progress_updates(
     body: ProgressUpdateBody,
     candidate: CandidateForWrite,
@@ -80,7 +64,7 @@ def create_progress_updates(
     )
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    return ProgressUpdateCreated(items=[update_read(u) for u in updates])
+    return ProgressUpdateCreated(items=updates)
 
 
 @router.post("/updates/{update_id}/retract", response_model=ProgressUpdateRead)

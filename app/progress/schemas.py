@@ -14,7 +14,8 @@ from pydantic import (
     Tag,
 )
 
-from app.schema_types import Id, InputDate
+from app.models import ProgressUpdate
+from app.schema_types import Id, InputDate, NoNul
 
 MAX_BATCH = 500
 
@@ -27,19 +28,20 @@ def _not_bool(value: Any) -> Any:
 
 
 Number = Annotated[float, Field(allow_inf_nan=False)]
-StageKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+StageKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80),
+                     NoNul]
 Value = Annotated[Number | StageKey, BeforeValidator(_not_bool)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000), NoNul]
 
 
 class ProgressUpdateCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    benchmark: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    benchmark: Annotated[str, StringConstraints(min_length=1, max_length=80), NoNul]
     value: Value
     as_of: InputDate
     source: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                             max_length=2000)]
+                                             max_length=2000), NoNul]
     note: Text = ""
     supersedes: Id | None = Field(default=None,
                                    description="The id of an earlier update this one corrects.")
@@ -65,7 +67,7 @@ class RetractionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                             max_length=2000)]
+                                             max_length=2000), NoNul]
 
 
 class RetractionRead(BaseModel):
@@ -86,6 +88,22 @@ class ProgressUpdateRead(BaseModel):
     supersedes: int | None
     is_illustrative: bool
     retraction: RetractionRead | None = None
+
+
+def update_read(update: ProgressUpdate) -> ProgressUpdateRead:
+    return ProgressUpdateRead(
+        id=update.id,
+        benchmark=update.candidate_benchmark.definition.key,
+        value=update.value if update.value is not None else update.stage or "",
+        as_of=update.as_of, source=update.source, note=update.note,
+        author=update.author.name if update.author else None,
+        recorded_at=update.recorded_at, supersedes=update.supersedes_id,
+        is_illustrative=update.is_illustrative,
+        retraction=RetractionRead(
+            reason=update.retraction.reason, retracted_at=update.retraction.retracted_at,
+            by=update.retraction.author.name if update.retraction.author else None,
+        ) if update.retraction else None,
+    )
 
 
 class ProgressUpdateCreated(BaseModel):

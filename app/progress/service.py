@@ -6,13 +6,13 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
+from app.db import begin_write, mark_changed
 from app.errors import Conflict, InvalidInput, NotFound, field_error
-from app.events.service import record_event, snapshot
+from app.events.service import record_event, record_events, snapshot
 from app.models import (
     BenchmarkDefinition,
     BenchmarkKind,
@@ -24,7 +24,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.progress.schemas import ProgressUpdateCreate
+from app.progress.schemas import ProgressUpdateCreate, ProgressUpdateRead, update_read
 
 
 def list_progress_updates(
@@ -121,7 +121,7 @@ def _request_hash(items: Sequence[ProgressUpdateCreate]) -> str:
 
 def _replay(
     session: Session, user: User, key: str, request_hash: str
-) -> list[ProgressUpdate] | None:
+) -> list[ProgressUpdateRead] | None:
     stored = session.scalar(
         select(IdempotencyKey).where(IdempotencyKey.user_id == user.id, IdempotencyKey.key == key)
     )
@@ -132,7 +132,7 @@ def _replay(
             "This Idempotency-Key was used for a different request; use a new key.",
             [field_error(["header", "Idempotency-Key"], "already used with another body")],
         )
-    return get_progress_updates(session, stored.response["update_ids"])
+    return [update_read(u) for u in get_progress_updates(session, stored.response["update_ids"])]
 
 
 def get_progress_updates(session: Session, ids: Sequence[int]) -> list[ProgressUpdate]:
@@ -161,16 +161,20 @@ def add_progress_updates(
     *,
     author: User,
     locations: Sequence[list[Any]],
-) -> tuple[list[ProgressUpdate], list[dict[str, Any]]]:
+) -> tuple[list[ProgressUpdateRead], list[dict[str, Any]]]:
     """Validates every item (reporting each broken rule at its item's location) and, only if
-    all pass, adds them with their events to the session. Flushes; the caller commits."""
+    all pass, inserts them with their events. The caller commits.
+
+    The rows go in as two Core statements, not ORM objects: a batch of 500 is one insert of
+    updates and one of events, and what is answered is built from what was sent."""
     benchmarks = {
         cb.definition.key: cb
         for cb in session.scalars(
-            select(CandidateBenchmark)
+            select(CandidateBenchmark).join(CandidateBenchmark.definition)
             .where(CandidateBenchmark.candidate_id == candidate.id,
-                   CandidateBenchmark.is_active.is_(True))
-            .options(selectinload(CandidateBenchmark.definition))
+                   CandidateBenchmark.is_active.is_(True),
+                   BenchmarkDefinition.key.in_({item.benchmark for item in items}))
+            .options(contains_eager(CandidateBenchmark.definition))
         )
     }
     superseded_ids = {i.supersedes for i in items if i.supersedes is not None}
@@ -188,28 +192,48 @@ def add_progress_updates(
         return [], errors
 
     recorded_at = utcnow()
-    updates = []
-    for item in items:
-        benchmark = benchmarks[item.benchmark]
-        update = ProgressUpdate(
-            candidate_benchmark=benchmark,
-            value=item.value if isinstance(item.value, float) else None,
-            stage=item.value if isinstance(item.value, str) else None,
-            as_of=item.as_of, source=item.source, note=item.note, author=author,
-            recorded_at=recorded_at, supersedes_id=item.supersedes,
+    rows = [
+        {"candidate_benchmark_id": benchmarks[item.benchmark].id,
+         "value": item.value if isinstance(item.value, float) else None,
+         "stage": item.value if isinstance(item.value, str) else None,
+         "as_of": item.as_of, "source": item.source, "note": item.note,
+         "is_illustrative": False, "author_id": author.id, "recorded_at": recorded_at,
+         "supersedes_id": item.supersedes}
+        for item in items
+    ]
+    ids = session.scalars(
+        insert(ProgressUpdate.__table__).returning(ProgressUpdate.__table__.c.id,
+                                                   sort_by_parameter_order=True),
+        rows,
+    ).all()
+    stored = [
+        ProgressUpdateRead(
+            id=update_id, benchmark=item.benchmark, value=item.value, as_of=item.as_of,
+            source=item.source, note=item.note, author=author.name, recorded_at=recorded_at,
+            supersedes=item.supersedes, is_illustrative=False,
         )
-        updates.append(update)
-    session.add_all(updates)
-    session.flush()
-    for update in updates:
-        set_committed_value(update, "retraction", None)  # new: none, and no query to say so
-        record_event(
-            session, kind="progress_update.created", entity="progress_update",
-            entity_id=update.id, actor=author, candidate_id=candidate.id,
-            after={"benchmark": update.candidate_benchmark.definition.key,
-                   **snapshot(update, UPDATE_FIELDS)},
-        )
-    return updates, []
+        for update_id, item in zip(ids, items, strict=True)
+    ]
+    record_events(session, [
+        {"kind": "progress_update.created", "entity": "progress_update",
+         "entity_id": str(update.id), "actor_id": author.id, "candidate_id": candidate.id,
+         "after": {"benchmark": update.benchmark, **_update_snapshot(update)}}
+        for update in stored
+    ])
+    mark_changed(session)
+    return stored, []
+
+
+def _update_snapshot(update: ProgressUpdateRead) -> dict[str, Any]:
+    """The event's record of a new update: the same fields as snapshot(update, UPDATE_FIELDS)
+    gives for a stored one."""
+    return {
+        "id": update.id,
+        "value": update.value if isinstance(update.value, float) else None,
+        "stage": update.value if isinstance(update.value, str) else None,
+        "as_of": update.as_of.isoformat(), "source": update.source, "note": update.note,
+        "supersedes_id": update.supersedes, "recorded_at": update.recorded_at.isoformat(),
+    }
 
 
 def refuse(errors: list[dict[str, Any]]) -> InvalidInput:
@@ -225,11 +249,15 @@ def record_progress_updates(
     *,
     author: User,
     idempotency_key: str | None = None,
-) -> tuple[list[ProgressUpdate], bool]:
+) -> tuple[list[ProgressUpdateRead], bool]:
     """Stores every update or none: all are validated first and every broken rule is
     reported together. Returns the stored updates and whether they are a replay of an earlier
-    request with the same Idempotency-Key."""
+    request with the same Idempotency-Key.
+
+    Everything checked here is read inside the write transaction (begin_write), so no other
+    writer can change it between the check and the commit."""
     request_hash = _request_hash(items)
+    begin_write(session)
     if idempotency_key is not None:
         replayed = _replay(session, author, idempotency_key, request_hash)
         if replayed is not None:

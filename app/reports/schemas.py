@@ -5,7 +5,6 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -15,7 +14,7 @@ from pydantic import (
 )
 
 from app.models import ReportStatus
-from app.schema_types import InputDateTime
+from app.schema_types import InputDateTime, NoNul
 
 MAX_BODY = 100_000
 
@@ -26,17 +25,10 @@ Period = Annotated[
 ]
 
 
-def _no_nul(value: str) -> str:
-    # PostgreSQL text cannot hold NUL; refuse it here rather than fail at the database.
-    if "\x00" in value:
-        raise ValueError("may not contain NUL characters")
-    return value
-
-
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-                  AfterValidator(_no_nul)]
+                  NoNul]
 Body = Annotated[str, Field(max_length=MAX_BODY, description="Markdown."),
-                 AfterValidator(_no_nul)]
+                 NoNul]
 
 
 def report_etag(report_id: int, version: int) -> str:

@@ -6,7 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.events.service import snapshot
 from app.models import Event, ProgressUpdate
+from app.progress.service import UPDATE_FIELDS
 
 URL = "/api/v1/candidates/georgia/updates"
 
@@ -36,6 +38,10 @@ def test_single_update_is_stored_and_visible_at_once(client, session, analyst_he
     events = client.get("/api/v1/events", params={"after": 0, "limit": 500}).json()["items"]
     assert events[-1]["kind"] == "progress_update.created"
     assert events[-1]["after"]["id"] == stored["id"] and events[-1]["actor"] == "ana"
+    # The event records the row as stored, in the shape every other record of it takes.
+    row = session.get(ProgressUpdate, stored["id"])
+    assert events[-1]["after"] == {"benchmark": "defence_spending_gdp",
+                                   **snapshot(row, UPDATE_FIELDS)}
 
 
 def test_milestone_update_takes_a_known_stage(client, analyst_headers):
