@@ -1,5 +1,6 @@
 """create_app(): the FastAPI application with its routers, static files and error handlers."""
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -37,6 +38,11 @@ PROBLEM_RESPONSE = {
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await app.state.change_feed.start()
+    # What start-up built (modules, mappers, schemas, templates) lives as long as the process:
+    # frozen, the garbage collector's full passes stop walking it. They took ~100 ms each,
+    # about once a second under load, and set the p99 of every read.
+    gc.collect()
+    gc.freeze()
     yield
     await app.state.change_feed.stop()
 
@@ -64,16 +70,18 @@ def create_app(*, response_cache: bool | None = None) -> FastAPI:
     install_error_handlers(app, render_error_page)
     settings = get_settings()
     app.state.change_feed = ChangeFeed(lambda: get_sessionmaker()())
-    # Inner to outer: the cache keys on the language SiteHeaders picks; API reads it does not
-    # serve (a token's own view) still get a body-hash ETag.
-    if settings.response_cache if response_cache is None else response_cache:
-        app.add_middleware(ResponseCacheMiddleware, feed=app.state.change_feed)
+    # Inner to outer. The response cache sits outside all but the request id and CORS (whose
+    # headers depend on the request), so a hit skips the deadline task and the header work:
+    # it keeps the headers the inner layers added. API reads it does not serve (a token's own
+    # view) get a body-hash ETag from ConditionalGet instead.
     app.add_middleware(ConditionalGetMiddleware)
     app.add_middleware(SiteHeadersMiddleware)
+    app.add_middleware(DeadlineMiddleware, seconds=2 * settings.db_timeout_seconds)
+    if settings.response_cache if response_cache is None else response_cache:
+        app.add_middleware(ResponseCacheMiddleware, feed=app.state.change_feed)
     if settings.cors_origins:  # closed unless origins are named
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET"], allow_headers=["Authorization"])
-    app.add_middleware(DeadlineMiddleware, seconds=2 * settings.db_timeout_seconds)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     return app
 

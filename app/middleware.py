@@ -24,6 +24,7 @@ CONTENT_SECURITY_POLICY = (
 DOCS_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
     "style-src 'self'", "style-src 'self' 'unsafe-inline'"
 )
+RESPONSE_CACHE_FLAG = "accession.response_cache"  # set in the scope by the response cache
 SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "strict-origin-when-cross-origin",
@@ -87,7 +88,8 @@ class ConditionalGetMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         if (scope["type"] != "http" or scope["method"] not in ("GET", "HEAD")
-                or path.startswith("/static/") or path.endswith("/stream")):
+                or path.startswith("/static/") or path.endswith("/stream")
+                or scope.get(RESPONSE_CACHE_FLAG)):  # the response cache validates these
             await self.app(scope, receive, send)
             return
         if_none_match = Request(scope).headers.get("if-none-match", "")

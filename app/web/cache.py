@@ -14,12 +14,14 @@ from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.db import write_generation
 from app.evaluation import today
 from app.events.feed import ChangeFeed
-from app.i18n import current_language
+from app.i18n import choose_language
+from app.middleware import RESPONSE_CACHE_FLAG
 
 BUILD_ID = str(time.time_ns())  # a restart may bring new templates: new keys
 CACHE_SIZE = 1024
@@ -29,8 +31,9 @@ UNCACHED_PREFIXES = ("/static/", "/health", "/docs", "/openapi.json", "/api/v1/e
 @dataclass(frozen=True)
 class CachedResponse:
     status: int
-    headers: list[tuple[bytes, bytes]]
+    headers: list[tuple[bytes, bytes]]  # as sent, validators (ETag, Last-Modified) included
     body: bytes
+    etag: str
 
 
 class ResponseCache:
@@ -84,8 +87,9 @@ def _parse_http_date(value: str) -> datetime | None:
 
 
 class ResponseCacheMiddleware:
-    """Sits inside the middleware that picks the reader's language, so the language is part of
-    the key and the security headers are added to cached responses as to fresh ones."""
+    """Sits outside everything but the request id and CORS, so a hit costs a key and a
+    lookup: the security headers, language headers and validators are stored with the body.
+    A miss goes on inward (deadline, headers, the app) and its answer is kept."""
 
     def __init__(self, app: ASGIApp, feed: ChangeFeed, cache: ResponseCache = response_cache):
         self.app = app
@@ -106,26 +110,28 @@ class ResponseCacheMiddleware:
         query = scope.get("query_string", b"").decode("latin-1")
         version = "|".join((self.feed.version, str(write_generation.value), today().isoformat(),
                             BUILD_ID))
-        key = "|".join((version, current_language.get(), scope["path"], query))
-        etag = 'W/"' + hashlib.sha256(key.encode()).hexdigest()[:24] + '"'
-        validators = [(b"etag", etag.encode()), (b"cache-control", b"no-cache")]
-        if self.feed.changed_at is not None:
-            validators.append((b"last-modified",
-                               format_datetime(self.feed.changed_at, usegmt=True).encode()))
-
-        if etag in headers.get("if-none-match", "") or (
-                "if-none-match" not in headers and self._unmodified_since(headers)):
-            await send({"type": "http.response.start", "status": 304, "headers": validators})
-            await send({"type": "http.response.body", "body": b""})
-            return
+        # The language SiteHeadersMiddleware will pick, chosen the same way.
+        key = "|".join((version, choose_language(Request(scope)), scope["path"], query))
+        if_none_match = headers.get("if-none-match")
 
         cached = self.cache.get(version, key)
         if cached is not None:
+            if (if_none_match is not None and cached.etag in if_none_match) or (
+                    if_none_match is None and self._unmodified_since(headers)):
+                await self._not_modified(send, cached.etag)
+                return
             await send({"type": "http.response.start", "status": cached.status,
-                        "headers": [*cached.headers, *validators, (b"x-cache", b"hit")]})
+                        "headers": [*cached.headers, (b"x-cache", b"hit")]})
             await send({"type": "http.response.body", "body": cached.body})
             return
 
+        etag = 'W/"' + hashlib.sha256(key.encode()).hexdigest()[:24] + '"'
+        if (if_none_match is not None and etag in if_none_match) or (
+                if_none_match is None and self._unmodified_since(headers)):
+            await self._not_modified(send, etag)
+            return
+
+        validators = self._validators(etag)
         start: Message | None = None
         chunks: list[bytes] = []
 
@@ -148,14 +154,29 @@ class ResponseCacheMiddleware:
             body = b"".join(chunks)
             kept = [(k, v) for k, v in start["headers"]
                     if k.lower() not in (b"etag", b"cache-control", b"last-modified")]
-            self.cache.put(version, key, CachedResponse(200, kept, body))
+            self.cache.put(version, key, CachedResponse(200, [*kept, *validators], body, etag))
             await send({**start, "headers": [*kept, *validators, (b"x-cache", b"miss")]})
             await send({"type": "http.response.body", "body": body})
 
+        scope[RESPONSE_CACHE_FLAG] = True  # ConditionalGet: validated here
         await self.app(scope, receive, capture)
 
+    def _validators(self, etag: str) -> list[tuple[bytes, bytes]]:
+        validators = [(b"etag", etag.encode()), (b"cache-control", b"no-cache")]
+        if self.feed.changed_at is not None:
+            validators.append((b"last-modified",
+                               format_datetime(self.feed.changed_at, usegmt=True).encode()))
+        return validators
+
+    async def _not_modified(self, send: Send, etag: str) -> None:
+        await send({"type": "http.response.start", "status": 304,
+                    "headers": self._validators(etag)})
+        await send({"type": "http.response.body", "body": b""})
+
     def _unmodified_since(self, headers: Headers) -> bool:
-        since = _parse_http_date(headers.get("if-modified-since", ""))
+        if "if-modified-since" not in headers:
+            return False
+        since = _parse_http_date(headers["if-modified-since"])
         changed = self.feed.changed_at
         return (since is not None and changed is not None and since.tzinfo is not None
                 and changed.replace(microsecond=0) <= since)
