@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select, union_all
+from sqlalchemy import func, or_, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
 from app.benchmarks.service import AppliedBenchmark, apply_requirement, tier_entered_on
@@ -54,8 +54,9 @@ def benchmark_spec(applied: AppliedBenchmark) -> BenchmarkSpec:
 # is set) and its recent ones (latest value, trend over at most 8 points in 3 years, and the
 # previous quarter's review). Reading only those keeps the cost flat however long the history.
 RECENT_MEASUREMENTS = 24
-# Past this many benchmarks one query over everything beats a statement of many small parts
-# (SQLite allows 500 parts in a compound SELECT).
+# Up to this many benchmarks each one's rows are found by index seeks (two per benchmark, in
+# one compound statement; SQLite allows 500 parts). Past it, one window query ranks the rows
+# instead: it reads all of them in the database but hands Python only those it needs.
 MAX_BOUNDED_BENCHMARKS = 120
 
 
@@ -69,7 +70,17 @@ def _load_history(
         return history
     known = (ProgressUpdate.as_of <= as_of, ProgressUpdate.recorded_at < end_of_day(as_of))
     if len(benchmark_ids) > MAX_BOUNDED_BENCHMARKS:
-        condition = ProgressUpdate.candidate_benchmark_id.in_(benchmark_ids)
+        by_benchmark = ProgressUpdate.candidate_benchmark_id
+        ranked = select(
+            ProgressUpdate.id,
+            func.row_number().over(partition_by=by_benchmark, order_by=(
+                ProgressUpdate.as_of.desc(), ProgressUpdate.id.desc())).label("newest"),
+            func.row_number().over(partition_by=by_benchmark, order_by=(
+                ProgressUpdate.as_of, ProgressUpdate.id)).label("oldest"),
+        ).where(by_benchmark.in_(benchmark_ids), *known).subquery()
+        condition = ProgressUpdate.id.in_(
+            select(ranked.c.id).where(or_(ranked.c.newest <= RECENT_MEASUREMENTS,
+                                          ranked.c.oldest == 1)))
     else:
         parts = []
         for benchmark_id in benchmark_ids:

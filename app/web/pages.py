@@ -83,25 +83,31 @@ def dashboard_page(
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> Response:
     candidates, total = list_candidates(session, tier=tier or None, phase=phase or None)
-    statuses = load_statuses(session, candidates)
-    updated = last_recorded(session, [c.id for c in candidates])
-    rows = [
-        {"candidate": c, "evaluation": statuses[c.id].evaluation, "updated": updated.get(c.id)}
-        for c in candidates
-    ]
+    rows = [{"candidate": c} for c in candidates]
+    # Only what the order needs is computed for every candidate; the rest for the page shown.
+    statuses = load_statuses(session, candidates) if sort == "readiness" else {}
+    updated = last_recorded(session, [c.id for c in candidates]) if sort == "updated" else {}
     sorters = {
         "name": lambda r: r["candidate"].name,
-        "readiness": lambda r: -(r["evaluation"].readiness or 0),
+        "readiness": lambda r: -(statuses[r["candidate"].id].evaluation.readiness or 0),
         "tier": lambda r: (-TIER_ORDER[Tier(r["candidate"].tier)], r["candidate"].name),
         "phase": lambda r: (-PHASE_ORDER[Phase(r["candidate"].phase)], r["candidate"].name),
-        "updated": lambda r: -(r["updated"].timestamp() if r["updated"] else 0),
+        "updated": lambda r: -(updated[r["candidate"].id].timestamp()
+                               if updated.get(r["candidate"].id) else 0),
     }
     rows.sort(key=sorters[sort])
-    categories = {a.definition.category.key: a.definition.category
-                  for s in statuses.values() for a in s.applied}
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     shown = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    shown_candidates = [row["candidate"] for row in shown]
+    if sort != "readiness":
+        statuses = load_statuses(session, shown_candidates)
+    if sort != "updated":
+        updated = last_recorded(session, [c.id for c in shown_candidates])
+    categories = {a.definition.category.key: a.definition.category
+                  for c in shown_candidates for a in statuses[c.id].applied}
     for row in shown:
+        row["evaluation"] = statuses[row["candidate"].id].evaluation
+        row["updated"] = updated.get(row["candidate"].id)
         slug = row["candidate"].slug
         row["bar"] = progress_bar(f"ready-{slug}", row["evaluation"].readiness,
                                   localized(row["candidate"], "name"))

@@ -1,5 +1,12 @@
 """The first pages: server-rendered, from the database."""
 
+import re
+
+import pytest
+
+from app.models import Phase, Tier
+from app.web.pages import PHASE_ORDER, TIER_ORDER
+
 
 def test_dashboard_lists_every_candidate(client):
     response = client.get("/")
@@ -55,3 +62,25 @@ def test_api_docs_load_only_local_assets(client):
         assert path in response.text
         assert client.get(path).status_code == 200
     assert client.get("/openapi.json").json()["info"]["title"] == "Accession Tracker"
+
+
+def _slugs_shown(html):
+    return list(dict.fromkeys(re.findall(r'href="/candidates/([a-z0-9-]+)"', html)))
+
+
+@pytest.mark.parametrize("sort", ["name", "readiness", "tier", "phase"])
+def test_dashboard_order_matches_each_candidates_figures(client, sort):
+    """The overview evaluates every candidate only when the order needs it (readiness);
+    otherwise only the page shown. Either way the order and figures agree with the API."""
+    listed = client.get("/api/v1/candidates", params={"limit": 100}).json()["items"]
+    shown = _slugs_shown(client.get("/", params={"sort": sort}).text)
+    assert sorted(shown) == sorted(c["slug"] for c in listed)
+    by_slug = {c["slug"]: c for c in listed}
+    keys = {
+        "name": lambda c: c["name"],
+        "readiness": lambda c: -(c["readiness"] or 0),
+        "tier": lambda c: (-TIER_ORDER[Tier(c["tier"])], c["name"]),
+        "phase": lambda c: (-PHASE_ORDER[Phase(c["phase"])], c["name"]),
+    }
+    ordered = [keys[sort](by_slug[slug]) for slug in shown]
+    assert ordered == sorted(ordered)
