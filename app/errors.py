@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 logger = logging.getLogger("app.errors")
 
@@ -84,6 +85,16 @@ def _readable_location(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in loc)
 
 
+def allowed_methods(request: Request, named: str) -> str:
+    """Starlette's 405 names the methods of the first route on the path (`named`); other
+    routes may answer the same path with other methods (the API's are all in its schema)."""
+    methods = {m.strip() for m in named.split(",") if m.strip()}
+    for template, operations in request.app.openapi()["paths"].items():
+        if compile_path(template)[0].match(request.url.path):
+            methods |= {method.upper() for method in operations}
+    return ", ".join(sorted(methods))
+
+
 def install_error_handlers(app: FastAPI, html_error_page: Any) -> None:
     """`html_error_page(request, status, detail)` renders the site's error page."""
 
@@ -121,6 +132,8 @@ def install_error_handlers(app: FastAPI, html_error_page: Any) -> None:
             response = problem(exc.status_code, detail)
         if exc.headers:
             response.headers.update(exc.headers)
+        if exc.status_code == 405:
+            response.headers["Allow"] = allowed_methods(request, response.headers.get("Allow", ""))
         return response
 
     @app.exception_handler(OperationalError)

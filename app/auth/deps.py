@@ -80,6 +80,10 @@ def current_admin(user: Annotated[User, Depends(current_user)]) -> User:
     return user
 
 
+# For the routes that take OptionalUser: OpenAPI's way to say "a token, or none" (the empty
+# requirement); FastAPI would otherwise list the bearer scheme as required.
+OPTIONAL_AUTH = {"security": [{}, {"HTTPBearer": []}]}
+
 CurrentUser = Annotated[User, Depends(current_user)]
 OptionalUser = Annotated[User | None, Depends(optional_user)]
 CurrentAnalyst = Annotated[User, Depends(current_analyst)]

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from app.auth.deps import OptionalUser
+from app.auth.deps import OPTIONAL_AUTH, OptionalUser
 from app.db import SessionDep
 from app.events.feed import ChangeFeed, event_read
 from app.events.schemas import EventPage
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/events", tags=["events"])
 RECONNECT_MS = 1000
 
 
-@router.get("", response_model=EventPage)
+@router.get("", response_model=EventPage, openapi_extra=OPTIONAL_AUTH)
 def get_events(
     session: SessionDep,
     user: OptionalUser,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Request, Response
 
-from app.auth.deps import CurrentAnalyst, OptionalUser
+from app.auth.deps import OPTIONAL_AUTH, CurrentAnalyst, OptionalUser
 from app.candidates.deps import CandidateForWrite, CandidateFromPath
 from app.db import SessionDep, WriteSessionDep
 from app.models import ProgressReport
@@ -85,7 +85,7 @@ def create_report(
     return report_read(report)
 
 
-@router.get("/reports/{report_id}", response_model=ReportRead,
+@router.get("/reports/{report_id}", response_model=ReportRead, openapi_extra=OPTIONAL_AUTH,
             responses={304: {"description": "Not modified: your copy (If-None-Match) is current."},
                        404: {"description": "No such report, or not yet published."}})
 def get_report(

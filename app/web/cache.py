@@ -5,6 +5,8 @@ the date changes; the cache key holds all four, so a change is never served stal
 see it at once, readers of other processes or instances within a poll of the feed. The same key
 is the ETag, so conditional requests get 304 without any work."""
 
+import asyncio
+import contextlib
 import hashlib
 import threading
 import time
@@ -25,6 +27,7 @@ from app.middleware import RESPONSE_CACHE_FLAG
 
 BUILD_ID = str(time.time_ns())  # a restart may bring new templates: new keys
 CACHE_SIZE = 1024
+SINGLE_FLIGHT_WAIT_SECONDS = 10  # past this a waiting reader computes the page itself
 UNCACHED_PREFIXES = ("/static/", "/health", "/docs", "/openapi.json", "/api/v1/events")
 
 
@@ -95,6 +98,7 @@ class ResponseCacheMiddleware:
         self.app = app
         self.feed = feed
         self.cache = cache
+        self._computing: dict[str, asyncio.Event] = {}  # key -> set when its answer is in
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -120,9 +124,7 @@ class ResponseCacheMiddleware:
                     if_none_match is None and self._unmodified_since(headers)):
                 await self._not_modified(send, cached.etag)
                 return
-            await send({"type": "http.response.start", "status": cached.status,
-                        "headers": [*cached.headers, (b"x-cache", b"hit")]})
-            await send({"type": "http.response.body", "body": cached.body})
+            await self._send_cached(send, cached)
             return
 
         etag = 'W/"' + hashlib.sha256(key.encode()).hexdigest()[:24] + '"'
@@ -131,6 +133,27 @@ class ResponseCacheMiddleware:
             await self._not_modified(send, etag)
             return
 
+        # Single flight: after a change, the readers who ask for a page while its first reader
+        # computes it wait for that answer instead of computing it thirty times over.
+        computing = self._computing.get(key)
+        if computing is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(computing.wait(), SINGLE_FLIGHT_WAIT_SECONDS)
+            cached = self.cache.get(version, key)
+            if cached is not None:
+                await self._send_cached(send, cached)
+                return
+            # Not kept (an error, or a view of its own): compute it like the first reader.
+        done = self._computing[key] = asyncio.Event()
+        try:
+            await self._compute(scope, receive, send, version, key, etag)
+        finally:
+            done.set()
+            if self._computing.get(key) is done:
+                del self._computing[key]
+
+    async def _compute(self, scope: Scope, receive: Receive, send: Send, version: str, key: str,
+                       etag: str) -> None:
         validators = self._validators(etag)
         start: Message | None = None
         chunks: list[bytes] = []
@@ -160,6 +183,12 @@ class ResponseCacheMiddleware:
 
         scope[RESPONSE_CACHE_FLAG] = True  # ConditionalGet: validated here
         await self.app(scope, receive, capture)
+
+    @staticmethod
+    async def _send_cached(send: Send, cached: CachedResponse) -> None:
+        await send({"type": "http.response.start", "status": cached.status,
+                    "headers": [*cached.headers, (b"x-cache", b"hit")]})
+        await send({"type": "http.response.body", "body": cached.body})
 
     def _validators(self, etag: str) -> list[tuple[bytes, bytes]]:
         validators = [(b"etag", etag.encode()), (b"cache-control", b"no-cache")]

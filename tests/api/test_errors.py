@@ -48,3 +48,17 @@ def test_unknown_api_route_is_404_problem():
         response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_method_not_allowed_names_every_method_of_the_path(client):
+    response = client.put("/api/v1/candidates/georgia/updates", json={})
+    assert response.status_code == 405
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert {m.strip() for m in response.headers["allow"].split(",")} >= {"GET", "POST"}
+
+
+def test_schema_says_which_reads_take_a_token_or_none(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/api/v1/events", "/api/v1/reports/{report_id}"):
+        assert {} in paths[path]["get"]["security"], path  # anonymous readers are welcome
+    assert {} not in paths["/api/v1/candidates/{slug}/updates"]["post"]["security"]

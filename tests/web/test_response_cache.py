@@ -2,7 +2,9 @@
 served from memory with validators, and a write is never followed by a stale read — at once in
 the process that wrote, within two seconds in another worker."""
 
+import asyncio
 import time
+from collections import Counter
 
 import httpx
 import pytest
@@ -80,3 +82,22 @@ def test_a_write_reaches_every_worker_within_two_seconds(engine_with_demo):
                 break
             time.sleep(0.05)
         assert len(seen) >= 10 and all(seen[-10:]), "a worker still served the old page"
+
+
+def test_readers_arriving_together_after_a_change_share_one_computation(engine_with_demo):
+    """Single flight: of 16 readers who ask for a changed page at once, one computes it (a
+    miss) and the others get its answer (hits), all of it the new content."""
+    with live_server(engine_with_demo, workers=1) as server:
+        post(server, server.token("single-flight"), 3.33, as_of="2026-01-20")
+        time.sleep(1.5)  # the change feed has seen the write: the version stays put below
+        url = server.url + "/candidates/georgia?flight=1"  # a URL no one has asked for yet
+
+        async def read_together() -> list[httpx.Response]:
+            async with httpx.AsyncClient(timeout=30) as client:
+                return await asyncio.gather(*(client.get(url) for _ in range(16)))
+
+        responses = asyncio.run(read_together())
+        assert all(r.status_code == 200 for r in responses)
+        assert Counter(r.headers["x-cache"] for r in responses) == {"miss": 1, "hit": 15}
+        assert len({r.content for r in responses}) == 1
+        assert "3.33" in responses[0].text
