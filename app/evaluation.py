@@ -2,9 +2,10 @@
 is measured against, and their updates, in a fixed number of queries whatever their number."""
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import func, or_, select, union_all
 from sqlalchemy.orm import Session, selectinload
@@ -91,21 +92,36 @@ def _load_history(
             parts.append(select(newest.limit(RECENT_MEASUREMENTS).subquery().c.id))
             parts.append(select(oldest.limit(1).subquery().c.id))
         condition = ProgressUpdate.id.in_(union_all(*parts).scalar_subquery())
+    for benchmark_id, measurement in _measurements(session, condition, *known):
+        history[benchmark_id].append(measurement)
+    return history
+
+
+def _measurements(session: Session, *conditions: Any) -> Iterator[tuple[int, Measurement]]:
+    """(candidate benchmark id, measurement) of the updates that meet the conditions, read as
+    plain rows: no ORM objects to build."""
     rows = session.execute(
         select(ProgressUpdate.candidate_benchmark_id, ProgressUpdate.id, ProgressUpdate.as_of,
                ProgressUpdate.recorded_at, ProgressUpdate.source, ProgressUpdate.value,
                ProgressUpdate.stage, ProgressUpdate.supersedes_id, UpdateRetraction.retracted_at)
         .outerjoin(UpdateRetraction, UpdateRetraction.update_id == ProgressUpdate.id)
-        .where(condition, *known)
+        .where(*conditions)
+        .order_by(ProgressUpdate.as_of, ProgressUpdate.id)
     )
     for benchmark_id, *fields in rows:
         update_id, measured_on, recorded_at, source, value, stage, supersedes_id, retracted_at \
             = fields
-        history[benchmark_id].append(Measurement(
+        yield benchmark_id, Measurement(
             id=update_id, as_of=measured_on, recorded_at=recorded_at, source=source, value=value,
             stage=stage, supersedes_id=supersedes_id, retracted_at=retracted_at,
-        ))
-    return history
+        )
+
+
+def whole_history(session: Session, candidate_benchmark_id: int) -> list[Measurement]:
+    """Every measurement of one benchmark, oldest first: what a chart of its whole history
+    draws from (plain rows, so a long history costs little memory)."""
+    return [m for _, m in _measurements(
+        session, ProgressUpdate.candidate_benchmark_id == candidate_benchmark_id)]
 
 
 @dataclass(frozen=True)

@@ -67,14 +67,15 @@ def optional_user(
     return current_user(request, session, credentials)
 
 
-def current_analyst(user: Annotated[User, Depends(current_user)]) -> User:
+# The role checks do no I/O: async, so they run on the event loop, not in a worker thread.
+async def current_analyst(user: Annotated[User, Depends(current_user)]) -> User:
     """Analysts and admins may post progress, reports and ratification steps."""
     if user.role not in (Role.analyst, Role.admin):
         raise Forbidden(f"The role {user.role!r} may not do this.")
     return user
 
 
-def current_admin(user: Annotated[User, Depends(current_user)]) -> User:
+async def current_admin(user: Annotated[User, Depends(current_user)]) -> User:
     if user.role != Role.admin:
         raise Forbidden("Only an admin may do this.")
     return user

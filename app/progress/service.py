@@ -256,7 +256,7 @@ def record_progress_updates(
 
     Everything checked here is read inside the write transaction (begin_write), so no other
     writer can change it between the check and the commit."""
-    request_hash = _request_hash(items)
+    request_hash = _request_hash(items) if idempotency_key is not None else ""
     begin_write(session)
     if idempotency_key is not None:
         replayed = _replay(session, author, idempotency_key, request_hash)
@@ -331,10 +331,10 @@ def last_recorded(session: Session, candidate_ids: Sequence[int]) -> dict[int, A
 
 
 def list_benchmark_history(
-    session: Session, candidate: Candidate, key: str
-) -> tuple[CandidateBenchmark, list[ProgressUpdate]]:
-    """Every update of one of the candidate's benchmarks, oldest first, corrections and
-    retracted ones included."""
+    session: Session, candidate: Candidate, key: str, *, limit: int, offset: int = 0
+) -> tuple[CandidateBenchmark, list[ProgressUpdate], int]:
+    """A page of one of the candidate's benchmark's updates, newest first, corrections and
+    retracted ones included, and how many there are in all."""
     benchmark = session.scalar(
         select(CandidateBenchmark).join(CandidateBenchmark.definition)
         .where(CandidateBenchmark.candidate_id == candidate.id, BenchmarkDefinition.key == key)
@@ -343,10 +343,13 @@ def list_benchmark_history(
     )
     if benchmark is None:
         raise NotFound("benchmark", key, f"Candidate {candidate.slug!r} has no benchmark {key!r}.")
+    of_benchmark = ProgressUpdate.candidate_benchmark_id == benchmark.id
+    total = session.scalar(select(func.count()).where(of_benchmark)) or 0
     updates = session.scalars(
-        select(ProgressUpdate).where(ProgressUpdate.candidate_benchmark_id == benchmark.id)
+        select(ProgressUpdate).where(of_benchmark)
         .options(selectinload(ProgressUpdate.author),
                  selectinload(ProgressUpdate.retraction).selectinload(UpdateRetraction.author))
-        .order_by(ProgressUpdate.as_of, ProgressUpdate.id)
+        .order_by(ProgressUpdate.as_of.desc(), ProgressUpdate.id.desc())
+        .offset(offset).limit(limit)
     ).all()
-    return benchmark, list(updates)
+    return benchmark, list(updates), total

@@ -10,9 +10,9 @@ from fastapi.responses import HTMLResponse, Response
 from app.benchmarks.service import list_definitions, list_expansion_models, list_tiers
 from app.candidates.service import get_candidate, list_candidates
 from app.db import SessionDep
-from app.evaluation import load_statuses
+from app.evaluation import load_statuses, whole_history
 from app.framework import list_instruments
-from app.models import Phase, ProgressUpdate, Tier
+from app.models import Phase, Tier
 from app.progress.service import last_recorded, list_benchmark_history
 from app.ratifications.service import list_ratifications
 from app.reports.rendering import render_markdown
@@ -45,15 +45,10 @@ def chart_points(status, key: str, as_of: date) -> list[tuple[date, float]]:
 
 
 def history_points(
-    stages: list[str], updates: list[ProgressUpdate], as_of: date
+    stages: list[str], measurements: list[Measurement], as_of: date
 ) -> list[tuple[date, float]]:
     """Every effective measurement of a benchmark's whole history, thinned to at most
     CHART_POINTS evenly spaced ones (the last always kept) so a long history still draws."""
-    measurements = [Measurement(
-        id=u.id, as_of=u.as_of, recorded_at=u.recorded_at, source=u.source, value=u.value,
-        stage=u.stage, supersedes_id=u.supersedes_id,
-        retracted_at=u.retraction.retracted_at if u.retraction else None,
-    ) for u in updates]
     points = []
     for m in effective_measurements(measurements, as_of):
         if m.value is not None:
@@ -174,16 +169,16 @@ def benchmark_page(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     candidate = get_candidate(session, slug)
-    benchmark, updates = list_benchmark_history(session, candidate, key)
+    benchmark, shown, total = list_benchmark_history(
+        session, candidate, key, limit=HISTORY_PAGE_SIZE, offset=(page - 1) * HISTORY_PAGE_SIZE)
     status = load_statuses(session, [candidate])[candidate.id]
     applied = next((a for a in status.applied if a.definition.key == key), None)
     evaluation = next((b for b in status.evaluation.benchmarks if b.spec.key == key), None)
     definition = benchmark.definition
-    points = history_points(definition.stages or [], updates, status.evaluation.as_of)
-    superseded_by = {u.supersedes_id: u.id for u in updates if u.supersedes_id}
-    pages = max(1, -(-len(updates) // HISTORY_PAGE_SIZE))
-    newest_first = list(reversed(updates))
-    shown = newest_first[(page - 1) * HISTORY_PAGE_SIZE: page * HISTORY_PAGE_SIZE]
+    measurements = whole_history(session, benchmark.id)
+    points = history_points(definition.stages or [], measurements, status.evaluation.as_of)
+    superseded_by = {m.supersedes_id: m.id for m in measurements if m.supersedes_id}
+    pages = max(1, -(-total // HISTORY_PAGE_SIZE))
     chart = history_chart(
         "history", points, title=localized(definition, "title"),
         target=_target_point(applied) if applied else None,
@@ -193,7 +188,7 @@ def benchmark_page(
     return render(request, "candidates/benchmark.html", candidate=candidate,
                   definition=definition, applied=applied, evaluation=evaluation,
                   updates=shown, superseded_by=superseded_by, chart=chart, points=points,
-                  page=page, pages=pages, total=len(updates))
+                  page=page, pages=pages, total=total)
 
 
 @router.get("/reports/{report_id}", response_class=HTMLResponse)

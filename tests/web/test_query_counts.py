@@ -1,13 +1,21 @@
 """No page or status read issues more SQL as the data grows (no N+1), and the bounded reading
 of long histories gives the same evaluation as reading everything."""
 
+import re
 from datetime import date, timedelta
 
 from sqlalchemy import event, insert, select
 
 from app import evaluation
 from app.candidates.service import get_candidate, list_candidates
-from app.models import Candidate, CandidateBenchmark, ProgressUpdate, utcnow
+from app.models import (
+    BenchmarkDefinition,
+    Candidate,
+    CandidateBenchmark,
+    ProgressUpdate,
+    utcnow,
+)
+from app.web.pages import HISTORY_PAGE_SIZE
 
 PATHS = ["/", "/candidates/georgia", "/candidates/georgia/benchmarks/defence_spending_gdp",
          "/compare?c=georgia&c=ukraine", "/framework", "/api/v1/candidates",
@@ -73,3 +81,26 @@ def test_bounded_history_reading_matches_reading_everything(session, monkeypatch
     for candidate in candidates:
         assert seeks[candidate.id].evaluation == everything[candidate.id].evaluation
         assert window[candidate.id].evaluation == everything[candidate.id].evaluation
+
+
+def test_a_long_benchmark_history_pages_its_table_and_charts_it_whole(client, session):
+    """The table reads one page of rows (newest first); the chart reads every measurement as
+    plain rows and thins them; the count names them all."""
+    grow(session)
+    url = "/candidates/georgia/benchmarks/defence_spending_gdp"
+    ids = sorted(session.scalars(
+        select(ProgressUpdate.id).join(ProgressUpdate.candidate_benchmark)
+        .join(CandidateBenchmark.definition)
+        .where(CandidateBenchmark.candidate_id == get_candidate(session, "georgia").id,
+               BenchmarkDefinition.key == "defence_spending_gdp")
+    ).all())
+    assert len(ids) > 2 * HISTORY_PAGE_SIZE
+    shown, dates = {}, []
+    for page in (1, 2, 3):
+        html = client.get(url, params={"page": page}).text
+        assert f"{len(ids)} updates" in html
+        shown[page] = [int(i) for i in re.findall(r'<span class="muted">#(\d+)</span>', html)]
+        dates += re.findall(r'<td><time datetime="([0-9-]+)">', html)
+    assert len(shown[1]) == len(shown[2]) == HISTORY_PAGE_SIZE
+    assert sorted(shown[1] + shown[2] + shown[3]) == ids  # every update once, on some page
+    assert dates == sorted(dates, reverse=True)  # newest first, across pages

@@ -2,9 +2,10 @@
 served from memory with validators, and a write is never followed by a stale read — at once in
 the process that wrote, within two seconds in another worker."""
 
-import asyncio
+import threading
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -92,11 +93,16 @@ def test_readers_arriving_together_after_a_change_share_one_computation(engine_w
         time.sleep(1.5)  # the change feed has seen the write: the version stays put below
         url = server.url + "/candidates/georgia?flight=1"  # a URL no one has asked for yet
 
-        async def read_together() -> list[httpx.Response]:
-            async with httpx.AsyncClient(timeout=30) as client:
-                return await asyncio.gather(*(client.get(url) for _ in range(16)))
+        ready = threading.Barrier(16)
 
-        responses = asyncio.run(read_together())
+        def read() -> httpx.Response:
+            with httpx.Client(timeout=30) as client:
+                client.get(server.url + "/health")  # connected: the reads below start together
+                ready.wait()
+                return client.get(url)
+
+        with ThreadPoolExecutor(16) as pool:  # threads: a test may run inside an event loop
+            responses = list(pool.map(lambda _: read(), range(16)))
         assert all(r.status_code == 200 for r in responses)
         assert Counter(r.headers["x-cache"] for r in responses) == {"miss": 1, "hit": 15}
         assert len({r.content for r in responses}) == 1
