@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 from app.auth.deps import CurrentAdmin
 from app.benchmarks.service import AppliedBenchmark
 from app.candidates import service
-from app.candidates.deps import CandidateForWrite, CandidateFromPath
+from app.candidates.deps import CandidateFromPath
 from app.candidates.schemas import (
     BenchmarkStatusRead,
     CandidateCreate,
@@ -81,7 +81,7 @@ def get_candidate(candidate: CandidateFromPath) -> CandidateRead:
 
 @router.patch("/{slug}", response_model=CandidateRead)
 def update_candidate(
-    data: CandidateUpdate, admin: CurrentAdmin, candidate: CandidateForWrite,
+    data: CandidateUpdate, admin: CurrentAdmin, candidate: CandidateFromPath,
     session: WriteSessionDep,
 ) -> CandidateRead:
     """Edits a candidate. A new tier or phase is added to its history (dated `effective_on`);

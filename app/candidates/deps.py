@@ -19,5 +19,12 @@ def candidate_from_path(
 CandidateFromPath = Annotated[Candidate, Depends(candidate_from_path)]
 
 
-# Writes load the candidate the same way: the request's one session is already a write session.
-CandidateForWrite = CandidateFromPath
+def candidate_for_write(
+    session: SessionDep,
+    slug: Annotated[str, Path(max_length=80, description="The candidate's slug, e.g. `georgia`.")],
+) -> Candidate:
+    return get_candidate(session, slug, with_history=False)
+
+
+# For writes that record against the candidate without reading its status history.
+CandidateForWrite = Annotated[Candidate, Depends(candidate_for_write)]
