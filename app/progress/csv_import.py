@@ -11,6 +11,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.db import begin_write
 from app.models import Candidate, User
 from app.progress.schemas import ProgressUpdateCreate
 from app.progress.service import add_progress_updates
@@ -78,6 +79,7 @@ def import_progress_updates(
             raise ImportRefused([RowError(1, "header", f"expected columns {', '.join(COLUMNS)}")])
         rows = list(reader)
 
+    begin_write(session)  # with a server writing too, SQLite's lock is taken (queued) up front
     candidates = {c.slug: c for c in session.scalars(select(Candidate))}
     groups: dict[str, list[tuple[int, ProgressUpdateCreate]]] = defaultdict(list)
     errors: list[RowError] = []
