@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, union_all
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.benchmarks.service import AppliedBenchmark, apply_requirement, tier_entered_on
 from app.models import (
@@ -117,11 +117,60 @@ def _measurements(session: Session, *conditions: Any) -> Iterator[tuple[int, Mea
         )
 
 
-def whole_history(session: Session, candidate_benchmark_id: int) -> list[Measurement]:
-    """Every measurement of one benchmark, oldest first: what a chart of its whole history
-    draws from (plain rows, so a long history costs little memory)."""
-    return [m for _, m in _measurements(
-        session, ProgressUpdate.candidate_benchmark_id == candidate_benchmark_id)]
+def history_chart_points(
+    session: Session, candidate_benchmark_id: int, stages: Sequence[str], as_of: date,
+    most: int,
+) -> list[tuple[date, float]]:
+    """The points of a chart of one benchmark's whole history: its effective measurements on
+    `as_of` (the rules of app.status.effective_measurements, in SQL), oldest first, a milestone's
+    stage as its position (1 = first stage), thinned to at most `most` evenly spaced points (the
+    first and last kept). The database does the work: Python gets the points, however long the
+    history."""
+    day_after = end_of_day(as_of)
+    of_benchmark = ProgressUpdate.candidate_benchmark_id == candidate_benchmark_id
+    counted = (
+        select(ProgressUpdate.id, ProgressUpdate.supersedes_id)
+        .outerjoin(UpdateRetraction, UpdateRetraction.update_id == ProgressUpdate.id)
+        .where(of_benchmark, ProgressUpdate.as_of <= as_of,
+               ProgressUpdate.recorded_at < day_after,
+               or_(UpdateRetraction.retracted_at.is_(None),
+                   UpdateRetraction.retracted_at >= day_after))
+        .cte("counted")
+    )
+    # A counted correction replaces the whole chain behind it, through any link (UNION stops
+    # at a cycle as the Python rules' visited set does).
+    replaced = (select(counted.c.supersedes_id.label("id"))
+                .where(counted.c.supersedes_id.is_not(None))
+                .cte("replaced", recursive=True))
+    link = aliased(ProgressUpdate)
+    replaced = replaced.union(
+        select(link.supersedes_id).join(replaced, link.id == replaced.c.id)
+        .where(link.supersedes_id.is_not(None), link.candidate_benchmark_id
+               == candidate_benchmark_id))
+    drawable = or_(ProgressUpdate.value.is_not(None), ProgressUpdate.stage.in_(list(stages)))
+    effective = (
+        select(ProgressUpdate.as_of, ProgressUpdate.value, ProgressUpdate.stage,
+               func.row_number().over(order_by=(ProgressUpdate.as_of,
+                                                 ProgressUpdate.recorded_at,
+                                                 ProgressUpdate.id)).label("n"),
+               func.count().over().label("total"))
+        .where(ProgressUpdate.id.in_(select(counted.c.id)),
+               ProgressUpdate.id.not_in(select(replaced.c.id)), drawable)
+        .subquery()
+    )
+    # Row n (1-based) of `total` is kept when it is the first of one of `most` equal buckets,
+    # or the last.
+    bucket = (effective.c.n - 1) * most // effective.c.total
+    previous_bucket = (effective.c.n - 2) * most // effective.c.total
+    rows = session.execute(
+        select(effective.c.as_of, effective.c.value, effective.c.stage)
+        .where(or_(effective.c.n == 1, effective.c.n == effective.c.total,
+                   bucket != previous_bucket))
+        .order_by(effective.c.n)
+    )
+    positions = {stage: float(i + 1) for i, stage in enumerate(stages)}
+    return [(measured_on, value if value is not None else positions[stage])
+            for measured_on, value, stage in rows]
 
 
 @dataclass(frozen=True)

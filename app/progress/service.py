@@ -353,3 +353,14 @@ def list_benchmark_history(
         .offset(offset).limit(limit)
     ).all()
     return benchmark, list(updates), total
+
+
+def corrections_of(session: Session, update_ids: Sequence[int]) -> dict[int, int]:
+    """For each of these updates that a later one corrects: the id of its (newest) correction."""
+    if not update_ids:
+        return {}
+    return dict(session.execute(
+        select(ProgressUpdate.supersedes_id, ProgressUpdate.id)
+        .where(ProgressUpdate.supersedes_id.in_(update_ids))
+        .order_by(ProgressUpdate.as_of, ProgressUpdate.id)
+    ).all())

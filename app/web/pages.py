@@ -10,14 +10,14 @@ from fastapi.responses import HTMLResponse, Response
 from app.benchmarks.service import list_definitions, list_expansion_models, list_tiers
 from app.candidates.service import get_candidate, list_candidates
 from app.db import SessionDep
-from app.evaluation import load_statuses, whole_history
+from app.evaluation import history_chart_points, load_statuses
 from app.framework import list_instruments
 from app.models import Phase, Tier
-from app.progress.service import last_recorded, list_benchmark_history
+from app.progress.service import corrections_of, last_recorded, list_benchmark_history
 from app.ratifications.service import list_ratifications
 from app.reports.rendering import render_markdown
 from app.reports.service import get_published_report, list_published_reports
-from app.status import Measurement, effective_measurements
+from app.status import effective_measurements
 from app.web.charts import history_chart, progress_bar, ratification_chart
 from app.web.templating import PROJECT_ROOT, localized, render
 
@@ -41,23 +41,6 @@ def chart_points(status, key: str, as_of: date) -> list[tuple[date, float]]:
             points.append((m.as_of, m.value))
         elif m.stage in stages:
             points.append((m.as_of, float(stages.index(m.stage) + 1)))
-    return points
-
-
-def history_points(
-    stages: list[str], measurements: list[Measurement], as_of: date
-) -> list[tuple[date, float]]:
-    """Every effective measurement of a benchmark's whole history, thinned to at most
-    CHART_POINTS evenly spaced ones (the last always kept) so a long history still draws."""
-    points = []
-    for m in effective_measurements(measurements, as_of):
-        if m.value is not None:
-            points.append((m.as_of, m.value))
-        elif m.stage in stages:
-            points.append((m.as_of, float(stages.index(m.stage) + 1)))
-    if len(points) > CHART_POINTS:
-        step = len(points) / CHART_POINTS
-        points = [points[int(i * step)] for i in range(CHART_POINTS - 1)] + [points[-1]]
     return points
 
 
@@ -175,9 +158,9 @@ def benchmark_page(
     applied = next((a for a in status.applied if a.definition.key == key), None)
     evaluation = next((b for b in status.evaluation.benchmarks if b.spec.key == key), None)
     definition = benchmark.definition
-    measurements = whole_history(session, benchmark.id)
-    points = history_points(definition.stages or [], measurements, status.evaluation.as_of)
-    superseded_by = {m.supersedes_id: m.id for m in measurements if m.supersedes_id}
+    points = history_chart_points(session, benchmark.id, definition.stages or [],
+                                  status.evaluation.as_of, CHART_POINTS)
+    superseded_by = corrections_of(session, [u.id for u in shown])
     pages = max(1, -(-total // HISTORY_PAGE_SIZE))
     chart = history_chart(
         "history", points, title=localized(definition, "title"),

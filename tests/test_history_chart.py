@@ -1,0 +1,89 @@
+"""The benchmark history chart's points come from SQL (so a long history costs the page no
+memory): they must be exactly the effective measurements the Python status rules give, with
+corrections, chains of corrections through retracted links, retractions, late recordings and
+milestone stages, and thinning must keep the first and last points in order."""
+
+import random
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.candidates.service import get_candidate
+from app.evaluation import _measurements, history_chart_points
+from app.models import (
+    BenchmarkDefinition,
+    CandidateBenchmark,
+    ProgressUpdate,
+    UpdateRetraction,
+)
+from app.status import effective_measurements
+
+
+def benchmark(session, key):
+    georgia = get_candidate(session, "georgia")
+    return session.scalar(
+        select(CandidateBenchmark).join(CandidateBenchmark.definition)
+        .where(CandidateBenchmark.candidate_id == georgia.id, BenchmarkDefinition.key == key))
+
+
+def messy_history(session, cb, rng, stages):
+    """Eighty updates: some correct an earlier one (chains included), some are retracted
+    (before or after the evaluation day), some recorded after the day they are evaluated on."""
+    start = datetime(2023, 1, 1, 12, tzinfo=UTC)
+    made = []
+    for i in range(80):
+        measured = start + timedelta(days=7 * i)
+        update = ProgressUpdate(
+            candidate_benchmark_id=cb.id, as_of=measured.date(), source=f"chart test {i}",
+            note="", recorded_at=measured + timedelta(days=rng.choice([0, 0, 1, 400])),
+            value=None if stages else round(rng.uniform(0.5, 3), 2),
+            stage=rng.choice([*stages, "not_a_stage"]) if stages else None,
+            supersedes_id=rng.choice(made).id if made and rng.random() < 0.3 else None,
+        )
+        session.add(update)
+        session.flush()
+        made.append(update)
+        if rng.random() < 0.15:
+            session.add(UpdateRetraction(
+                update_id=update.id, reason="test",
+                retracted_at=measured + timedelta(days=rng.choice([2, 500]))))
+    session.flush()
+
+
+def python_points(session, cb, stages, as_of):
+    measurements = [m for _, m in _measurements(
+        session, ProgressUpdate.candidate_benchmark_id == cb.id)]
+    points = []
+    for m in effective_measurements(measurements, as_of):
+        if m.value is not None:
+            points.append((m.as_of, m.value))
+        elif m.stage in stages:
+            points.append((m.as_of, float(stages.index(m.stage) + 1)))
+    return points
+
+
+@pytest.mark.parametrize("key", ["defence_spending_gdp", "nato_standards_adoption"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_sql_points_are_the_rules_effective_measurements(session, key, seed):
+    cb = benchmark(session, key)
+    stages = list(cb.definition.stages or [])
+    messy_history(session, cb, random.Random(seed), stages)
+    for as_of in (date(2023, 6, 30), date(2024, 3, 1), date(2026, 11, 1)):
+        expected = python_points(session, cb, stages, as_of)
+        assert history_chart_points(session, cb.id, stages, as_of, most=10_000) == expected
+    assert len(expected) > 20  # the history really is long and mixed
+
+
+def test_thinning_keeps_first_and_last_and_order(session):
+    cb = benchmark(session, "defence_spending_gdp")
+    messy_history(session, cb, random.Random(7), [])
+    every = history_chart_points(session, cb.id, [], date(2026, 11, 1), most=10_000)
+    thinned = history_chart_points(session, cb.id, [], date(2026, 11, 1), most=10)
+    assert len(every) > 30
+    assert 10 <= len(thinned) <= 11
+    assert thinned[0] == every[0] and thinned[-1] == every[-1]
+    positions = [every.index(point) for point in thinned]
+    assert positions == sorted(positions)
+    gaps = [b - a for a, b in zip(positions, positions[1:], strict=False)]
+    assert max(gaps[:-1]) - min(gaps[:-1]) <= 1  # evenly spaced, but for the last point
