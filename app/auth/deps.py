@@ -6,6 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.auth.service import verify_token
 from app.config import get_settings
@@ -31,23 +33,29 @@ def client_address(request: Request) -> str:
 bearer = HTTPBearer(auto_error=False, description="An API token from `accession tokens create`.")
 
 
-def current_user(
+async def bearer_token(
     request: Request,
-    session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> User:
-    """The token's user. Failed attempts are counted per client address and refused with 429
-    past the limit (guessing tokens is slow); writes are counted per token."""
-    address = client_address(request)
-    wait = auth_failures().retry_after(address)
+) -> HTTPAuthorizationCredentials:
+    """The checks that need no database, on the event loop: a client past its limit of failed
+    attempts is refused with 429 (guessing tokens is slow), a request without a token 401."""
+    wait = auth_failures().retry_after(client_address(request))
     if wait is not None:
         raise TooManyRequests("Too many failed authentications from this address.", wait)
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("This needs an API token: send `Authorization: Bearer <token>`.")
+    return credentials
+
+
+def user_for_token(
+    request: Request, session: Session, credentials: HTTPAuthorizationCredentials
+) -> User:
+    """The token's user. A failed attempt is counted against the client address; writes are
+    counted per token."""
     try:
         user = verify_token(session, credentials.credentials)
     except Unauthorized:
-        auth_failures().hit(address)
+        auth_failures().hit(client_address(request))
         raise
     if request.method not in SAFE_METHODS:
         wait = writes().hit(credentials.credentials[:8] + str(user.id))
@@ -56,15 +64,24 @@ def current_user(
     return user
 
 
-def optional_user(
+BearerToken = Annotated[HTTPAuthorizationCredentials, Depends(bearer_token)]
+
+
+def current_user(request: Request, session: SessionDep, credentials: BearerToken) -> User:
+    return user_for_token(request, session, credentials)
+
+
+async def optional_user(
     request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> User | None:
-    """Anonymous readers get None; a token that is sent must still be valid."""
+    """Anonymous readers get None (with no database work and no worker thread); a token that
+    is sent must still be valid."""
     if credentials is None:
         return None
-    return current_user(request, session, credentials)
+    checked = await bearer_token(request, credentials)
+    return await run_in_threadpool(user_for_token, request, session, checked)
 
 
 # The role checks do no I/O: async, so they run on the event loop, not in a worker thread.

@@ -8,21 +8,17 @@ from app.candidates.service import get_candidate
 from app.db import SessionDep
 from app.models import Candidate
 
+SlugPath = Annotated[str, Path(max_length=80, description="The candidate's slug, e.g. `georgia`.")]
 
-def candidate_from_path(
-    session: SessionDep,
-    slug: Annotated[str, Path(max_length=80, description="The candidate's slug, e.g. `georgia`.")],
-) -> Candidate:
+
+def candidate_from_path(session: SessionDep, slug: SlugPath) -> Candidate:
     return get_candidate(session, slug)
 
 
 CandidateFromPath = Annotated[Candidate, Depends(candidate_from_path)]
 
 
-def candidate_for_write(
-    session: SessionDep,
-    slug: Annotated[str, Path(max_length=80, description="The candidate's slug, e.g. `georgia`.")],
-) -> Candidate:
+def candidate_for_write(session: SessionDep, slug: SlugPath) -> Candidate:
     return get_candidate(session, slug, with_history=False)
 
 
