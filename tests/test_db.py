@@ -1,6 +1,14 @@
-"""Durability settings: an acknowledged write is on disk."""
+"""Durability settings: an acknowledged write is on disk. The request's session gives its
+connection back, whichever way the request ends."""
 
+import asyncio
+
+import pytest
 from sqlalchemy import text
+from sqlalchemy.orm import sessionmaker
+from starlette.requests import Request
+
+from app import db
 
 
 def test_sqlite_is_durable_and_checks_foreign_keys(engine):
@@ -13,3 +21,44 @@ def test_sqlite_is_durable_and_checks_foreign_keys(engine):
         assert connection.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() > 0
+
+
+def _session_dependency_run(engine, monkeypatch, work) -> list[str]:
+    """Runs get_session for one POST as FastAPI would, with `work` as the route; returns which
+    way the session was closed."""
+    closed_in = []
+
+    async def in_thread(function, *args):
+        closed_in.append("thread")
+        return function(*args)
+
+    monkeypatch.setattr(db, "get_write_sessionmaker", lambda: sessionmaker(engine))
+    monkeypatch.setattr(db, "run_in_threadpool", in_thread)
+    request = Request({"type": "http", "method": "POST", "headers": [], "path": "/"})
+
+    async def run() -> None:
+        dependency = db.get_session(request)
+        work(await anext(dependency))
+        with pytest.raises(StopAsyncIteration):
+            await anext(dependency)
+
+    asyncio.run(run())
+    return closed_in or ["event loop"]
+
+
+def test_a_committed_session_is_closed_without_a_thread(engine, monkeypatch):
+    def read_then_commit(session):
+        session.execute(text("SELECT 1"))
+        session.commit()
+
+    assert _session_dependency_run(engine, monkeypatch, read_then_commit) == ["event loop"]
+    assert engine.pool.checkedout() == 0
+
+
+def test_a_session_in_a_transaction_is_rolled_back_in_a_thread(engine, monkeypatch):
+    def read(session):
+        session.execute(text("SELECT 1"))
+        assert engine.pool.checkedout() == 1
+
+    assert _session_dependency_run(engine, monkeypatch, read) == ["thread"]
+    assert engine.pool.checkedout() == 0

@@ -112,6 +112,16 @@ def test_revoked_and_expired_tokens_say_why(client, callers):
     assert "expired" in client.post(url, json={}, headers=callers["expired"]).json()["detail"]
 
 
+def test_the_token_is_checked_before_the_candidate_exists(client, callers):
+    """Without a valid token, a write learns nothing, not even which candidates exist."""
+    body = {"benchmark": "defence_spending_gdp", "value": 2.0, "as_of": "2025-06-30",
+            "source": "s"}
+    url = "/api/v1/candidates/no-such-candidate/updates"
+    for caller in ("anonymous", "revoked", "forged"):
+        assert client.post(url, json=body, headers=callers[caller]).status_code == 401
+    assert client.post(url, json=body, headers=callers["analyst"]).status_code == 404
+
+
 def test_anonymous_reads_public_data(client):
     assert client.get("/api/v1/candidates").status_code == 200
     assert client.get("/api/v1/framework").status_code == 200
