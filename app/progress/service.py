@@ -201,11 +201,7 @@ def add_progress_updates(
          "supersedes_id": item.supersedes}
         for item in items
     ]
-    ids = session.scalars(
-        insert(ProgressUpdate.__table__).returning(ProgressUpdate.__table__.c.id,
-                                                   sort_by_parameter_order=True),
-        rows,
-    ).all()
+    ids = _insert_returning_ids(session, rows)
     stored = [
         ProgressUpdateRead(
             id=update_id, benchmark=item.benchmark, value=item.value, as_of=item.as_of,
@@ -222,6 +218,19 @@ def add_progress_updates(
     ])
     mark_changed(session)
     return stored, []
+
+
+def _insert_returning_ids(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """The new rows' ids, in the order of `rows`. SQLite has no INSERT form that ties RETURNING
+    rows to the order of the values, so asked for that order SQLAlchemy sends one INSERT per row
+    (500 statements for a batch). It is not needed there: under the write lock each new row gets
+    the next rowid (one more than the largest), in the order the values are listed, so the ids
+    sorted are the rows' ids in order."""
+    table = ProgressUpdate.__table__
+    if session.get_bind().dialect.name == "sqlite":
+        return sorted(session.scalars(insert(table).returning(table.c.id), rows).all())
+    return list(session.scalars(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).all())
 
 
 def _update_snapshot(update: ProgressUpdateRead) -> dict[str, Any]:

@@ -65,6 +65,27 @@ def test_batch_is_all_or_nothing(client, session, analyst_headers):
     assert len(response.json()["items"]) == 5 and count(session) == before + 5
 
 
+def test_a_batch_answers_each_item_with_its_own_stored_row(client, session, analyst_headers):
+    """Each answered id is the row stored from that item, and its event says so: the ids come
+    back from one INSERT and must be matched to the items in order."""
+    items = [update(value=round(0.5 + k / 100, 2), as_of=f"2025-{1 + k % 12:02d}-{1 + k % 28:02d}",
+                    note=f"item {k}") for k in range(120)]
+    response = client.post(URL, json={"updates": items}, headers=analyst_headers)
+    assert response.status_code == 201, response.text
+    answered = response.json()["items"]
+    assert [a["note"] for a in answered] == [i["note"] for i in items]
+    rows = {u.id: u for u in session.scalars(
+        select(ProgressUpdate).where(ProgressUpdate.id.in_([a["id"] for a in answered])))}
+    for item, answer in zip(items, answered, strict=True):
+        row = rows[answer["id"]]
+        assert (row.value, row.as_of.isoformat(), row.note) == \
+            (item["value"], item["as_of"], item["note"])
+    events = {e.entity_id: e.after for e in session.scalars(
+        select(Event).where(Event.kind == "progress_update.created",
+                            Event.entity_id.in_([str(a["id"]) for a in answered])))}
+    assert all(events[str(a["id"])]["note"] == a["note"] for a in answered)
+
+
 TOMORROW = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
 
 
