@@ -2,8 +2,8 @@
 operation but the event stream gets a bounded number of generated requests, valid and invalid,
 sent with an analyst's token (an admin's on admin-only writes). No answer may be a 5xx, every
 answer must match the schema, and every 4xx must be an RFC 9457 problem+json body.
-(A stateful run along inferred links was tried and dropped: the server's state moves between
-hypothesis's runs, so it fails as FlakyStrategyDefinition rather than finding bugs.)
+A second test runs stateful scenarios along the links inferred from the schema, each from the
+same starting database.
 
 The schema is built from create_app() at import, because Schemathesis parametrizes tests at
 collection (its fixture-based loader does not work with pytest 9); a test checks that the
@@ -14,7 +14,9 @@ fixes the seed
 (default 7401, so CI is repeatable; set another to explore)."""
 
 import os
+import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -96,3 +98,51 @@ def test_api_conforms_to_its_schema(case: Case, fuzz_server):
     server, analyst, admin = fuzz_server
     case.call_and_validate(base_url=server.url, headers=headers_for(case, analyst, admin),
                            additional_checks=[errors_are_problem_json])
+
+
+# Stateful: scenarios of a few calls along the links Schemathesis infers from the schema (a
+# report created, then read, edited, published; an update posted, then retracted), so the
+# calls that need an existing record get one instead of a 404. Each scenario starts from the
+# same database (setup() copies a pristine one over the live file with SQLite's backup API),
+# and the response cache is off: the same choices must meet the same answers, or Hypothesis
+# rightly calls the test flaky.
+@pytest.fixture(scope="module")
+def workflow_server(tmp_path_factory) -> Iterator[tuple[LiveServer, Path]]:
+    directory = tmp_path_factory.mktemp("workflows")
+    engine = sqlite_demo_database(directory)
+    env = {**LIVE_ENV, "ACCESSION_RESPONSE_CACHE": "false"}
+    with live_server(engine, extra_env=env) as server:
+        tokens = server.token("flow-analyst"), server.token("flow-admin", "admin")
+        pristine = directory / "pristine.db"
+        with sqlite3.connect(engine.url.database) as live, sqlite3.connect(pristine) as copy:
+            live.backup(copy)
+        APIWorkflows.server, (APIWorkflows.analyst, APIWorkflows.admin) = server, tokens
+        APIWorkflows.pristine, APIWorkflows.live = pristine, Path(engine.url.database)
+        yield server, pristine
+    engine.dispose()
+
+
+class APIWorkflows(schema.as_state_machine()):  # type: ignore[misc]
+    server: LiveServer
+    analyst: dict[str, str]
+    admin: dict[str, str]
+    pristine: Path
+    live: Path
+
+    def setup(self) -> None:
+        with sqlite3.connect(self.pristine) as copy, sqlite3.connect(self.live) as live:
+            copy.backup(live)
+
+    def get_call_kwargs(self, case: Case) -> dict[str, Any]:
+        return {"base_url": self.server.url, "headers": headers_for(case, self.analyst, self.admin)}
+
+    def validate_response(self, response: Response, case: Case, additional_checks=None,
+                          **kwargs: Any) -> None:
+        super().validate_response(response, case, additional_checks=[errors_are_problem_json],
+                                  **kwargs)
+
+
+def test_api_workflows_conform_to_the_schema(workflow_server):
+    APIWorkflows.run(settings=settings(
+        max_examples=EXAMPLES, stateful_step_count=6, deadline=None, derandomize=True,
+        database=None, suppress_health_check=list(HealthCheck)))
