@@ -5,9 +5,10 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, selectinload
 
+from app.bulk_insert import insert_rows
 from app.models import Event, ProgressReport, ReportStatus, User, utcnow
 
 # PostgreSQL hands out ids before commit; two writers can commit out of id order, and a feed
@@ -60,7 +61,7 @@ def record_events(session: Session, events: list[dict[str, Any]]) -> None:
     progress updates. Each dict holds Event's columns; occurred_at defaults to now."""
     _take_event_order_lock(session)
     now = utcnow()
-    session.execute(insert(Event.__table__), [
+    insert_rows(session, Event.__table__, [
         {"occurred_at": now, "is_public": True, "before": None, **event} for event in events
     ])
 

@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
+from app.bulk_insert import insert_rows
 from app.db import begin_write, mark_changed
 from app.errors import Conflict, InvalidInput, NotFound, field_error
 from app.events.service import record_event, record_events, snapshot
@@ -201,7 +202,7 @@ def add_progress_updates(
          "supersedes_id": item.supersedes}
         for item in items
     ]
-    ids = _insert_returning_ids(session, rows)
+    ids = insert_rows(session, ProgressUpdate.__table__, rows, returning_ids=True)
     stored = [
         ProgressUpdateRead(
             id=update_id, benchmark=item.benchmark, value=item.value, as_of=item.as_of,
@@ -218,19 +219,6 @@ def add_progress_updates(
     ])
     mark_changed(session)
     return stored, []
-
-
-def _insert_returning_ids(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    """The new rows' ids, in the order of `rows`. SQLite has no INSERT form that ties RETURNING
-    rows to the order of the values, so asked for that order SQLAlchemy sends one INSERT per row
-    (500 statements for a batch). It is not needed there: under the write lock each new row gets
-    the next rowid (one more than the largest), in the order the values are listed, so the ids
-    sorted are the rows' ids in order."""
-    table = ProgressUpdate.__table__
-    if session.get_bind().dialect.name == "sqlite":
-        return sorted(session.scalars(insert(table).returning(table.c.id), rows).all())
-    return list(session.scalars(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).all())
 
 
 def _update_snapshot(update: ProgressUpdateRead) -> dict[str, Any]:
