@@ -2,6 +2,7 @@
 connection back, whichever way the request ends."""
 
 import asyncio
+import threading
 
 import pytest
 from sqlalchemy import text
@@ -42,7 +43,21 @@ def _session_dependency_run(engine, monkeypatch, work) -> list[str]:
         with pytest.raises(StopAsyncIteration):
             await anext(dependency)
 
-    asyncio.run(run())
+    # In a thread of its own: a test that ran before on this worker may have left an event
+    # loop running in this one (Playwright's sync API does).
+    failures: list[BaseException] = []
+
+    def in_own_loop() -> None:
+        try:
+            asyncio.run(run())
+        except BaseException as exc:  # handed to the test below
+            failures.append(exc)
+
+    thread = threading.Thread(target=in_own_loop)
+    thread.start()
+    thread.join(10)
+    if failures:
+        raise failures[0]
     return closed_in or ["event loop"]
 
 
