@@ -2,9 +2,9 @@
 
 On PostgreSQL, SQLAlchemy's multi-row `INSERT ... VALUES` for a batch of 500 updates is one
 statement with 5,500 parameters, too long for psycopg's query cache: psycopg re-parsed it on
-every batch (17 % of a batch's CPU in the benchmark's profile). Here each column goes as one
-array and `unnest` turns the arrays back into rows, so the statement has one parameter per
-column, whatever the number of rows, and is parsed once.
+every batch (17 % of the batch load's samples in the benchmark's py-spy profile). Here each
+column goes as one array and `unnest` turns the arrays back into rows, so the statement has one
+parameter per column, whatever the number of rows, and is parsed once.
 """
 
 from collections.abc import Sequence

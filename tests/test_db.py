@@ -56,6 +56,7 @@ def _session_dependency_run(engine, monkeypatch, work) -> list[str]:
     thread = threading.Thread(target=in_own_loop)
     thread.start()
     thread.join(10)
+    assert not thread.is_alive(), "the session dependency did not finish"
     if failures:
         raise failures[0]
     return closed_in or ["event loop"]

@@ -102,25 +102,30 @@ def test_api_conforms_to_its_schema(case: Case, fuzz_server):
                            additional_checks=[errors_are_problem_json])
 
 
-# Stateful: scenarios of a few calls along the links Schemathesis infers from the schema (a
-# report created, then read, edited, published; an update posted, then retracted), so the
-# calls that need an existing record get one instead of a 404. Each scenario starts from the
-# same database (setup() copies a pristine one over the live file with SQLite's backup API),
-# and the response cache is off: the same choices must meet the same answers, or Hypothesis
-# rightly calls the test flaky.
+# Stateful: scenarios of a few calls along the links Schemathesis infers from the schema (the
+# candidate list to each candidate's status, updates, reports and ratification steps; a created
+# candidate read and patched; a created report read, edited and published), so the calls that
+# need an existing record get one instead of a 404. Each scenario starts from the same database
+# (setup() copies a pristine one over the live file with SQLite's backup API), and the response
+# cache is off: the same choices must meet the same answers, or Hypothesis rightly calls the
+# test flaky.
+def copy_database(source: Path, target: Path) -> None:
+    with sqlite3.connect(source) as from_, sqlite3.connect(target) as to:
+        from_.backup(to)
+
+
 @pytest.fixture(scope="module")
-def workflow_server(tmp_path_factory) -> Iterator[tuple[LiveServer, Path]]:
+def workflow_server(tmp_path_factory) -> Iterator[None]:
     directory = tmp_path_factory.mktemp("workflows")
     engine = sqlite_demo_database(directory)
     env = {**LIVE_ENV, "ACCESSION_RESPONSE_CACHE": "false"}
     with live_server(engine, extra_env=env) as server:
         tokens = server.token("flow-analyst"), server.token("flow-admin", "admin")
-        pristine = directory / "pristine.db"
-        with sqlite3.connect(engine.url.database) as live, sqlite3.connect(pristine) as copy:
-            live.backup(copy)
         APIWorkflows.server, (APIWorkflows.analyst, APIWorkflows.admin) = server, tokens
-        APIWorkflows.pristine, APIWorkflows.live = pristine, Path(engine.url.database)
-        yield server, pristine
+        APIWorkflows.live = Path(engine.url.database)
+        APIWorkflows.pristine = directory / "pristine.db"
+        copy_database(APIWorkflows.live, APIWorkflows.pristine)
+        yield
     engine.dispose()
 
 
@@ -132,8 +137,7 @@ class APIWorkflows(schema.as_state_machine()):  # type: ignore[misc]
     live: Path
 
     def setup(self) -> None:
-        with sqlite3.connect(self.pristine) as copy, sqlite3.connect(self.live) as live:
-            copy.backup(live)
+        copy_database(self.pristine, self.live)
 
     def get_call_kwargs(self, case: Case) -> dict[str, Any]:
         return {"base_url": self.server.url, "headers": headers_for(case, self.analyst, self.admin)}
