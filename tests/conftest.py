@@ -20,6 +20,7 @@ from app.auth.service import create_user, issue_token
 from app.cli import alembic_config
 from app.db import get_session, make_engine
 from app.main import create_app
+from app.progress.writer import no_close
 
 POSTGRES_URL = os.environ.get("ACCESSION_TEST_POSTGRES_URL", "")
 REQUIRE_POSTGRES = os.environ.get("ACCESSION_TEST_REQUIRE_POSTGRES") == "1"
@@ -122,6 +123,7 @@ def client(session: Session) -> Iterator[TestClient]:
     app = create_app(response_cache=False)
     app.state.change_feed.session_factory = lambda: Session(session.get_bind().engine)
     app.dependency_overrides[get_session] = lambda: session
+    app.state.update_writer.session_scope = no_close(session)
     with TestClient(app) as client:
         yield client
 

@@ -98,6 +98,17 @@ async def current_admin(user: Annotated[User, Depends(current_user)]) -> User:
     return user
 
 
+def analyst_for_write(request: Request, session: SessionDep, credentials: BearerToken) -> User:
+    """current_analyst for a route that writes in a session of its own (progress updates go
+    through the update writer): the request's read transaction ends here, in this worker
+    thread, so closing the request's session later needs none."""
+    user = user_for_token(request, session, credentials)
+    session.commit()
+    if user.role not in (Role.analyst, Role.admin):
+        raise Forbidden(f"The role {user.role!r} may not do this.")
+    return user
+
+
 # For the routes that take OptionalUser: OpenAPI's way to say "a token, or none" (the empty
 # requirement); FastAPI would otherwise list the bearer scheme as required.
 OPTIONAL_AUTH = {"security": [{}, {"HTTPBearer": []}]}
@@ -106,3 +117,4 @@ CurrentUser = Annotated[User, Depends(current_user)]
 OptionalUser = Annotated[User | None, Depends(optional_user)]
 CurrentAnalyst = Annotated[User, Depends(current_analyst)]
 CurrentAdmin = Annotated[User, Depends(current_admin)]
+AnalystForWrite = Annotated[User, Depends(analyst_for_write)]

@@ -3,12 +3,10 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Response
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 
-from app.auth.deps import CurrentAnalyst
+from app.auth.deps import AnalystForWrite, CurrentAnalyst
 from app.candidates.deps import CandidateFromPath, SlugPath
-from app.candidates.service import get_candidate
 from app.db import SessionDep, WriteSessionDep, begins_write_itself
 from app.pagination import Page, PageDep
 from app.progress import service
@@ -20,6 +18,7 @@ from app.progress.schemas import (
     RetractionCreate,
     update_read,
 )
+from app.progress.service import UpdateRequest
 
 router = APIRouter(tags=["progress updates"])
 
@@ -49,8 +48,8 @@ def list_progress_updates(
 async def create_progress_updates(
     slug: SlugPath,
     body: ProgressUpdateBody,
-    analyst: CurrentAnalyst,
-    session: WriteSessionDep,
+    analyst: AnalystForWrite,
+    request: Request,
     response: Response,
     idempotency_key: Annotated[
         str | None,
@@ -60,20 +59,12 @@ async def create_progress_updates(
 ) -> ProgressUpdateCreated:
     """Records one update, or a batch (`{"updates": [...]}`, at most 500) that is stored
     whole or not at all. A 422 names each refused item and field."""
-    items = body.updates if isinstance(body, ProgressUpdateBatch) else [body]
-
-    # The busiest write: the candidate and the write share one worker thread (each hop to a
-    # thread costs about half a millisecond of CPU; the token is checked before the body, so
-    # it has its own), and the commit leaves the session nothing to close in another.
-    def record() -> tuple[list[ProgressUpdateRead], bool]:
-        candidate = get_candidate(session, slug, with_history=False)
-        return service.record_progress_updates(session, candidate, items, author=analyst,
-                                               idempotency_key=idempotency_key)
-
-    updates, replayed = await run_in_threadpool(record)
-    if replayed:
+    is_batch = isinstance(body, ProgressUpdateBatch)
+    recorded = await request.app.state.update_writer.record(UpdateRequest(
+        slug, body.updates if is_batch else [body], analyst, idempotency_key, is_batch))
+    if recorded.replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    return ProgressUpdateCreated(items=updates)
+    return ProgressUpdateCreated(items=recorded.updates)
 
 
 @router.post("/updates/{update_id}/retract", response_model=ProgressUpdateRead)

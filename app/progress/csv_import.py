@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.db import begin_write
 from app.models import Candidate, User
 from app.progress.schemas import ProgressUpdateCreate
-from app.progress.service import add_progress_updates
+from app.progress.service import UpdateSet, add_progress_updates
 
 COLUMNS = ("candidate", "benchmark", "value", "as_of", "source", "note", "supersedes")
 REQUIRED = ("candidate", "benchmark", "value", "as_of", "source")
@@ -94,13 +94,11 @@ def import_progress_updates(
         if item is not None:
             groups[slug].append((line, item))
 
+    sets = [UpdateSet(candidates[slug].id, [item for _, item in numbered], author,
+                      [[line] for line, _ in numbered])
+            for slug, numbered in groups.items()]
     stored = 0
-    for slug, numbered in groups.items():
-        lines = [line for line, _ in numbered]
-        updates, refused = add_progress_updates(
-            session, candidates[slug], [item for _, item in numbered], author=author,
-            locations=[[line] for line in lines],
-        )
+    for updates, refused in add_progress_updates(session, sets):
         errors += [RowError(e["loc"][0], str(e["loc"][-1]), e["msg"]) for e in refused]
         stored += len(updates)
     if errors:

@@ -3,16 +3,17 @@
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from app.bulk_insert import insert_rows
 from app.db import begin_write, mark_changed
-from app.errors import Conflict, InvalidInput, NotFound, field_error
+from app.errors import Conflict, DomainError, InvalidInput, NotFound, field_error
 from app.events.service import record_event, record_events, snapshot
 from app.models import (
     BenchmarkDefinition,
@@ -155,70 +156,89 @@ UPDATE_FIELDS = ("id", "value", "stage", "as_of", "source", "note", "supersedes_
                  "recorded_at")
 
 
-def add_progress_updates(
-    session: Session,
-    candidate: Candidate,
-    items: Sequence[ProgressUpdateCreate],
-    *,
-    author: User,
-    locations: Sequence[list[Any]],
-) -> tuple[list[ProgressUpdateRead], list[dict[str, Any]]]:
-    """Validates every item (reporting each broken rule at its item's location) and, only if
-    all pass, inserts them with their events. The caller commits.
+@dataclass(frozen=True)
+class UpdateSet:
+    """Updates for one candidate by one author, stored together or not at all; `locations`
+    names where each item came from in the errors (`["body", "updates", 3]`, a CSV line)."""
 
-    The rows go in as two Core statements, not ORM objects: a batch of 500 is one insert of
-    updates and one of events, and what is answered is built from what was sent."""
+    candidate_id: int
+    items: Sequence[ProgressUpdateCreate]
+    author: User
+    locations: Sequence[list[Any]]
+
+
+def add_progress_updates(
+    session: Session, sets: Sequence[UpdateSet]
+) -> list[tuple[list[ProgressUpdateRead], list[dict[str, Any]]]]:
+    """Validates every item of every set (reporting each broken rule at its item's location)
+    and inserts the sets that pass, with their events; for each set, what was stored or what
+    was refused. The caller commits.
+
+    However many sets, it reads with two queries and writes with two Core statements: the
+    sets of many concurrent requests go in as one insert of updates and one of events, and
+    what is answered is built from what was sent."""
+    keys = {item.benchmark for update_set in sets for item in update_set.items}
     benchmarks = {
-        cb.definition.key: cb
+        (cb.candidate_id, cb.definition.key): cb
         for cb in session.scalars(
             select(CandidateBenchmark).join(CandidateBenchmark.definition)
-            .where(CandidateBenchmark.candidate_id == candidate.id,
+            .where(CandidateBenchmark.candidate_id.in_({s.candidate_id for s in sets}),
                    CandidateBenchmark.is_active.is_(True),
-                   BenchmarkDefinition.key.in_({item.benchmark for item in items}))
+                   BenchmarkDefinition.key.in_(keys))
             .options(contains_eager(CandidateBenchmark.definition))
         )
     }
-    superseded_ids = {i.supersedes for i in items if i.supersedes is not None}
+    superseded_ids = {i.supersedes for s in sets for i in s.items if i.supersedes is not None}
     superseded = {
         u.id: u for u in session.scalars(
             select(ProgressUpdate).where(ProgressUpdate.id.in_(superseded_ids))
         )
     } if superseded_ids else {}
     today = utcnow().date()
-    errors = []
-    for item, loc in zip(items, locations, strict=True):
-        errors += _validate_update(item, benchmarks.get(item.benchmark),
-                                   superseded.get(item.supersedes or 0), loc, today)
-    if errors:
-        return [], errors
+    results: list[tuple[list[ProgressUpdateRead], list[dict[str, Any]]]] = []
+    accepted: list[tuple[UpdateSet, ProgressUpdateCreate, CandidateBenchmark]] = []
+    for update_set in sets:
+        errors = []
+        for item, loc in zip(update_set.items, update_set.locations, strict=True):
+            benchmark = benchmarks.get((update_set.candidate_id, item.benchmark))
+            errors += _validate_update(item, benchmark, superseded.get(item.supersedes or 0),
+                                       loc, today)
+            if benchmark is not None:
+                accepted.append((update_set, item, benchmark))
+        if errors:
+            accepted = [a for a in accepted if a[0] is not update_set]
+        results.append(([], errors))
+    if not accepted:
+        return results
 
     recorded_at = utcnow()
-    rows = [
-        {"candidate_benchmark_id": benchmarks[item.benchmark].id,
+    ids = insert_rows(session, ProgressUpdate.__table__, [
+        {"candidate_benchmark_id": benchmark.id,
          "value": item.value if isinstance(item.value, float) else None,
          "stage": item.value if isinstance(item.value, str) else None,
          "as_of": item.as_of, "source": item.source, "note": item.note,
-         "is_illustrative": False, "author_id": author.id, "recorded_at": recorded_at,
-         "supersedes_id": item.supersedes}
-        for item in items
-    ]
-    ids = insert_rows(session, ProgressUpdate.__table__, rows, returning_ids=True)
-    stored = [
-        ProgressUpdateRead(
+         "is_illustrative": False, "author_id": update_set.author.id,
+         "recorded_at": recorded_at, "supersedes_id": item.supersedes}
+        for update_set, item, benchmark in accepted
+    ], returning_ids=True)
+    stored: dict[int, list[ProgressUpdateRead]] = {id(s): results[n][0]
+                                                   for n, s in enumerate(sets)}
+    events = []
+    for update_id, (update_set, item, _) in zip(ids, accepted, strict=True):
+        update = ProgressUpdateRead(
             id=update_id, benchmark=item.benchmark, value=item.value, as_of=item.as_of,
-            source=item.source, note=item.note, author=author.name, recorded_at=recorded_at,
-            supersedes=item.supersedes, is_illustrative=False,
+            source=item.source, note=item.note, author=update_set.author.name,
+            recorded_at=recorded_at, supersedes=item.supersedes, is_illustrative=False,
         )
-        for update_id, item in zip(ids, items, strict=True)
-    ]
-    record_events(session, [
-        {"kind": "progress_update.created", "entity": "progress_update",
-         "entity_id": str(update.id), "actor_id": author.id, "candidate_id": candidate.id,
-         "after": {"benchmark": update.benchmark, **_update_snapshot(update)}}
-        for update in stored
-    ])
+        stored[id(update_set)].append(update)
+        events.append({
+            "kind": "progress_update.created", "entity": "progress_update",
+            "entity_id": str(update_id), "actor_id": update_set.author.id,
+            "candidate_id": update_set.candidate_id,
+            "after": {"benchmark": update.benchmark, **_update_snapshot(update)}})
+    record_events(session, events)
     mark_changed(session)
-    return stored, []
+    return results
 
 
 def _update_snapshot(update: ProgressUpdateRead) -> dict[str, Any]:
@@ -239,49 +259,109 @@ def refuse(errors: list[dict[str, Any]]) -> InvalidInput:
     return InvalidInput(f"Nothing was stored. {detail}{more}", errors)
 
 
-def record_progress_updates(
-    session: Session,
-    candidate: Candidate,
-    items: Sequence[ProgressUpdateCreate],
-    *,
-    author: User,
-    idempotency_key: str | None = None,
-) -> tuple[list[ProgressUpdateRead], bool]:
-    """Stores every update or none: all are validated first and every broken rule is
-    reported together. Returns the stored updates and whether they are a replay of an earlier
-    request with the same Idempotency-Key.
+@dataclass(frozen=True)
+class UpdateRequest:
+    """One POST of progress updates: a single update or a batch, for the candidate `slug`."""
+
+    slug: str
+    items: Sequence[ProgressUpdateCreate]
+    author: User
+    idempotency_key: str | None = None
+    is_batch: bool = False
+
+    @property
+    def locations(self) -> list[list[Any]]:
+        if not self.is_batch:
+            return [["body"]]
+        return [["body", "updates", i] for i in range(len(self.items))]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    updates: list[ProgressUpdateRead]
+    replayed: bool = False  # the answer to an earlier request with the same Idempotency-Key
+
+
+def record_update_requests(
+    session: Session, requests: Sequence[UpdateRequest]
+) -> list[Recorded | DomainError | SQLAlchemyError]:
+    """Stores each request's updates whole or not at all, and answers each request on its
+    own: what it stored (or the replay of an earlier request with its Idempotency-Key), or the
+    error that refused it (unknown candidate, every broken rule of every item). The requests
+    that pass are written in one transaction, so concurrent requests share one commit.
 
     Everything checked here is read inside the write transaction (begin_write), so no other
     writer can change it between the check and the commit."""
-    request_hash = _request_hash(items) if idempotency_key is not None else ""
+    hashes = [_request_hash(r.items) if r.idempotency_key is not None else ""
+              for r in requests]
     begin_write(session)
-    if idempotency_key is not None:
-        replayed = _replay(session, author, idempotency_key, request_hash)
+    outcomes: list[Recorded | DomainError | SQLAlchemyError | None] = [None] * len(requests)
+    # A key sent twice in one group: the later request waits and replays the first.
+    later: list[int] = []
+    seen_keys: set[tuple[int, str]] = set()
+    for n, request in enumerate(requests):
+        if request.idempotency_key is None:
+            continue
+        key = (request.author.id, request.idempotency_key)
+        if key in seen_keys:
+            later.append(n)
+            continue
+        seen_keys.add(key)
+        try:
+            replayed = _replay(session, request.author, request.idempotency_key, hashes[n])
+        except InvalidInput as refused:
+            outcomes[n] = refused
+            continue
         if replayed is not None:
-            return replayed, True
+            outcomes[n] = Recorded(replayed, replayed=True)
 
-    locations = [["body"]] if len(items) == 1 else [["body", "updates", i]
-                                                    for i in range(len(items))]
-    updates, errors = add_progress_updates(session, candidate, items, author=author,
-                                           locations=locations)
-    if errors:
-        raise refuse(errors)
-    if idempotency_key is not None:
-        session.add(IdempotencyKey(user_id=author.id, key=idempotency_key,
-                                   request_hash=request_hash, status_code=201,
-                                   response={"update_ids": [u.id for u in updates]}))
+    waiting = [n for n, o in enumerate(outcomes) if o is None and n not in later]
+    candidate_ids = dict(session.execute(
+        select(Candidate.slug, Candidate.id)
+        .where(Candidate.slug.in_({requests[n].slug for n in waiting}))
+    ).all()) if waiting else {}
+    sets = {}
+    for n in waiting:
+        request = requests[n]
+        if request.slug not in candidate_ids:
+            outcomes[n] = NotFound("candidate", request.slug)
+        else:
+            sets[n] = UpdateSet(candidate_ids[request.slug], request.items, request.author,
+                                request.locations)
+    for n, (updates, errors) in zip(sets, add_progress_updates(session, list(sets.values())),
+                                    strict=True):
+        outcomes[n] = refuse(errors) if errors else Recorded(updates)
+        request = requests[n]
+        if not errors and request.idempotency_key is not None:
+            session.add(IdempotencyKey(user_id=request.author.id, key=request.idempotency_key,
+                                       request_hash=hashes[n], status_code=201,
+                                       response={"update_ids": [u.id for u in updates]}))
     try:
         session.commit()
     except IntegrityError:
-        # A concurrent retry with the same key committed first: answer with its result.
+        # A concurrent retry with the same key committed first: answer each request alone.
         session.rollback()
-        if idempotency_key is None:
-            raise
-        replayed = _replay(session, author, idempotency_key, request_hash)
+        if len(requests) > 1:
+            return [_record_alone(session, request) for request in requests]
+        request = requests[0]
+        replayed = (_replay(session, request.author, request.idempotency_key, hashes[0])
+                    if request.idempotency_key is not None else None)
         if replayed is None:
             raise
-        return replayed, True
-    return updates, False
+        return [Recorded(replayed, replayed=True)]
+    for n in later:
+        outcomes[n] = _record_alone(session, requests[n])
+    return outcomes  # type: ignore[return-value]
+
+
+def _record_alone(
+    session: Session, request: UpdateRequest
+) -> Recorded | DomainError | SQLAlchemyError:
+    try:
+        return record_update_requests(session, [request])[0]
+    except SQLAlchemyError as failed:
+        session.rollback()
+        return failed
 
 
 def retract_progress_update(
