@@ -1,6 +1,8 @@
 """Who is asking: bearer token → user, and the role a route needs. Anonymous readers have no
 auth parameter at all."""
 
+import time
+from collections import OrderedDict
 from functools import lru_cache
 from typing import Annotated
 
@@ -9,7 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from app.auth.service import verify_token
+from app.auth.service import ANALYST_ROLES, hash_token, verify_token
 from app.config import get_settings
 from app.db import SAFE_METHODS, SessionDep
 from app.errors import Forbidden, Unauthorized
@@ -57,11 +59,52 @@ def user_for_token(
     except Unauthorized:
         auth_failures().hit(client_address(request))
         raise
+    count_write(request, credentials, user)
+    return user
+
+
+def count_write(request: Request, credentials: HTTPAuthorizationCredentials, user: User) -> None:
     if request.method not in SAFE_METHODS:
         wait = writes().hit(credentials.credentials[:8] + str(user.id))
         if wait is not None:
             raise TooManyRequests("Too many writes with this token; slow down.", wait)
-    return user
+
+
+class RecentTokens:
+    """Token hashes that verify_token accepted in the last `ttl` seconds, with their users
+    (least recently used dropped past `size`). Only for progress updates, and never trusted
+    for the write: the update writer verifies each token again inside the write transaction,
+    so a token revoked a moment ago stores nothing. What it saves is the check before the
+    body: a worker thread, a connection and a query per post. Used on the event loop only."""
+
+    def __init__(self, ttl: float = 60.0, size: int = 4096) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._users: OrderedDict[str, tuple[float, User]] = OrderedDict()
+
+    def get(self, digest: str) -> User | None:
+        entry = self._users.get(digest)
+        if entry is None or time.monotonic() - entry[0] > self.ttl:
+            return None
+        self._users.move_to_end(digest)
+        return entry[1]
+
+    def put(self, digest: str, user: User) -> None:
+        self._users[digest] = (time.monotonic(), user)
+        self._users.move_to_end(digest)
+        while len(self._users) > self.size:
+            self._users.popitem(last=False)
+
+    def forget(self, digest: str) -> None:
+        self._users.pop(digest, None)
+
+    def reset(self) -> None:
+        self._users.clear()
+
+
+@lru_cache
+def recent_tokens() -> RecentTokens:
+    return RecentTokens()
 
 
 BearerToken = Annotated[HTTPAuthorizationCredentials, Depends(bearer_token)]
@@ -87,7 +130,7 @@ async def optional_user(
 # The role checks do no I/O: async, so they run on the event loop, not in a worker thread.
 async def current_analyst(user: Annotated[User, Depends(current_user)]) -> User:
     """Analysts and admins may post progress, reports and ratification steps."""
-    if user.role not in (Role.analyst, Role.admin):
+    if user.role not in ANALYST_ROLES:
         raise Forbidden(f"The role {user.role!r} may not do this.")
     return user
 
@@ -98,13 +141,25 @@ async def current_admin(user: Annotated[User, Depends(current_user)]) -> User:
     return user
 
 
-def analyst_for_write(request: Request, session: SessionDep, credentials: BearerToken) -> User:
-    """current_analyst for a route that writes in a session of its own (progress updates go
-    through the update writer): the request's read transaction ends here, in this worker
-    thread, so closing the request's session later needs none."""
-    user = user_for_token(request, session, credentials)
-    session.commit()
-    if user.role not in (Role.analyst, Role.admin):
+async def analyst_for_write(
+    request: Request, session: SessionDep, credentials: BearerToken
+) -> User:
+    """current_analyst for progress updates, which the update writer stores in a session of
+    its own after verifying the token again. A token accepted lately (RecentTokens) is not
+    looked up before the body; any other is, in a worker thread that also ends the request's
+    read transaction, so closing the request's session needs no thread."""
+    digest = hash_token(credentials.credentials)
+    user = recent_tokens().get(digest)
+    if user is None:
+        def verify() -> User:
+            verified = user_for_token(request, session, credentials)
+            session.commit()
+            return verified
+        user = await run_in_threadpool(verify)
+        recent_tokens().put(digest, user)
+    else:
+        count_write(request, credentials, user)
+    if user.role not in ANALYST_ROLES:
         raise Forbidden(f"The role {user.role!r} may not do this.")
     return user
 

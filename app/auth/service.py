@@ -5,6 +5,7 @@ people can name it by."""
 import hashlib
 import hmac
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,6 +17,8 @@ from app.events.service import plain, record_event
 from app.models import ApiToken, Role, User, utcnow
 
 PREFIX_LENGTH = 8
+# The roles that may post progress, reports and ratification steps.
+ANALYST_ROLES = (Role.analyst, Role.admin)
 
 
 @dataclass(frozen=True)
@@ -69,22 +72,39 @@ def issue_token(
 
 def verify_token(session: Session, token: str) -> User:
     """The active user holding this unexpired, unrevoked token; Unauthorized otherwise."""
-    digest = hash_token(token)
-    record = session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == digest)
-        .options(joinedload(ApiToken.user))  # one query: every API write pays for it
-    )
-    # The lookup is by hash; comparing the digests again in constant time costs nothing.
-    if record is None or not hmac.compare_digest(record.token_hash, digest):
-        raise Unauthorized("The API token is not valid.")
+    found = verify_digests(session, [hash_token(token)])
+    outcome = next(iter(found.values()))
+    if isinstance(outcome, Unauthorized):
+        raise outcome
+    return outcome
+
+
+def verify_digests(session: Session, digests: Collection[str]) -> dict[str, User | Unauthorized]:
+    """For each token hash: its active user if the token is unexpired and unrevoked, otherwise
+    why not. One query however many (every API write pays for it)."""
+    records = {
+        record.token_hash: record
+        for record in session.scalars(
+            select(ApiToken).where(ApiToken.token_hash.in_(set(digests)))
+            .options(joinedload(ApiToken.user))
+        )
+    }
     now = utcnow()
-    if record.revoked_at is not None:
-        raise Unauthorized("The API token has been revoked.")
-    if record.expires_at is not None and record.expires_at <= now:
-        raise Unauthorized("The API token has expired.")
-    if not record.user.is_active:
-        raise Unauthorized("The token's user is deactivated.")
-    return record.user
+    found: dict[str, User | Unauthorized] = {}
+    for digest in digests:
+        record = records.get(digest)
+        # The lookup is by hash; comparing the digests again in constant time costs nothing.
+        if record is None or not hmac.compare_digest(record.token_hash, digest):
+            found[digest] = Unauthorized("The API token is not valid.")
+        elif record.revoked_at is not None:
+            found[digest] = Unauthorized("The API token has been revoked.")
+        elif record.expires_at is not None and record.expires_at <= now:
+            found[digest] = Unauthorized("The API token has expired.")
+        elif not record.user.is_active:
+            found[digest] = Unauthorized("The token's user is deactivated.")
+        else:
+            found[digest] = record.user
+    return found
 
 
 def list_tokens(session: Session) -> list[ApiToken]:

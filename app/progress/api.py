@@ -5,9 +5,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 
-from app.auth.deps import AnalystForWrite, CurrentAnalyst
+from app.auth.deps import (
+    AnalystForWrite,
+    BearerToken,
+    CurrentAnalyst,
+    auth_failures,
+    client_address,
+    recent_tokens,
+)
+from app.auth.service import hash_token
 from app.candidates.deps import CandidateFromPath, SlugPath
 from app.db import SessionDep, WriteSessionDep, begins_write_itself
+from app.errors import Unauthorized
 from app.pagination import Page, PageDep
 from app.progress import service
 from app.progress.schemas import (
@@ -49,6 +58,7 @@ async def create_progress_updates(
     slug: SlugPath,
     body: ProgressUpdateBody,
     analyst: AnalystForWrite,
+    credentials: BearerToken,
     request: Request,
     response: Response,
     idempotency_key: Annotated[
@@ -60,8 +70,15 @@ async def create_progress_updates(
     """Records one update, or a batch (`{"updates": [...]}`, at most 500) that is stored
     whole or not at all. A 422 names each refused item and field."""
     is_batch = isinstance(body, ProgressUpdateBatch)
-    recorded = await request.app.state.update_writer.record(UpdateRequest(
-        slug, body.updates if is_batch else [body], analyst, idempotency_key, is_batch))
+    digest = hash_token(credentials.credentials)
+    try:
+        recorded = await request.app.state.update_writer.record(UpdateRequest(
+            slug, body.updates if is_batch else [body], analyst, idempotency_key, is_batch,
+            token_digest=digest))
+    except Unauthorized:  # revoked (or expired) since it was last accepted
+        recent_tokens().forget(digest)
+        auth_failures().hit(client_address(request))
+        raise
     if recorded.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return ProgressUpdateCreated(items=recorded.updates)

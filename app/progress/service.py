@@ -11,9 +11,18 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
+from app.auth.service import ANALYST_ROLES, verify_digests
 from app.bulk_insert import insert_rows
 from app.db import begin_write, mark_changed
-from app.errors import Conflict, DomainError, InvalidInput, NotFound, field_error
+from app.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Unauthorized,
+    field_error,
+)
 from app.events.service import record_event, record_events, snapshot
 from app.models import (
     BenchmarkDefinition,
@@ -268,6 +277,9 @@ class UpdateRequest:
     author: User
     idempotency_key: str | None = None
     is_batch: bool = False
+    # The hash of the token the author was accepted with, when it was accepted before this
+    # transaction: it is checked again here, so a token revoked since stores nothing.
+    token_digest: str | None = None
 
     @property
     def locations(self) -> list[list[Any]]:
@@ -296,11 +308,19 @@ def record_update_requests(
               for r in requests]
     begin_write(session)
     outcomes: list[Recorded | DomainError | SQLAlchemyError | None] = [None] * len(requests)
+    digests = {r.token_digest for r in requests if r.token_digest is not None}
+    holders = verify_digests(session, digests) if digests else {}
+    for n, request in enumerate(requests):
+        holder = holders.get(request.token_digest or "")
+        if isinstance(holder, Unauthorized):
+            outcomes[n] = holder
+        elif holder is not None and holder.role not in ANALYST_ROLES:
+            outcomes[n] = Forbidden(f"The role {holder.role!r} may not do this.")
     # A key sent twice in one group: the later request waits and replays the first.
     later: list[int] = []
     seen_keys: set[tuple[int, str]] = set()
     for n, request in enumerate(requests):
-        if request.idempotency_key is None:
+        if request.idempotency_key is None or outcomes[n] is not None:
             continue
         key = (request.author.id, request.idempotency_key)
         if key in seen_keys:
