@@ -1,0 +1,251 @@
+"""Concurrent posts share a write transaction (app/progress/writer.py) and are still answered
+one by one: each request is stored whole or not at all, with its own 404, 422, 401 or replay."""
+
+import asyncio
+import threading
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+
+from app.auth.service import hash_token, issue_token, revoke_token
+from app.errors import InvalidInput, NotFound, Unauthorized
+from app.models import Event, ProgressUpdate
+from app.progress import writer as writer_module
+from app.progress.schemas import ProgressUpdateCreate
+from app.progress.service import Recorded, UpdateRequest, record_update_requests
+from app.progress.writer import UpdateWriter, no_close
+from tests.conftest import bearer
+
+URL = "/api/v1/candidates/georgia/updates"
+
+
+def item(**fields: Any) -> ProgressUpdateCreate:
+    return ProgressUpdateCreate.model_validate(
+        {"benchmark": "defence_spending_gdp", "value": 1.9, "as_of": "2025-06-30",
+         "source": "Ministry of Defence budget law 2025", **fields})
+
+
+def count(session, model=ProgressUpdate) -> int:
+    return session.scalar(select(func.count()).select_from(model))
+
+
+def stored_sources(session, ids: list[int]) -> list[str]:
+    return list(session.scalars(
+        select(ProgressUpdate.source).where(ProgressUpdate.id.in_(ids)).order_by(ProgressUpdate.id)))
+
+
+def run_async(make: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
+    """Runs a coroutine in an event loop of its own thread (Playwright's sync API may have left
+    one running in this one)."""
+    result: list[Any] = []
+    failures: list[BaseException] = []
+
+    def in_own_loop() -> None:
+        try:
+            result.append(asyncio.run(make()))
+        except BaseException as exc:  # handed to the test below
+            failures.append(exc)
+
+    thread = threading.Thread(target=in_own_loop)
+    thread.start()
+    thread.join(30)
+    assert not thread.is_alive(), "the writer did not answer"
+    if failures:
+        raise failures[0]
+    return result[0]
+
+
+def test_each_request_of_a_group_gets_its_own_answer(session, analyst):
+    before = count(session), count(session, Event)
+    requests = [
+        UpdateRequest("georgia", [item(source="first")], analyst),
+        UpdateRequest("atlantis", [item(source="unknown candidate")], analyst),
+        UpdateRequest("georgia", [item(source="ok 1"), item(benchmark="nope", source="bad")],
+                      analyst, is_batch=True),
+        UpdateRequest("ukraine", [item(source="second a"), item(source="second b")], analyst,
+                      is_batch=True),
+    ]
+    first, unknown, refused, second = record_update_requests(session, requests)
+
+    assert isinstance(first, Recorded) and not first.replayed
+    assert isinstance(unknown, NotFound)
+    assert isinstance(refused, InvalidInput)
+    assert refused.extra["errors"][0]["loc"] == ["body", "updates", 1, "benchmark"]
+    assert isinstance(second, Recorded)
+    # Each answer holds its own rows, in the order sent; the refused batch stored nothing.
+    assert [u.source for u in first.updates] == ["first"]
+    assert [u.source for u in second.updates] == ["second a", "second b"]
+    ids = [u.id for u in first.updates + second.updates]
+    assert stored_sources(session, ids) == ["first", "second a", "second b"]
+    assert (count(session), count(session, Event)) == (before[0] + 3, before[1] + 3)
+    events = session.scalars(select(Event).order_by(Event.id.desc()).limit(3)).all()
+    assert sorted(int(e.entity_id) for e in events) == ids
+
+
+def test_a_key_sent_twice_in_one_group_replays_the_first(session, analyst):
+    body = [item(source="keyed")]
+    requests = [UpdateRequest("georgia", body, analyst, idempotency_key="k-1"),
+                UpdateRequest("georgia", body, analyst, idempotency_key="k-1"),
+                UpdateRequest("georgia", [item(source="other body")], analyst,
+                              idempotency_key="k-1")]
+    before = count(session)
+    first, again, different = record_update_requests(session, requests)
+    assert isinstance(first, Recorded) and not first.replayed
+    assert isinstance(again, Recorded) and again.replayed
+    assert [u.id for u in again.updates] == [u.id for u in first.updates]
+    assert isinstance(different, InvalidInput)
+    assert count(session) == before + 1
+
+
+def test_tokens_are_verified_again_in_the_write_transaction(session, analyst):
+    revoked = issue_token(session, analyst)
+    valid = issue_token(session, analyst)
+    revoke_token(session, str(revoked.record.id))
+    before = count(session)
+    kept, refused, unknown = record_update_requests(session, [
+        UpdateRequest("georgia", [item(source="valid")], analyst,
+                      token_digest=hash_token(valid.token)),
+        UpdateRequest("georgia", [item(source="revoked")], analyst,
+                      token_digest=hash_token(revoked.token)),
+        UpdateRequest("georgia", [item(source="unknown")], analyst,
+                      token_digest=hash_token("never-issued")),
+    ])
+    assert isinstance(kept, Recorded)
+    assert isinstance(refused, Unauthorized) and "revoked" in refused.detail
+    assert isinstance(unknown, Unauthorized)
+    assert count(session) == before + 1
+
+
+def test_a_token_revoked_after_it_was_accepted_stores_nothing(client, session, analyst):
+    issued = issue_token(session, analyst)
+    headers = bearer(issued.token)
+    assert client.post(URL, json=item(source="a").model_dump(mode="json"),
+                       headers=headers).status_code == 201
+    revoke_token(session, str(issued.record.id))
+    before = count(session)
+    # Accepted a moment ago, so not looked up before the body: refused in the transaction.
+    response = client.post(URL, json=item(source="b").model_dump(mode="json"), headers=headers)
+    assert response.status_code == 401 and "revoked" in response.json()["detail"]
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    # Forgotten, so checked before the body again: 401 even for a body that is not valid.
+    again = client.post(URL, json={}, headers=headers)
+    assert again.status_code == 401 and "revoked" in again.json()["detail"]
+    assert count(session) == before
+
+
+class Gate:
+    """A session scope whose first use waits until the test opens the gate, so requests pile
+    up behind the first group."""
+
+    def __init__(self, session) -> None:
+        self.scope = no_close(session)
+        self.entered = threading.Event()
+        self.open = threading.Event()
+        self.groups: list[int] = []
+
+    def __call__(self):
+        if not self.entered.is_set():
+            self.entered.set()
+            assert self.open.wait(10)
+        return self.scope()
+
+
+def test_requests_that_arrive_during_a_write_share_the_next_transaction(session, analyst):
+    gate = Gate(session)
+    writer = UpdateWriter(gate)
+    before = count(session)
+
+    async def post_many() -> list[Any]:
+        first = asyncio.ensure_future(writer.record(UpdateRequest(
+            "georgia", [item(source="alone")], analyst)))
+        while not gate.entered.is_set():
+            await asyncio.sleep(0.001)
+        rest = [asyncio.ensure_future(writer.record(UpdateRequest(
+            "georgia", [item(source=f"queued {n}")], analyst))) for n in range(20)]
+        rest.append(asyncio.ensure_future(writer.record(UpdateRequest(
+            "atlantis", [item(source="no such candidate")], analyst))))
+        await asyncio.sleep(0.01)
+        gate.open.set()
+        return await asyncio.gather(first, *rest, return_exceptions=True)
+
+    answers = run_async(post_many)
+    assert writer.groups_written == 2 and writer.requests_written == 22
+    assert [a.updates[0].source for a in answers[:21]] == ["alone"] + [
+        f"queued {n}" for n in range(20)]
+    assert isinstance(answers[21], NotFound)
+    assert count(session) == before + 21
+
+
+def test_a_group_holds_at_most_max_group_rows(session, analyst, monkeypatch):
+    monkeypatch.setattr(writer_module, "MAX_GROUP_ROWS", 5)
+    gate = Gate(session)
+    writer = UpdateWriter(gate)
+
+    async def post_batches() -> list[Any]:
+        first = asyncio.ensure_future(writer.record(UpdateRequest(
+            "georgia", [item(source="first")], analyst)))
+        while not gate.entered.is_set():
+            await asyncio.sleep(0.001)
+        batches = [asyncio.ensure_future(writer.record(UpdateRequest(
+            "georgia", [item(source=f"b{n}-{i}") for i in range(3)], analyst, is_batch=True)))
+            for n in range(4)]
+        await asyncio.sleep(0.01)
+        gate.open.set()
+        return await asyncio.gather(first, *batches)
+
+    answers = run_async(post_batches)
+    # 4 batches of 3 rows with at most 5 rows a group: one batch a group (a group takes at
+    # least one request, so a batch is never split).
+    assert writer.groups_written == 5
+    assert all(len(a.updates) == 3 for a in answers[1:])
+
+
+def test_a_failed_transaction_fails_each_of_its_requests_and_the_next_group_goes_on(
+        session, analyst):
+    calls = []
+
+    def scope():
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("BEGIN", {}, Exception("database is away"))
+        return no_close(session)()
+
+    writer = UpdateWriter(scope)
+
+    async def post_two_rounds() -> tuple[list[Any], Any]:
+        failed = await asyncio.gather(*(writer.record(UpdateRequest(
+            "georgia", [item(source=f"lost {n}")], analyst)) for n in range(3)),
+            return_exceptions=True)
+        later = await writer.record(UpdateRequest("georgia", [item(source="later")], analyst))
+        return failed, later
+
+    before = count(session)
+    failed, later = run_async(post_two_rounds)
+    assert all(isinstance(f, OperationalError) for f in failed)
+    assert isinstance(later, Recorded)
+    assert count(session) == before + 1
+
+
+@pytest.mark.parametrize("size", [1, 120])
+def test_batches_store_every_column_as_sent(client, session, analyst_headers, size):
+    """Whatever path the rows take into the database (one JSON document on PostgreSQL), each
+    column comes back as it was sent, quotes and backslashes included."""
+    items = [{"benchmark": "defence_spending_gdp", "value": 1.5 + n / 1000,
+              "as_of": f"2025-0{1 + n % 9}-1{n % 10}", "source": f'He said "{n}" \\ {{x}}',
+              "note": "ünïcödé, comma; 'quote'" if n % 2 else ""} for n in range(size)]
+    response = client.post(URL, json={"updates": items} if size > 1 else items[0],
+                           headers=analyst_headers)
+    assert response.status_code == 201, response.text
+    answered = response.json()["items"]
+    for sent, got in zip(items, answered, strict=True):
+        row = session.get(ProgressUpdate, got["id"])
+        assert (row.value, row.as_of.isoformat(), row.source, row.note) == (
+            sent["value"], sent["as_of"], sent["source"], sent["note"])
+        assert row.recorded_at.tzinfo is not None
+    events = session.scalars(select(Event).where(Event.entity_id.in_(
+        [str(a["id"]) for a in answered]))).all()
+    assert sorted(e.after["source"] for e in events) == sorted(i["source"] for i in items)
+    assert all(e.before is None for e in events)
