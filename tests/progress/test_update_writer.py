@@ -245,7 +245,8 @@ def test_batches_store_every_column_as_sent(client, session, analyst_headers, si
         assert (row.value, row.as_of.isoformat(), row.source, row.note) == (
             sent["value"], sent["as_of"], sent["source"], sent["note"])
         assert row.recorded_at.tzinfo is not None
-    events = session.scalars(select(Event).where(Event.entity_id.in_(
-        [str(a["id"]) for a in answered]))).all()
+    events = session.scalars(select(Event).where(
+        Event.entity == "progress_update",
+        Event.entity_id.in_([str(a["id"]) for a in answered]))).all()
     assert sorted(e.after["source"] for e in events) == sorted(i["source"] for i in items)
     assert all(e.before is None for e in events)
