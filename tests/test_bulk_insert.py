@@ -1,0 +1,52 @@
+"""insert_rows writes many rows as one JSON document; what it stores must be what SQLAlchemy
+stores for the same values, byte for byte (SQLite keeps timestamps and JSON as text, and they
+are sorted and compared as text), and ids come back in the rows' order."""
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from sqlalchemy import String, cast, insert, select
+
+from app.bulk_insert import insert_rows
+from app.models import Event, ProgressUpdate
+
+
+def stored_as_text(session, table, ids, columns):
+    """Each row's columns as the database holds them, rendered as text by the database."""
+    rows = session.execute(
+        select(table.c.id, *(cast(table.c[name], String) for name in columns))
+        .where(table.c.id.in_(ids)).order_by(table.c.id)).all()
+    return [tuple(row[1:]) for row in rows]
+
+
+def test_rows_are_stored_as_sqlalchemy_stores_them(session):
+    moments = [datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC),  # no microseconds
+               datetime(2026, 3, 1, 14, 30, 5, 123456, tzinfo=timezone(timedelta(hours=2)))]
+    events = [{"occurred_at": moment, "actor_id": None, "kind": "test.bulk", "entity": "test",
+               "entity_id": str(n), "candidate_id": None, "is_public": n % 2 == 0,
+               "before": None if n else {"a": [1, 2.5, None]},
+               "after": {"text": 'quote " backslash \\ ünïcödé', "n": n, "nested": {"x": True}}}
+              for n, moment in enumerate(moments)]
+    through_sqlalchemy = [session.scalar(insert(Event.__table__).returning(Event.id), row)
+                          for row in events]
+    through_document = insert_rows(session, Event.__table__, events, returning_ids=True)
+    columns = ["occurred_at", "kind", "entity_id", "is_public", "before", "after"]
+    assert (stored_as_text(session, Event.__table__, through_document, columns)
+            == stored_as_text(session, Event.__table__, through_sqlalchemy, columns))
+    read = session.scalars(select(Event).where(Event.id.in_(through_document))
+                           .order_by(Event.id)).all()
+    assert [e.occurred_at for e in read] == moments
+    assert [e.after for e in read] == [e["after"] for e in events]
+    assert read[0].before == {"a": [1, 2.5, None]} and read[1].before is None
+
+
+def test_ids_come_back_in_the_rows_order(session):
+    benchmark_id = session.scalar(select(ProgressUpdate.candidate_benchmark_id).limit(1))
+    rows = [{"candidate_benchmark_id": benchmark_id, "value": 1000.0 - n, "stage": None,
+             "as_of": date(2025, 1, 1) + timedelta(days=n), "source": f"row {n}", "note": "",
+             "is_illustrative": False, "author_id": None, "supersedes_id": None,
+             "recorded_at": datetime.now(UTC)} for n in range(300)]
+    ids = insert_rows(session, ProgressUpdate.__table__, rows, returning_ids=True)
+    stored = dict(session.execute(
+        select(ProgressUpdate.id, ProgressUpdate.source).where(ProgressUpdate.id.in_(ids))).all())
+    assert [stored[i] for i in ids] == [f"row {n}" for n in range(300)]
+    assert ids == sorted(ids)
