@@ -1,8 +1,9 @@
 """Many rows in one INSERT, the fastest way each backend offers.
 
-SQLite: SQLAlchemy's multi-row `INSERT ... VALUES ... RETURNING`. Sending the rows as one JSON
-document instead (json_each) took a third more time for 500 updates and their events: SQLite
-parses the row's JSON again for each column it extracts.
+SQLite: one prepared INSERT executed for each row by the sqlite3 module. SQLAlchemy's multi-row
+`INSERT ... VALUES ... RETURNING` spent most of a 500-update batch building each row's
+parameters in Python; one JSON document (json_each) took longer still, as SQLite parses a row's
+JSON again for each column it extracts.
 
 PostgreSQL: one JSON document, written by the json module's C encoder and taken apart by
 json_array_elements, so the statement has one parameter whatever the number of rows and is
@@ -14,7 +15,7 @@ fifth of the samples).
 """
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -30,17 +31,56 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], 
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql" and len(rows) > 1:
         return _insert_document(session, table, rows, returning_ids)
+    if dialect == "sqlite" and len(rows) > 1:
+        return _insert_many_sqlite(session, table, rows, returning_ids)
     if not returning_ids:
         session.execute(insert(table), list(rows))
         return []
-    if dialect == "sqlite":
-        # SQLite has no INSERT form that ties RETURNING rows to the values' order, so asked
-        # for that order SQLAlchemy would send one INSERT per row. Under the write lock each
-        # new row gets the next rowid (one more than the largest), in the order the values are
-        # listed: the ids sorted are the rows' ids in order.
-        return sorted(session.scalars(insert(table).returning(table.c.id), list(rows)).all())
     return list(session.scalars(
         insert(table).returning(table.c.id, sort_by_parameter_order=True), list(rows)).all())
+
+
+def _insert_many_sqlite(session: Session, table: Table, rows: Sequence[dict[str, Any]],
+                        returning_ids: bool) -> list[int]:
+    """One prepared INSERT run for every row by the sqlite3 module (executemany, in C), each
+    value passed through its column type's own bind processor first, so what is stored is what
+    SQLAlchemy would store."""
+    connection = session.connection()
+    keys = list(rows[0])
+    statement = insert(table).compile(dialect=connection.dialect, column_keys=keys)
+    order = statement.positiontup or []
+    dialect = connection.dialect
+    processors = [(key, _repeating(table.c[key].type.dialect_impl(dialect)
+                                   .bind_processor(dialect)))
+                  for key in order]
+    connection.exec_driver_sql(statement.string, [
+        tuple(process(row[key]) if process else row[key] for key, process in processors)
+        for row in rows
+    ])
+    if not returning_ids:
+        return []
+    # The write lock is held, so no other writer comes between: each row got the next rowid
+    # (one more than the largest), in the order of `rows`, the last one included.
+    last = connection.exec_driver_sql("SELECT last_insert_rowid()").scalar_one()
+    return list(range(last - len(rows) + 1, last + 1))
+
+
+def _repeating(process: Callable[[Any], Any] | None) -> Callable[[Any], Any] | None:
+    """`process`, answering at once for the same object as last time: a batch's rows share
+    their timestamp, author and most of their event, and formatting them costs the most."""
+    if process is None:
+        return None
+    last: list[Any] = [_NOTHING, None]
+
+    def processed(value: Any) -> Any:
+        if value is not last[0]:
+            last[0], last[1] = value, process(value)
+        return last[1]
+
+    return processed
+
+
+_NOTHING = object()
 
 
 def _insert_document(session: Session, table: Table, rows: Sequence[dict[str, Any]],
