@@ -11,6 +11,6 @@ from app.ratifications.api import router as ratifications_router
 from app.reports.api import router as reports_router
 
 api_router = APIRouter(prefix="/api/v1")
-for router in (candidates_router, benchmarks_router, progress_router, reports_router,
+for router in (progress_router, candidates_router, benchmarks_router, reports_router,
                ratifications_router, members_router, events_router):
     api_router.include_router(router)

@@ -17,9 +17,10 @@ fifth of the samples).
 import json
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, Table, Text, bindparam, cast, column, func, insert, select
+from sqlalchemy import JSON, Dialect, Table, Text, bindparam, cast, column, func, insert, select
 from sqlalchemy.dialects.postgresql import JSON as PG_JSON
 from sqlalchemy.orm import Session
 
@@ -46,14 +47,9 @@ def _insert_many_sqlite(session: Session, table: Table, rows: Sequence[dict[str,
     value passed through its column type's own bind processor first, so what is stored is what
     SQLAlchemy would store."""
     connection = session.connection()
-    keys = list(rows[0])
-    statement = insert(table).compile(dialect=connection.dialect, column_keys=keys)
-    order = statement.positiontup or []
-    dialect = connection.dialect
-    processors = [(key, _repeating(table.c[key].type.dialect_impl(dialect)
-                                   .bind_processor(dialect)))
-                  for key in order]
-    connection.exec_driver_sql(statement.string, [
+    sql, prepared = _prepared_insert(table, tuple(rows[0]), connection.dialect)
+    processors = [(key, _repeating(process)) for key, process in prepared]
+    connection.exec_driver_sql(sql, [
         tuple(process(row[key]) if process else row[key] for key, process in processors)
         for row in rows
     ])
@@ -63,6 +59,16 @@ def _insert_many_sqlite(session: Session, table: Table, rows: Sequence[dict[str,
     # (one more than the largest), in the order of `rows`, the last one included.
     last = connection.exec_driver_sql("SELECT last_insert_rowid()").scalar_one()
     return list(range(last - len(rows) + 1, last + 1))
+
+
+@lru_cache(maxsize=64)
+def _prepared_insert(table: Table, keys: tuple[str, ...], dialect: Dialect
+                     ) -> tuple[str, list[tuple[str, Callable[[Any], Any] | None]]]:
+    """The INSERT's text with its parameters' order, and each parameter's bind processor."""
+    statement = insert(table).compile(dialect=dialect, column_keys=list(keys))
+    return statement.string, [(key, table.c[key].type.dialect_impl(dialect)
+                                .bind_processor(dialect))
+                               for key in statement.positiontup or []]
 
 
 def _repeating(process: Callable[[Any], Any] | None) -> Callable[[Any], Any] | None:

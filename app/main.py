@@ -63,9 +63,9 @@ def create_app(*, response_cache: bool | None = None) -> FastAPI:
                    for status in (400, 401, 403, 404, 409, 413, 422, 429, 503)},
     )
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
+    app.include_router(api_router)
     app.include_router(health_router)
     app.include_router(docs_router)
-    app.include_router(api_router)
     app.include_router(downloads_router)  # before pages: /candidates/{slug}.csv
     app.include_router(pages_router)
     install_error_handlers(app, render_error_page)
