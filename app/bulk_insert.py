@@ -6,7 +6,7 @@ parameters in Python; one JSON document (json_each) took longer still, as SQLite
 JSON again for each column it extracts.
 
 PostgreSQL: one JSON document, written by the json module's C encoder and taken apart by
-json_array_elements, so the statement has one parameter whatever the number of rows and is
+jsonb_array_elements, so the statement has one parameter whatever the number of rows and is
 parsed once. With SQLAlchemy's multi-row VALUES, 5,500 parameters for 500 updates overflowed
 psycopg's query cache and the statement was parsed again for every batch (17 % of the batch
 load's py-spy samples); with one array per column (`unnest`), psycopg wrote the arrays out in
@@ -21,7 +21,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import JSON, Dialect, Table, Text, bindparam, cast, column, func, insert, select
-from sqlalchemy.dialects.postgresql import JSON as PG_JSON
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 
@@ -92,14 +92,17 @@ _NOTHING = object()
 def _insert_document(session: Session, table: Table, rows: Sequence[dict[str, Any]],
                      returning_ids: bool) -> list[int]:
     keys = list(rows[0])
-    document = json.dumps(rows, default=_timestamp, allow_nan=False)
-    # As `json`, not `jsonb`: a value taken out of it is its text as written here, so a JSON
-    # column receives what SQLAlchemy would send for it (json.dumps of the value, keys in order).
-    source = (func.json_array_elements(cast(bindparam("rows", document, type_=Text), PG_JSON))
-              .table_valued(column("row", PG_JSON), with_ordinality="position")
-              .render_derived())
-    values = [source.c.row[key] if isinstance(table.c[key].type, JSON)
-              else cast(source.c.row[key].astext, table.c[key].type) for key in keys]
+    # A JSON column's value goes as its text (json.dumps, what SQLAlchemy sends for it) and is
+    # cast back to json: out of jsonb it would come with its keys reordered.
+    as_text = {key for key in keys if isinstance(table.c[key].type, JSON)}
+    document = json.dumps(
+        [{key: json.dumps(value) if key in as_text else value for key, value in row.items()}
+         for row in rows] if as_text else list(rows),
+        default=_timestamp, allow_nan=False)
+    # jsonb, parsed once: each `->>` on a json (text) value would parse its row again.
+    source = (func.jsonb_array_elements(cast(bindparam("rows", document, type_=Text), JSONB))
+              .table_valued(column("row", JSONB), with_ordinality="position").render_derived())
+    values = [cast(source.c.row[key].astext, table.c[key].type) for key in keys]
     # Ordered by position, the ids are drawn from the sequence in the rows' order (the form
     # SQLAlchemy itself uses for sort_by_parameter_order on PostgreSQL).
     statement = insert(table).from_select(keys, select(*values).order_by(source.c.position))
