@@ -3,10 +3,13 @@
 Schemas are made by the real migrations; each test runs inside a transaction rolled back at
 its end."""
 
+import asyncio
 import os
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -127,6 +130,28 @@ def client(session: Session) -> Iterator[TestClient]:
     app.state.update_writer.session_scope = no_close(session)
     with TestClient(app) as client:
         yield client
+
+
+def run_in_own_loop(make: Callable[[], Coroutine[Any, Any, Any]], *, timeout: float = 30) -> Any:
+    """Runs the coroutine `make()` in an event loop of a thread of its own, and returns its
+    result: a test that ran before on this worker may have left an event loop running in this
+    thread (Playwright's sync API does)."""
+    result: list[Any] = []
+    failures: list[BaseException] = []
+
+    def in_own_loop() -> None:
+        try:
+            result.append(asyncio.run(make()))
+        except BaseException as exc:  # handed to the test below
+            failures.append(exc)
+
+    thread = threading.Thread(target=in_own_loop)
+    thread.start()
+    thread.join(timeout)
+    assert not thread.is_alive(), f"the coroutine did not finish within {timeout} s"
+    if failures:
+        raise failures[0]
+    return result[0]
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -1,15 +1,13 @@
 """Durability settings: an acknowledged write is on disk. The request's session gives its
 connection back, whichever way the request ends."""
 
-import asyncio
-import threading
-
 import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 from starlette.requests import Request
 
 from app import db
+from tests.conftest import run_in_own_loop
 
 
 def test_sqlite_is_durable_and_checks_foreign_keys(engine):
@@ -43,22 +41,7 @@ def _session_dependency_run(engine, monkeypatch, work) -> list[str]:
         with pytest.raises(StopAsyncIteration):
             await anext(dependency)
 
-    # In a thread of its own: a test that ran before on this worker may have left an event
-    # loop running in this one (Playwright's sync API does).
-    failures: list[BaseException] = []
-
-    def in_own_loop() -> None:
-        try:
-            asyncio.run(run())
-        except BaseException as exc:  # handed to the test below
-            failures.append(exc)
-
-    thread = threading.Thread(target=in_own_loop)
-    thread.start()
-    thread.join(10)
-    assert not thread.is_alive(), "the session dependency did not finish"
-    if failures:
-        raise failures[0]
+    run_in_own_loop(run, timeout=10)
     return closed_in or ["event loop"]
 
 

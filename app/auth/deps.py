@@ -141,14 +141,20 @@ async def current_admin(user: Annotated[User, Depends(current_user)]) -> User:
     return user
 
 
+async def token_digest(credentials: BearerToken) -> str:
+    return hash_token(credentials.credentials)
+
+
+TokenDigest = Annotated[str, Depends(token_digest)]  # computed once per request
+
+
 async def analyst_for_write(
-    request: Request, session: SessionDep, credentials: BearerToken
+    request: Request, session: SessionDep, credentials: BearerToken, digest: TokenDigest
 ) -> User:
     """current_analyst for progress updates, which the update writer stores in a session of
     its own after verifying the token again. A token accepted lately (RecentTokens) is not
     looked up before the body; any other is, in a worker thread that also ends the request's
     read transaction, so closing the request's session needs no thread."""
-    digest = hash_token(credentials.credentials)
     user = recent_tokens().get(digest)
     if user is None:
         def verify() -> User:

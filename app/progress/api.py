@@ -7,13 +7,12 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response
 
 from app.auth.deps import (
     AnalystForWrite,
-    BearerToken,
     CurrentAnalyst,
+    TokenDigest,
     auth_failures,
     client_address,
     recent_tokens,
 )
-from app.auth.service import hash_token
 from app.candidates.deps import CandidateFromPath, SlugPath
 from app.db import SessionDep, WriteSessionDep, begins_write_itself
 from app.errors import Unauthorized
@@ -58,7 +57,7 @@ async def create_progress_updates(
     slug: SlugPath,
     body: ProgressUpdateBody,
     analyst: AnalystForWrite,
-    credentials: BearerToken,
+    digest: TokenDigest,
     request: Request,
     response: Response,
     idempotency_key: Annotated[
@@ -70,7 +69,6 @@ async def create_progress_updates(
     """Records one update, or a batch (`{"updates": [...]}`, at most 500) that is stored
     whole or not at all. A 422 names each refused item and field."""
     is_batch = isinstance(body, ProgressUpdateBatch)
-    digest = hash_token(credentials.credentials)
     try:
         recorded = await request.app.state.update_writer.record(UpdateRequest(
             slug, body.updates if is_batch else [body], analyst, idempotency_key, is_batch,

@@ -204,17 +204,17 @@ def add_progress_updates(
     } if superseded_ids else {}
     today = utcnow().date()
     results: list[tuple[list[ProgressUpdateRead], list[dict[str, Any]]]] = []
-    accepted: list[tuple[UpdateSet, ProgressUpdateCreate, CandidateBenchmark]] = []
-    for update_set in sets:
-        errors = []
+    # (index of its set, item, benchmark) for the sets whose every item passed
+    accepted: list[tuple[int, ProgressUpdateCreate, CandidateBenchmark]] = []
+    for n, update_set in enumerate(sets):
+        errors, passed = [], []
         for item, loc in zip(update_set.items, update_set.locations, strict=True):
             benchmark = benchmarks.get((update_set.candidate_id, item.benchmark))
             errors += _validate_update(item, benchmark, superseded.get(item.supersedes or 0),
                                        loc, today)
-            if benchmark is not None:
-                accepted.append((update_set, item, benchmark))
-        if errors:
-            accepted = [a for a in accepted if a[0] is not update_set]
+            passed.append((n, item, benchmark))
+        if not errors:
+            accepted += passed
         results.append(([], errors))
     if not accepted:
         return results
@@ -225,24 +225,22 @@ def add_progress_updates(
          "value": item.value if isinstance(item.value, float) else None,
          "stage": item.value if isinstance(item.value, str) else None,
          "as_of": item.as_of, "source": item.source, "note": item.note,
-         "is_illustrative": False, "author_id": update_set.author.id,
+         "is_illustrative": False, "author_id": sets[n].author.id,
          "recorded_at": recorded_at, "supersedes_id": item.supersedes}
-        for update_set, item, benchmark in accepted
+        for n, item, benchmark in accepted
     ], returning_ids=True)
-    stored: dict[int, list[ProgressUpdateRead]] = {id(s): results[n][0]
-                                                   for n, s in enumerate(sets)}
     events = []
-    for update_id, (update_set, item, _) in zip(ids, accepted, strict=True):
+    for update_id, (n, item, _) in zip(ids, accepted, strict=True):
         update = ProgressUpdateRead(
             id=update_id, benchmark=item.benchmark, value=item.value, as_of=item.as_of,
-            source=item.source, note=item.note, author=update_set.author.name,
+            source=item.source, note=item.note, author=sets[n].author.name,
             recorded_at=recorded_at, supersedes=item.supersedes, is_illustrative=False,
         )
-        stored[id(update_set)].append(update)
+        results[n][0].append(update)
         events.append({
             "kind": "progress_update.created", "entity": "progress_update",
-            "entity_id": str(update_id), "actor_id": update_set.author.id,
-            "candidate_id": update_set.candidate_id,
+            "entity_id": str(update_id), "actor_id": sets[n].author.id,
+            "candidate_id": sets[n].candidate_id,
             "after": {"benchmark": update.benchmark, **_update_snapshot(update)}})
     record_events(session, events)
     mark_changed(session)
@@ -314,14 +312,14 @@ def record_update_requests(
         if isinstance(holder, Unauthorized):
             outcomes[n] = holder
     # A key sent twice in one group: the later request waits and replays the first.
-    later: list[int] = []
+    later: set[int] = set()
     seen_keys: set[tuple[int, str]] = set()
     for n, request in enumerate(requests):
         if request.idempotency_key is None or outcomes[n] is not None:
             continue
         key = (request.author.id, request.idempotency_key)
         if key in seen_keys:
-            later.append(n)
+            later.add(n)
             continue
         seen_keys.add(key)
         try:
@@ -366,7 +364,7 @@ def record_update_requests(
         if replayed is None:
             raise
         return [Recorded(replayed, replayed=True)]
-    for n in later:
+    for n in sorted(later):
         outcomes[n] = _record_alone(session, requests[n])
     return outcomes  # type: ignore[return-value]
 

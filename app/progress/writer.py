@@ -34,7 +34,7 @@ class UpdateWriter:
         self.session_scope = session_scope
         self._pending: list[Pending] = []
         self._task: asyncio.Task[None] | None = None
-        self.groups_written = 0  # for tests and the benchmark: how many transactions
+        self.groups_written = 0  # how many transactions (tests read them)
         self.requests_written = 0
 
     async def record(self, request: UpdateRequest) -> Recorded:

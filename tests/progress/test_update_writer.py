@@ -3,7 +3,6 @@ one by one: each request is stored whole or not at all, with its own 404, 422, 4
 
 import asyncio
 import threading
-from collections.abc import Callable, Coroutine
 from typing import Any
 
 import pytest
@@ -17,7 +16,7 @@ from app.progress import writer as writer_module
 from app.progress.schemas import ProgressUpdateCreate
 from app.progress.service import Recorded, UpdateRequest, record_update_requests
 from app.progress.writer import UpdateWriter, no_close
-from tests.conftest import bearer
+from tests.conftest import bearer, run_in_own_loop
 
 URL = "/api/v1/candidates/georgia/updates"
 
@@ -35,27 +34,6 @@ def count(session, model=ProgressUpdate) -> int:
 def stored_sources(session, ids: list[int]) -> list[str]:
     return list(session.scalars(
         select(ProgressUpdate.source).where(ProgressUpdate.id.in_(ids)).order_by(ProgressUpdate.id)))
-
-
-def run_async(make: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
-    """Runs a coroutine in an event loop of its own thread (Playwright's sync API may have left
-    one running in this one)."""
-    result: list[Any] = []
-    failures: list[BaseException] = []
-
-    def in_own_loop() -> None:
-        try:
-            result.append(asyncio.run(make()))
-        except BaseException as exc:  # handed to the test below
-            failures.append(exc)
-
-    thread = threading.Thread(target=in_own_loop)
-    thread.start()
-    thread.join(30)
-    assert not thread.is_alive(), "the writer did not answer"
-    if failures:
-        raise failures[0]
-    return result[0]
 
 
 def test_each_request_of_a_group_gets_its_own_answer(session, analyst):
@@ -144,7 +122,6 @@ class Gate:
         self.scope = no_close(session)
         self.entered = threading.Event()
         self.open = threading.Event()
-        self.groups: list[int] = []
 
     def __call__(self):
         if not self.entered.is_set():
@@ -152,26 +129,29 @@ class Gate:
             assert self.open.wait(10)
         return self.scope()
 
+    async def queue_behind(self, writer: UpdateWriter, first: UpdateRequest,
+                           queued: list[UpdateRequest]) -> list[Any]:
+        """Records `first`; while its group is held at the gate, queues `queued`; then opens
+        the gate and returns every answer (exceptions included), in that order."""
+        answers = [asyncio.ensure_future(writer.record(first))]
+        while not self.entered.is_set():
+            await asyncio.sleep(0.001)
+        answers += [asyncio.ensure_future(writer.record(r)) for r in queued]
+        await asyncio.sleep(0.01)
+        self.open.set()
+        return await asyncio.gather(*answers, return_exceptions=True)
+
 
 def test_requests_that_arrive_during_a_write_share_the_next_transaction(session, analyst):
     gate = Gate(session)
     writer = UpdateWriter(gate)
     before = count(session)
 
-    async def post_many() -> list[Any]:
-        first = asyncio.ensure_future(writer.record(UpdateRequest(
-            "georgia", [item(source="alone")], analyst)))
-        while not gate.entered.is_set():
-            await asyncio.sleep(0.001)
-        rest = [asyncio.ensure_future(writer.record(UpdateRequest(
-            "georgia", [item(source=f"queued {n}")], analyst))) for n in range(20)]
-        rest.append(asyncio.ensure_future(writer.record(UpdateRequest(
-            "atlantis", [item(source="no such candidate")], analyst))))
-        await asyncio.sleep(0.01)
-        gate.open.set()
-        return await asyncio.gather(first, *rest, return_exceptions=True)
-
-    answers = run_async(post_many)
+    queued = [UpdateRequest("georgia", [item(source=f"queued {n}")], analyst)
+              for n in range(20)]
+    queued.append(UpdateRequest("atlantis", [item(source="no such candidate")], analyst))
+    answers = run_in_own_loop(lambda: gate.queue_behind(
+        writer, UpdateRequest("georgia", [item(source="alone")], analyst), queued))
     assert writer.groups_written == 2 and writer.requests_written == 22
     assert [a.updates[0].source for a in answers[:21]] == ["alone"] + [
         f"queued {n}" for n in range(20)]
@@ -184,19 +164,10 @@ def test_a_group_holds_at_most_max_group_rows(session, analyst, monkeypatch):
     gate = Gate(session)
     writer = UpdateWriter(gate)
 
-    async def post_batches() -> list[Any]:
-        first = asyncio.ensure_future(writer.record(UpdateRequest(
-            "georgia", [item(source="first")], analyst)))
-        while not gate.entered.is_set():
-            await asyncio.sleep(0.001)
-        batches = [asyncio.ensure_future(writer.record(UpdateRequest(
-            "georgia", [item(source=f"b{n}-{i}") for i in range(3)], analyst, is_batch=True)))
-            for n in range(4)]
-        await asyncio.sleep(0.01)
-        gate.open.set()
-        return await asyncio.gather(first, *batches)
-
-    answers = run_async(post_batches)
+    batches = [UpdateRequest("georgia", [item(source=f"b{n}-{i}") for i in range(3)], analyst,
+                             is_batch=True) for n in range(4)]
+    answers = run_in_own_loop(lambda: gate.queue_behind(
+        writer, UpdateRequest("georgia", [item(source="first")], analyst), batches))
     # 4 batches of 3 rows with at most 5 rows a group: one batch a group (a group takes at
     # least one request, so a batch is never split).
     assert writer.groups_written == 5
@@ -223,7 +194,7 @@ def test_a_failed_transaction_fails_each_of_its_requests_and_the_next_group_goes
         return failed, later
 
     before = count(session)
-    failed, later = run_async(post_two_rounds)
+    failed, later = run_in_own_loop(post_two_rounds)
     assert all(isinstance(f, OperationalError) for f in failed)
     assert isinstance(later, Recorded)
     assert count(session) == before + 1
