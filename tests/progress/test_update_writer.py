@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
+from app.auth import deps
 from app.auth.service import hash_token, issue_token, revoke_token
 from app.errors import InvalidInput, NotFound, Unauthorized
 from app.models import Event, ProgressUpdate
@@ -95,6 +96,18 @@ def test_tokens_are_verified_again_in_the_write_transaction(session, analyst):
     assert isinstance(refused, Unauthorized) and "revoked" in refused.detail
     assert isinstance(unknown, Unauthorized)
     assert count(session) == before + 1
+
+
+def test_a_token_accepted_lately_is_not_looked_up_again_before_the_body(
+        client, analyst_headers, monkeypatch):
+    looked_up = []
+    real = deps.verify_token
+    monkeypatch.setattr(deps, "verify_token", lambda *a: looked_up.append(1) or real(*a))
+    for source in ("a", "b", "c"):
+        response = client.post(URL, json=item(source=source).model_dump(mode="json"),
+                               headers=analyst_headers)
+        assert response.status_code == 201, response.text
+    assert len(looked_up) == 1  # the first post; the others are verified in the transaction
 
 
 def test_a_token_revoked_after_it_was_accepted_stores_nothing(client, session, analyst):
