@@ -27,6 +27,26 @@ class Settings(BaseSettings):
     writes_per_minute: int = 600
     # Serve public reads from the in-memory response cache (see app/web/cache.py).
     response_cache: bool = True
+    # What the response cache may hold per worker process, in bytes (bodies and headers).
+    response_cache_bytes: int = 64 * 1024 * 1024
+    # Responses larger than this are never cached (a download is streamed, not held whole).
+    response_cache_max_item_bytes: int = 1024 * 1024
+    # Open event streams allowed per client address, and per worker process in all.
+    streams_per_client: int = 16
+    streams_total: int = 5000
+    # Events older than this cannot be resumed from a stream: the client re-syncs instead.
+    stream_retention_hours: float = 24.0
+    # The site's own address, for every absolute link (Atom feed, canonical links, redirects).
+    # Empty: http://HOST:PORT of `accession serve`.
+    base_url: str = ""
+    # Host headers accepted; others get 400. Empty: the base URL's host, localhost, 127.0.0.1.
+    allowed_hosts: list[str] = []
+    # A client must send its request headers within this, and each part of its body within
+    # this of the last one (slow clients hold a connection for nothing).
+    header_timeout_seconds: float = 10.0
+    body_timeout_seconds: float = 10.0
+    # How long an Idempotency-Key is remembered; after that it may be used again.
+    idempotency_key_hours: float = 24.0
 
 
 @lru_cache
