@@ -10,6 +10,7 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -93,6 +94,11 @@ def format_number(value: float | None, digits: int = 2) -> str:
         return "—"
     pattern = "#,##0." + "#" * digits if digits else "#,##0"
     return format_decimal(value, format=pattern, locale=current_language.get())
+
+
+def format_names(names: list[str]) -> str:
+    """"Ana, Bob and Carol" ("Ana, Bob et Carol")."""
+    return format_list(list(names), locale=current_language.get()) if names else "—"
 
 
 def language_name(language: str) -> str:

@@ -1,7 +1,7 @@
 """Every table of the tracker. The rules that must always hold are in the database too:
 foreign keys, unique keys and check constraints, so no client can store what Python would refuse.
-Progress updates, ratification steps, status changes and events are append-only (database triggers,
-see the migrations): corrections are new rows, never edits."""
+Progress updates, ratification steps, status changes, events, retractions and report editors are
+append-only (database triggers, see the migrations): corrections are new rows, never edits."""
 
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -410,6 +410,24 @@ class ProgressReport(Base):
 
     candidate: Mapped[Candidate] = relationship()
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    editors: Mapped[list["ReportEditor"]] = relationship(order_by="ReportEditor.id")
+    published_by: Mapped[User | None] = relationship(foreign_keys=[published_by_id])
+
+
+class ReportEditor(Base):
+    """Someone who edited a report's draft, one row per person from their first edit, append-only.
+    With the author, they are who wrote the report: none of them may publish it (four-eyes), and
+    the published report names them all."""
+
+    __tablename__ = "report_editors"
+    __table_args__ = (UniqueConstraint("report_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("progress_reports.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    first_edited_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
 
 
 class RatificationStepRecord(Base):

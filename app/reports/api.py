@@ -37,6 +37,8 @@ def report_read(report: ProgressReport) -> ReportRead:
         title=report.title, body=report.body, body_html=render_markdown(report.body),
         status=report.status, is_illustrative=report.is_illustrative,
         author=report.author.name if report.author else None,
+        editors=[e.user.name for e in report.editors],
+        published_by=report.published_by.name if report.published_by else None,
         created_at=report.created_at, updated_at=report.updated_at,
         published_at=report.published_at, version=report.version,
         etag=report_etag(report.id, report.version),
@@ -132,7 +134,9 @@ def update_report(
 @router.post("/reports/{report_id}/publish", response_model=ReportRead,
              responses={403: {"description": "You wrote or edited it (four-eyes review)."},
                         409: {"description": "Already published."},
-                        412: {"description": "If-Match, when sent, is not the current ETag."}})
+                        412: {"description": "If-Match is not the current ETag: it changed "
+                                             "since you read it."},
+                        428: {"description": "If-Match is missing (or `*`)."}})
 def publish_report(
     report_id: ReportId,
     analyst: CurrentAnalyst,
@@ -141,9 +145,10 @@ def publish_report(
     body: ReportPublish | None = None,
     if_match: IfMatch = None,
 ) -> ReportRead:
-    """Publishes a draft someone else wrote. `publish_at` (with a time zone) schedules it:
-    readers see it from then on, while the `report.published` event, without title or body,
-    is public at once. Send `If-Match` to publish only the version you reviewed."""
+    """Publishes a draft someone else wrote, exactly as you reviewed it: `If-Match` must be
+    the ETag of the version you read (428 without it, 412 if it changed since). `publish_at`
+    (with a time zone, at most a year ahead) schedules it: readers see it from then on, while
+    the `report.published` event, without title or body, is public at once."""
     report = service.publish_report(session, report_id, body or ReportPublish(),
                                     publisher=analyst, if_match=if_match)
     response.headers.update(_validators(report))

@@ -75,8 +75,9 @@ class ReportPublish(BaseModel):
 
     publish_at: InputDateTime | None = Field(
         default=None,
-        description="When readers may see the report; omitted or past means now. The "
-        "`report.published` event is public at once, without the report's title or body.",
+        description="When readers may see the report, at most a year ahead; omitted, or up "
+        "to a day past, means now. The `report.published` event is public at once, without "
+        "the report's title or body.",
     )
 
 
@@ -90,6 +91,9 @@ class ReportRead(BaseModel):
     status: ReportStatus
     is_illustrative: bool
     author: str | None
+    editors: list[str] = Field(description="Who edited the draft after its author created "
+                               "it, in the order of their first edit.")
+    published_by: str | None = Field(description="Who reviewed and published it.")
     created_at: datetime
     updated_at: datetime
     published_at: datetime | None

@@ -2,22 +2,46 @@
 publishes. Readers without an analyst's token see a report only once it is published and its
 `published_at` has come; before that it is answered exactly like a missing one."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.errors import Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired
+from app.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    field_error,
+)
 from app.events.service import record_event, snapshot
-from app.models import Candidate, Event, ProgressReport, ReportStatus, Role, User, utcnow
+from app.models import (
+    Candidate,
+    ProgressReport,
+    ReportEditor,
+    ReportStatus,
+    Role,
+    User,
+    utcnow,
+)
 from app.reports.schemas import ReportCreate, ReportPublish, ReportUpdate, report_etag
 
 CREATED_FIELDS = ("id", "period", "title", "body", "status", "version", "created_at")
 # Public event of a publication: no title or body, which a scheduled report must not show yet.
 PUBLISHED_FIELDS = ("id", "period", "status", "version", "published_at")
 
-_LOADED = (selectinload(ProgressReport.candidate), selectinload(ProgressReport.author))
+# How far a publication may be scheduled, and how late a `publish_at` may be (a client whose
+# clock is a little behind, or a retry): anything else is a mistake, refused rather than
+# published at once or held back for centuries.
+PUBLISH_AT_LATEST = timedelta(days=365)
+PUBLISH_AT_EARLIEST = timedelta(days=1)
+
+_LOADED = (selectinload(ProgressReport.candidate), selectinload(ProgressReport.author),
+           selectinload(ProgressReport.editors).selectinload(ReportEditor.user),
+           selectinload(ProgressReport.published_by))
 
 
 def _public(now: datetime) -> ColumnElement[bool]:
@@ -82,10 +106,21 @@ def _etags(header: str) -> list[str]:
     return [tag.strip() for tag in header.split(",") if tag.strip()]
 
 
+def _require_if_match(if_match: str | None, doing: str, report_id: int) -> str:
+    """An `If-Match` naming versions: `*` (alone or in a list) says nothing about which version
+    the client read, so it counts as missing."""
+    if if_match is None or not _etags(if_match) or "*" in _etags(if_match):
+        raise PreconditionRequired(
+            f"{doing} needs `If-Match` with the ETag of the version you read (from "
+            f"GET /api/v1/reports/{report_id}); `*` is not enough."
+        )
+    return if_match
+
+
 def _check_if_match(report: ProgressReport, if_match: str) -> None:
     """Strong comparison: a weak tag (`W/"..."`) never matches."""
     current = report_etag(report.id, report.version)
-    if not any(tag in (current, "*") for tag in _etags(if_match)):
+    if current not in _etags(if_match):
         raise PreconditionFailed(
             f"Report {report.id} has changed since you read it; its current ETag is {current}. "
             "Nothing was changed: fetch it again, reapply your edit and send the new ETag.",
@@ -119,13 +154,10 @@ def update_report(
     session: Session, report_id: int, data: ReportUpdate, *, if_match: str | None, editor: User
 ) -> ProgressReport:
     """Edits a draft. `if_match` must be the report's current ETag (`*` is not enough: it does
-    not say which version the edit was made on). An edit that changes nothing stores nothing
-    and keeps the version."""
-    if if_match is None or if_match.strip() == "*":
-        raise PreconditionRequired(
-            "Editing a report needs `If-Match` with the ETag of the version you edited "
-            f"(from GET /api/v1/reports/{report_id}), so no one else's edit is overwritten."
-        )
+    not say which version the edit was made on), so no one else's edit is overwritten. An edit
+    that changes nothing stores nothing and keeps the version; the first edit of each person
+    makes them one of the report's editors."""
+    if_match = _require_if_match(if_match, "Editing a report", report_id)
     report = _get_report_for_write(session, report_id)
     if report.status != ReportStatus.draft:
         raise Conflict(
@@ -142,6 +174,9 @@ def update_report(
         setattr(report, name, value)
     report.version += 1
     report.updated_at = utcnow()
+    if editor.id not in {e.user_id for e in report.editors}:
+        report.editors.append(ReportEditor(user_id=editor.id, user=editor,
+                                           first_edited_at=report.updated_at))
     session.flush()
     record_event(
         session, kind="report.updated", entity="report", entity_id=report.id, actor=editor,
@@ -152,43 +187,57 @@ def update_report(
     return report
 
 
-def _contributor_ids(session: Session, report: ProgressReport) -> set[int]:
-    """Everyone who wrote any of the report: its author and each editor of the draft."""
-    editors = session.scalars(
-        select(Event.actor_id).where(
-            Event.entity == "report", Event.entity_id == str(report.id),
-            Event.kind.in_(("report.created", "report.updated")), Event.actor_id.is_not(None),
-        ).distinct()
-    )
-    return {*editors, *([report.author_id] if report.author_id is not None else [])}
+def writers(report: ProgressReport) -> list[User]:
+    """Everyone who wrote any of the report: its author, then each editor of the draft."""
+    found = [report.author] if report.author is not None else []
+    found += [e.user for e in report.editors if e.user_id != report.author_id]
+    return found
+
+
+def _check_publish_at(publish_at: datetime | None, now: datetime) -> None:
+    """Compared as given, before any conversion: 0001-01-01T00:00+14:00 is before year 1 in
+    UTC, which Python cannot hold."""
+    if publish_at is None:
+        return
+    if publish_at < now - PUBLISH_AT_EARLIEST:
+        problem = (f"is more than {PUBLISH_AT_EARLIEST.days} day in the past: a publication is "
+                   "never backdated; leave it out to publish now")
+    elif publish_at > now + PUBLISH_AT_LATEST:
+        problem = f"is more than {PUBLISH_AT_LATEST.days} days ahead"
+    else:
+        return
+    raise InvalidInput(f"Nothing was published: publish_at {problem}.",
+                       [field_error(["body", "publish_at"], problem)])
 
 
 def publish_report(
     session: Session, report_id: int, data: ReportPublish, *, publisher: User,
-    if_match: str | None = None,
+    if_match: str | None,
 ) -> ProgressReport:
-    """Four-eyes: the publisher must not have written or edited the draft. `publish_at` in the
-    future schedules it: readers see it from then on, but the `report.published` event is
-    public at once (without title or body). A past `publish_at` means now: a publication is
-    never backdated. `if_match`, when sent, makes sure the version reviewed is the one
-    published."""
+    """Four-eyes: the publisher must not have written or edited the draft, and `if_match` must
+    be the ETag of the version they reviewed, so what is published is what they read.
+    `publish_at` (at most a year ahead) schedules it: readers see it from then on, but the
+    `report.published` event is public at once (without title or body). A `publish_at` up to a
+    day in the past means now: a publication is never backdated."""
+    now = utcnow()
+    _check_publish_at(data.publish_at, now)
+    if_match = _require_if_match(if_match, "Publishing a report", report_id)
     report = _get_report_for_write(session, report_id)
     if report.status != ReportStatus.draft:
         raise Conflict(f"Report {report_id} was already published "
                        f"(from {report.published_at.isoformat() if report.published_at else '?'}).")
-    if if_match is not None:
-        _check_if_match(report, if_match)
-    if publisher.id in _contributor_ids(session, report):
+    _check_if_match(report, if_match)
+    if publisher.id in {w.id for w in writers(report)}:
         raise Forbidden(
             f"You wrote or edited report {report_id}: a second person must review and publish "
             "it (four-eyes review)."
         )
-    now = utcnow()
     before = snapshot(report, ("status", "version"))
     report.status = ReportStatus.published
     publish_at = data.publish_at.astimezone(UTC) if data.publish_at else now
     report.published_at = max(publish_at, now)
     report.published_by_id = publisher.id
+    report.published_by = publisher
     report.version += 1
     report.updated_at = now
     session.flush()

@@ -16,7 +16,7 @@ from app.models import Phase, Tier
 from app.progress.service import corrections_of, last_recorded, list_benchmark_history
 from app.ratifications.service import list_ratifications
 from app.reports.rendering import render_markdown
-from app.reports.service import get_published_report, list_published_reports
+from app.reports.service import get_published_report, list_published_reports, writers
 from app.status import effective_measurements
 from app.web.charts import history_chart, progress_bar, ratification_chart
 from app.web.templating import PROJECT_ROOT, localized, render
@@ -180,7 +180,9 @@ def report_page(
 ) -> Response:
     report = get_published_report(session, report_id)
     return render(request, "reports/detail.html", report=report,
-                  body_html=render_markdown(report.body))
+                  body_html=render_markdown(report.body),
+                  writers=[user.name for user in writers(report)],
+                  publisher=report.published_by.name if report.published_by else None)
 
 
 @router.get("/compare", response_class=HTMLResponse)

@@ -17,6 +17,7 @@ from app.i18n import (
     current_language,
     format_day,
     format_moment,
+    format_names,
     format_number,
     gettext,
     language_name,
@@ -109,7 +110,8 @@ def static_url(path: str) -> str:
 
 
 templates.env.filters.update(label=label, number=format_number, day=format_day,
-                             moment=format_moment, localized=localized, percent=percent)
+                             moment=format_moment, localized=localized, percent=percent,
+                             names=format_names)
 templates.env.globals.update(static_url=static_url, STATUS_SYMBOLS=STATUS_SYMBOLS,
                              TREND_SYMBOLS=TREND_SYMBOLS, LANGUAGES=LANGUAGES,
                              language_name=language_name)

@@ -352,7 +352,8 @@ def plant(http: httpx.Client, analyst: dict[str, str], reviewer: dict[str, str],
     report = post("/api/v1/candidates/georgia/reports", analyst,
                   {"period": "2025-Q1", "title": planted.report_title, "body": XSS_MARKDOWN})
     assert (report["title"], report["body"]) == (planted.report_title, XSS_MARKDOWN)
-    post(f"/api/v1/reports/{report['id']}/publish", reviewer, {})
+    reviewed = http.get(f"/api/v1/reports/{report['id']}", headers=reviewer).headers["etag"]
+    post(f"/api/v1/reports/{report['id']}/publish", {**reviewer, "If-Match": reviewed}, {})
     planted.report_id = report["id"]
 
     post("/api/v1/candidates", admin, {

@@ -37,8 +37,13 @@ def draft(client, analyst_headers):
     return response
 
 
-def publish(client, report_id, headers, **body):
-    return client.post(f"{url(report_id)}/publish", json=body or None, headers=headers)
+def publish(client, report_id, headers, if_match=None, **body):
+    """Publishes as a reviewer does: the version just read (its ETag as If-Match), unless
+    `if_match` names another."""
+    if if_match is None:
+        if_match = client.get(url(report_id), headers=headers).headers.get("etag", '"none"')
+    return client.post(f"{url(report_id)}/publish", json=body or None,
+                       headers={**headers, "If-Match": if_match})
 
 
 def listed_ids(client, headers=None):
@@ -292,11 +297,11 @@ def test_scheduled_report_is_hidden_until_its_time(client, session, analyst_head
 
     past = client.post(CREATE_URL, json=report(title="Backdated"),
                        headers=analyst_headers).json()
-    asked = datetime.now(UTC) - timedelta(days=30)
+    asked = datetime.now(UTC) - timedelta(hours=12)
     response = publish(client, past["id"], second_analyst_headers, publish_at=asked.isoformat())
     assert response.status_code == 200
     # Never backdated: a past time means now.
-    assert datetime.fromisoformat(response.json()["published_at"]) > asked + timedelta(days=29)
+    assert datetime.fromisoformat(response.json()["published_at"]) > asked + timedelta(hours=11)
     assert client.get(url(past["id"])).status_code == 200
     assert past["id"] in listed_ids(client)
 
@@ -307,11 +312,81 @@ def test_scheduled_report_is_hidden_until_its_time(client, session, analyst_head
 
 
 def test_publish_at_in_another_zone_is_stored_in_utc(client, draft, second_analyst_headers):
+    year = datetime.now(UTC).year + 1
     response = publish(client, draft.json()["id"], second_analyst_headers,
-                       publish_at="2999-01-01T12:00:00+02:00")
+                       publish_at=f"{year}-01-01T12:00:00+02:00")
     assert response.status_code == 200
     assert datetime.fromisoformat(response.json()["published_at"]) == datetime(
-        2999, 1, 1, 10, tzinfo=UTC)
+        year, 1, 1, 10, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("if_match", [None, "*", " * ", '*, "{etag}"', '"{etag}", *', ""])
+def test_publish_without_the_etag_read_is_428(client, session, draft, second_analyst_headers,
+                                              if_match):
+    """`*` says nothing about which version the reviewer read: refused like no If-Match."""
+    report_id = draft.json()["id"]
+    headers = dict(second_analyst_headers)
+    if if_match is not None:
+        headers["If-Match"] = if_match.format(etag=draft.headers["etag"].strip('"'))
+    response = client.post(f"{url(report_id)}/publish", headers=headers)
+    assert response.status_code == 428, response.text
+    assert "If-Match" in response.json()["detail"]
+    assert session.get(ProgressReport, report_id).status == ReportStatus.draft
+
+
+def test_edit_with_a_star_among_the_etags_is_428(client, draft, analyst_headers):
+    response = client.patch(url(draft.json()["id"]), json={"title": "Overwrite"},
+                            headers={**analyst_headers, "If-Match": '"report-0-v0", *'})
+    assert response.status_code == 428, response.text
+
+
+@pytest.mark.parametrize("publish_at", [
+    timedelta(days=-1, minutes=-5), timedelta(days=365, minutes=5), timedelta(days=-3650),
+    "0001-01-01T00:00:00+14:00", "0001-01-01T00:00:00-14:00",
+    "9999-12-31T23:59:59+14:00", "9999-12-31T23:59:59-14:00",
+])
+def test_publish_at_out_of_bounds_is_422_naming_it(client, session, draft,
+                                                   second_analyst_headers, publish_at):
+    if isinstance(publish_at, timedelta):
+        publish_at = (datetime.now(UTC) + publish_at).isoformat()
+    before = count(session, Event)
+    response = publish(client, draft.json()["id"], second_analyst_headers, publish_at=publish_at)
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == ["body.publish_at"]
+    assert session.get(ProgressReport, draft.json()["id"]).status == ReportStatus.draft
+    assert count(session, Event) == before
+
+
+@pytest.mark.parametrize("publish_at", [timedelta(hours=-23), timedelta(days=364)])
+def test_publish_at_within_bounds_is_accepted(client, draft, second_analyst_headers,
+                                              publish_at):
+    response = publish(client, draft.json()["id"], second_analyst_headers,
+                       publish_at=(datetime.now(UTC) + publish_at).isoformat())
+    assert response.status_code == 200, response.text
+
+
+def test_the_published_report_names_its_writers_and_publisher(client, session, draft,
+                                                              analyst_headers,
+                                                              second_analyst_headers,
+                                                              admin_headers):
+    report_id = draft.json()["id"]
+    etag = draft.headers["etag"]
+    for headers, body in ((second_analyst_headers, "Bob's text"), (analyst_headers, "Ana's"),
+                          (second_analyst_headers, "Bob again")):
+        edited = client.patch(url(report_id), json={"body": body},
+                              headers={**headers, "If-Match": etag})
+        assert edited.status_code == 200, edited.text
+        etag = edited.headers["etag"]
+    assert edited.json()["editors"] == ["bob", "ana"] and edited.json()["published_by"] is None
+    response = publish(client, report_id, admin_headers)
+    assert response.status_code == 200, response.text
+    read = client.get(url(report_id)).json()
+    assert (read["author"], read["editors"], read["published_by"]) == ("ana", ["bob", "ana"],
+                                                                       "root")
+    for lang, said in (("en", "Written by ana and bob, reviewed and published by root."),
+                       ("fr", "Écrit par ana et bob, relu et publié par root.")):
+        page = client.get(f"/reports/{report_id}", params={"lang": lang}).text
+        assert said in " ".join(re.sub(r"<[^>]+>", " ", page).split()), lang
 
 
 # --- who may write, who may read -------------------------------------------------------------

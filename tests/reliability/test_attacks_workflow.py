@@ -1,0 +1,120 @@
+"""Issue 13, points 4 to 6, tried as an attacker would against a real server (uvicorn in its own
+process, demo data, each backend): an author who edits a report after its review."""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import httpx
+import pytest
+
+from tests.live import LiveServer, live_server
+from tests.reliability.conftest import LIVE_ENV, demo_database
+
+
+@dataclass
+class Site:
+    server: LiveServer
+    http: httpx.Client
+    writer: dict[str, str]
+    mallory: dict[str, str]
+    reviewer: dict[str, str]
+    admin: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def site(databases) -> Iterator[Site]:
+    engine = demo_database(databases)
+    with live_server(engine, extra_env=LIVE_ENV) as server, httpx.Client(
+            base_url=server.url, timeout=30) as http:
+        yield Site(server, http, server.token("writer"), server.token("mallory"),
+                   server.token("reviewer"), server.token("root", "admin"))
+
+
+def measured(value: float, **fields) -> dict:
+    return {"benchmark": "defence_spending_gdp", "value": value,
+            "as_of": date.today().isoformat(), "source": "attack test", **fields}
+
+
+def latest_value(site: Site, slug: str = "georgia") -> float | str | None:
+    status = site.http.get(f"/api/v1/candidates/{slug}/status").json()
+    spending = next(b for b in status["benchmarks"] if b["key"] == "defence_spending_gdp")
+    return spending["latest"]["value"] if spending["latest"] else None
+
+
+# 4. Four-eyes means the reviewer published what they read ----------------------------------
+
+
+def a_draft(site: Site, body: str = "The text the reviewer reads.") -> tuple[int, str]:
+    created = site.http.post("/api/v1/candidates/georgia/reports", headers=site.writer,
+                             json={"period": "2026-Q1", "title": "Attack review", "body": body})
+    assert created.status_code == 201, created.text
+    return created.json()["id"], created.headers["etag"]
+
+
+def test_an_edit_after_the_review_is_not_published(site):
+    report_id, _ = a_draft(site)
+    url = f"/api/v1/reports/{report_id}"
+    reviewed = site.http.get(url, headers=site.reviewer)
+    assert reviewed.json()["body"] == "The text the reviewer reads."
+    # The author changes the text after the reviewer read it...
+    edited = site.http.patch(url, headers={**site.writer, "If-Match": reviewed.headers["etag"]},
+                             json={"body": "Text the reviewer never saw."})
+    assert edited.status_code == 200, edited.text
+    # ...and the reviewer's publication must not carry it out.
+    publish = f"{url}/publish"
+    without = site.http.post(publish, headers=site.reviewer)
+    assert without.status_code == 428, without.text
+    star = site.http.post(publish, headers={**site.reviewer, "If-Match": "*"})
+    assert star.status_code == 428, star.text
+    star_in_list = site.http.post(
+        publish, headers={**site.reviewer, "If-Match": f'*, {edited.headers["etag"]}'})
+    assert star_in_list.status_code == 428, star_in_list.text
+    stale = site.http.post(publish, headers={**site.reviewer,
+                                             "If-Match": reviewed.headers["etag"]})
+    assert stale.status_code == 412, stale.text
+    assert site.http.get(url).status_code == 404, "an unreviewed text went public"
+    assert site.http.get(url, headers=site.reviewer).json()["status"] == "draft"
+
+    reread = site.http.get(url, headers=site.reviewer)
+    published = site.http.post(publish, headers={**site.reviewer,
+                                                 "If-Match": reread.headers["etag"]})
+    assert published.status_code == 200, published.text
+    assert site.http.get(url).json()["body"] == reread.json()["body"]
+
+
+def test_the_published_report_names_who_wrote_and_who_published_it(site):
+    report_id, etag = a_draft(site)
+    url = f"/api/v1/reports/{report_id}"
+    edited = site.http.patch(url, headers={**site.mallory, "If-Match": etag},
+                             json={"body": "Edited by a second writer."})
+    assert edited.status_code == 200, edited.text
+    published = site.http.post(f"{url}/publish",
+                               headers={**site.reviewer, "If-Match": edited.headers["etag"]})
+    assert published.status_code == 200, published.text
+    read = site.http.get(url).json()
+    assert (read["author"], read["editors"], read["published_by"]) == (
+        "writer", ["mallory"], "reviewer")
+    page = site.http.get(f"/reports/{report_id}", headers={"Accept": "text/html"}).text
+    said = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert "written by writer and mallory, reviewed and published by reviewer" in said.lower()
+
+
+@pytest.mark.parametrize("publish_at", [
+    "past", "future",
+    "0001-01-01T00:00:00+14:00", "0001-01-01T00:00:00-14:00",
+    "9999-12-31T23:59:59+14:00", "9999-12-31T23:59:59-14:00",
+])
+def test_publish_at_is_bounded_and_edges_are_422(site, publish_at):
+    now = datetime.now(UTC)
+    publish_at = {"past": (now - timedelta(days=2)).isoformat(),
+                  "future": (now + timedelta(days=400)).isoformat()}.get(publish_at, publish_at)
+    report_id, etag = a_draft(site)
+    response = site.http.post(f"/api/v1/reports/{report_id}/publish",
+                              headers={**site.reviewer, "If-Match": etag},
+                              json={"publish_at": publish_at})
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == ["body.publish_at"]
+    assert site.http.get(f"/api/v1/reports/{report_id}",
+                         headers=site.reviewer).json()["status"] == "draft"
