@@ -4,15 +4,16 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from app.auth.service import verify_digests
 from app.bulk_insert import insert_rows
+from app.config import get_settings
 from app.db import begin_write, mark_changed
 from app.errors import (
     Conflict,
@@ -124,23 +125,38 @@ def _validate_update(
     return errors
 
 
-def _request_hash(items: Sequence[ProgressUpdateCreate]) -> str:
-    canonical = json.dumps([i.model_dump(mode="json") for i in items], sort_keys=True)
+def _request_hash(request: "UpdateRequest") -> str:
+    """What an Idempotency-Key is bound to: the method, the path (so the candidate) and the
+    body as parsed (a single update and a batch of one are different bodies)."""
+    items = [i.model_dump(mode="json") for i in request.items]
+    body = {"updates": items} if request.is_batch else items[0]
+    canonical = json.dumps(["POST", f"/api/v1/candidates/{request.slug}/updates", body],
+                           sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _replay(
-    session: Session, user: User, key: str, request_hash: str
+    session: Session, user: User, key: str, request_hash: str, *, expired_before: datetime
 ) -> list[ProgressUpdateRead] | None:
+    """The answer stored for this key, if it is the same request; None if the key is unknown or
+    expired (an expired key's row is deleted: it is a cache of answers, not history)."""
     stored = session.scalar(
         select(IdempotencyKey).where(IdempotencyKey.user_id == user.id, IdempotencyKey.key == key)
     )
     if stored is None:
         return None
+    if stored.created_at < expired_before:
+        # A statement, not session.delete(): a concurrent request that deleted it first
+        # leaves nothing to delete, which the ORM would call an error.
+        session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == stored.id))
+        session.expunge(stored)
+        return None
     if stored.request_hash != request_hash:
         raise InvalidInput(
-            "This Idempotency-Key was used for a different request; use a new key.",
-            [field_error(["header", "Idempotency-Key"], "already used with another body")],
+            "This Idempotency-Key was used for a different request (another candidate, "
+            "another body); nothing was stored. Use a new key for a new request.",
+            [field_error(["header", "Idempotency-Key"],
+                         "already used for a request with another method, path or body")],
         )
     return [update_read(u) for u in get_progress_updates(session, stored.response["update_ids"])]
 
@@ -292,17 +308,21 @@ class Recorded:
 
 
 def record_update_requests(
-    session: Session, requests: Sequence[UpdateRequest]
+    session: Session, requests: Sequence[UpdateRequest], *, key_lifetime: timedelta | None = None
 ) -> list[Recorded | DomainError | SQLAlchemyError]:
     """Stores each request's updates whole or not at all, and answers each request on its
     own: what it stored (or the replay of an earlier request with its Idempotency-Key), or the
-    error that refused it (unknown candidate, every broken rule of every item). The requests
-    that pass are written in one transaction, so concurrent requests share one commit.
+    error that refused it (unknown candidate, every broken rule of every item, a key used for
+    another request). The requests that pass are written in one transaction, so concurrent
+    requests share one commit. An Idempotency-Key older than `key_lifetime` (default: the
+    setting idempotency_key_hours) is forgotten: the request is taken as new.
 
     Everything checked here is read inside the write transaction (begin_write), so no other
     writer can change it between the check and the commit."""
-    hashes = [_request_hash(r.items) if r.idempotency_key is not None else ""
-              for r in requests]
+    if key_lifetime is None:
+        key_lifetime = timedelta(hours=get_settings().idempotency_key_hours)
+    expired_before = utcnow() - key_lifetime
+    hashes = [_request_hash(r) if r.idempotency_key is not None else "" for r in requests]
     begin_write(session)
     outcomes: list[Recorded | DomainError | SQLAlchemyError | None] = [None] * len(requests)
     digests = {r.token_digest for r in requests if r.token_digest is not None}
@@ -323,7 +343,8 @@ def record_update_requests(
             continue
         seen_keys.add(key)
         try:
-            replayed = _replay(session, request.author, request.idempotency_key, hashes[n])
+            replayed = _replay(session, request.author, request.idempotency_key, hashes[n],
+                               expired_before=expired_before)
         except InvalidInput as refused:
             outcomes[n] = refused
             continue
@@ -357,23 +378,24 @@ def record_update_requests(
         # A concurrent retry with the same key committed first: answer each request alone.
         session.rollback()
         if len(requests) > 1:
-            return [_record_alone(session, request) for request in requests]
+            return [_record_alone(session, request, key_lifetime) for request in requests]
         request = requests[0]
-        replayed = (_replay(session, request.author, request.idempotency_key, hashes[0])
+        replayed = (_replay(session, request.author, request.idempotency_key, hashes[0],
+                            expired_before=expired_before)
                     if request.idempotency_key is not None else None)
         if replayed is None:
             raise
         return [Recorded(replayed, replayed=True)]
     for n in sorted(later):
-        outcomes[n] = _record_alone(session, requests[n])
+        outcomes[n] = _record_alone(session, requests[n], key_lifetime)
     return outcomes  # type: ignore[return-value]
 
 
 def _record_alone(
-    session: Session, request: UpdateRequest
+    session: Session, request: UpdateRequest, key_lifetime: timedelta
 ) -> Recorded | DomainError | SQLAlchemyError:
     try:
-        return record_update_requests(session, [request])[0]
+        return record_update_requests(session, [request], key_lifetime=key_lifetime)[0]
     except SQLAlchemyError as failed:
         session.rollback()
         return failed

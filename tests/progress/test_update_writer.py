@@ -3,16 +3,17 @@ one by one: each request is stored whole or not at all, with its own 404, 422, 4
 
 import asyncio
 import threading
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 
 from app.auth import deps
 from app.auth.service import hash_token, issue_token, revoke_token
 from app.errors import InvalidInput, NotFound, Unauthorized
-from app.models import Event, ProgressUpdate
+from app.models import Event, IdempotencyKey, ProgressUpdate
 from app.progress import writer as writer_module
 from app.progress.schemas import ProgressUpdateCreate
 from app.progress.service import Recorded, UpdateRequest, record_update_requests
@@ -77,6 +78,54 @@ def test_a_key_sent_twice_in_one_group_replays_the_first(session, analyst):
     assert [u.id for u in again.updates] == [u.id for u in first.updates]
     assert isinstance(different, InvalidInput)
     assert count(session) == before + 1
+
+
+@pytest.mark.parametrize("other", [
+    UpdateRequest("ukraine", [item(source="keyed")], None, idempotency_key="k-2"),
+    UpdateRequest("georgia", [item(source="keyed")], None, idempotency_key="k-2", is_batch=True),
+    UpdateRequest("georgia", [item(source="keyed", note="n")], None, idempotency_key="k-2"),
+], ids=["other candidate", "batch of the same", "other body"])
+def test_a_key_is_bound_to_the_path_and_the_whole_body(session, analyst, other):
+    first, = record_update_requests(session, [
+        UpdateRequest("georgia", [item(source="keyed")], analyst, idempotency_key="k-2")])
+    before = count(session), count(session, Event)
+    reused, = record_update_requests(session, [
+        UpdateRequest(other.slug, other.items, analyst, other.idempotency_key, other.is_batch)])
+    assert isinstance(reused, InvalidInput)
+    assert [e["loc"] for e in reused.extra["errors"]] == [["header", "Idempotency-Key"]]
+    assert (count(session), count(session, Event)) == before
+
+
+def test_an_expired_key_is_new_again(session, analyst):
+    lifetime = timedelta(hours=24)
+    first, = record_update_requests(session, [
+        UpdateRequest("georgia", [item(source="day one")], analyst, idempotency_key="k-3")],
+        key_lifetime=lifetime)
+    session.execute(update(IdempotencyKey).where(IdempotencyKey.key == "k-3")
+                    .values(created_at=datetime.now(UTC) - lifetime - timedelta(seconds=1)))
+    again, = record_update_requests(session, [
+        UpdateRequest("georgia", [item(source="day one")], analyst, idempotency_key="k-3")],
+        key_lifetime=lifetime)
+    other, = record_update_requests(session, [
+        UpdateRequest("ukraine", [item(source="day two")], analyst, idempotency_key="k-3")],
+        key_lifetime=lifetime)
+    assert isinstance(again, Recorded) and not again.replayed
+    assert again.updates[0].id != first.updates[0].id
+    # The key now names the second request, which it replays; the third is refused.
+    assert isinstance(other, InvalidInput)
+    assert session.scalars(select(IdempotencyKey.response).where(
+        IdempotencyKey.key == "k-3")).all() == [{"update_ids": [again.updates[0].id]}]
+
+
+def test_a_key_within_its_lifetime_still_replays(session, analyst):
+    first, = record_update_requests(session, [
+        UpdateRequest("georgia", [item()], analyst, idempotency_key="k-4")])
+    session.execute(update(IdempotencyKey).where(IdempotencyKey.key == "k-4")
+                    .values(created_at=datetime.now(UTC) - timedelta(hours=23)))
+    again, = record_update_requests(session, [
+        UpdateRequest("georgia", [item()], analyst, idempotency_key="k-4")])
+    assert isinstance(again, Recorded) and again.replayed
+    assert again.updates == first.updates
 
 
 def test_tokens_are_verified_again_in_the_write_transaction(session, analyst):

@@ -153,6 +153,18 @@ def test_idempotent_retry_returns_the_first_answer(client, session, analyst_head
     assert count(session) == before[0]
 
 
+def test_a_key_reused_for_another_candidate_is_422_and_stores_nothing(client, session,
+                                                                     analyst_headers):
+    headers = {**analyst_headers, "Idempotency-Key": "georgia-then-ukraine"}
+    assert client.post(URL, json=update(), headers=headers).status_code == 201
+    before = count(session), count(session, Event)
+    other = client.post("/api/v1/candidates/ukraine/updates", json=update(), headers=headers)
+    assert other.status_code == 422, other.text
+    assert other.headers["content-type"] == "application/problem+json"
+    assert [e["field"] for e in other.json()["errors"]] == ["header.Idempotency-Key"]
+    assert (count(session), count(session, Event)) == before
+
+
 def test_correction_supersedes_and_keeps_the_original(client, analyst_headers):
     wrong = client.post(URL, json=update(value=9.1), headers=analyst_headers).json()["items"][0]
     fixed = client.post(URL, json=update(value=1.91, supersedes=wrong["id"],

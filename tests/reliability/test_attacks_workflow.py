@@ -1,5 +1,6 @@
 """Issue 13, points 4 to 6, tried as an attacker would against a real server (uvicorn in its own
-process, demo data, each backend): an author who edits a report after its review."""
+process, demo data, each backend): an author who edits a report after its review, and an
+Idempotency-Key replayed on another candidate."""
 
 import re
 from collections.abc import Iterator
@@ -8,7 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
+from sqlalchemy import update
 
+from app.models import IdempotencyKey
 from tests.live import LiveServer, live_server
 from tests.reliability.conftest import LIVE_ENV, demo_database
 
@@ -118,3 +121,39 @@ def test_publish_at_is_bounded_and_edges_are_422(site, publish_at):
     assert [e["field"] for e in response.json()["errors"]] == ["body.publish_at"]
     assert site.http.get(f"/api/v1/reports/{report_id}",
                          headers=site.reviewer).json()["status"] == "draft"
+
+
+# 6. Idempotency keys are bound to the whole request -----------------------------------------
+
+
+def test_a_key_replayed_on_another_candidate_is_422(site):
+    headers = {**site.writer, "Idempotency-Key": "attack-key-georgia-then-ukraine"}
+    body = measured(3.21)
+    georgia = site.http.post("/api/v1/candidates/georgia/updates", headers=headers, json=body)
+    assert georgia.status_code == 201, georgia.text
+    ukraine = site.http.post("/api/v1/candidates/ukraine/updates", headers=headers, json=body)
+    assert ukraine.status_code == 422, ukraine.text
+    assert ["header", "Idempotency-Key"] in [e["loc"] for e in ukraine.json()["errors"]]
+    assert latest_value(site, "ukraine") != 3.21
+    again = site.http.post("/api/v1/candidates/georgia/updates", headers=headers, json=body)
+    assert again.status_code == 201 and again.headers.get("idempotent-replayed") == "true"
+    assert again.json() == georgia.json()
+
+
+def test_a_key_is_new_again_once_it_has_expired(site):
+    headers = {**site.writer, "Idempotency-Key": "attack-key-that-expires"}
+    first = site.http.post("/api/v1/candidates/georgia/updates", headers=headers,
+                           json=measured(2.22))
+    assert first.status_code == 201, first.text
+    # A day and an hour later (the default lifetime is 24 h).
+    with site.server.engine.begin() as connection:
+        aged = connection.execute(
+            update(IdempotencyKey).where(IdempotencyKey.key == "attack-key-that-expires")
+            .values(created_at=datetime.now(UTC) - timedelta(hours=25)))
+        assert aged.rowcount == 1
+    other = site.http.post("/api/v1/candidates/ukraine/updates", headers=headers,
+                           json=measured(2.23))
+    assert other.status_code == 201, other.text
+    assert "idempotent-replayed" not in other.headers
+    assert other.json()["items"][0]["id"] != first.json()["items"][0]["id"]
+    assert latest_value(site, "ukraine") == 2.23
