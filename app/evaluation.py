@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, union_all
+from sqlalchemy import Subquery, case, func, or_, select, union_all
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.benchmarks.service import AppliedBenchmark, apply_requirement, tier_entered_on
@@ -17,6 +17,8 @@ from app.models import (
     CandidateBenchmark,
     CandidateStatusChange,
     ProgressUpdate,
+    RetractionConfirmation,
+    RetractionUndo,
     TierRequirement,
     UpdateRetraction,
 )
@@ -92,19 +94,40 @@ def _load_history(
             parts.append(select(newest.limit(RECENT_MEASUREMENTS).subquery().c.id))
             parts.append(select(oldest.limit(1).subquery().c.id))
         condition = ProgressUpdate.id.in_(union_all(*parts).scalar_subquery())
-    for benchmark_id, measurement in _measurements(session, condition, *known):
+    for benchmark_id, measurement in _measurements(session, end_of_day(as_of), condition,
+                                                   *known):
         history[benchmark_id].append(measurement)
     return history
 
 
-def _measurements(session: Session, *conditions: Any) -> Iterator[tuple[int, Measurement]]:
-    """(candidate benchmark id, measurement) of the updates that meet the conditions, read as
-    plain rows: no ORM objects to build."""
+def retracted_updates(moment: datetime) -> Subquery:
+    """(update_id, retracted_at) of each update hidden at `moment`, with when its retraction
+    took effect: at once, or at its confirmation, and not undone by `moment`. An update has at
+    most one retraction in effect at a time (app/progress/retractions.py), so at most one row."""
+    confirmation, undo = RetractionConfirmation, RetractionUndo
+    took_effect = case((UpdateRetraction.needs_confirmation, confirmation.confirmed_at),
+                       else_=UpdateRetraction.retracted_at)
+    return (
+        select(UpdateRetraction.update_id, took_effect.label("retracted_at"))
+        .outerjoin(confirmation, confirmation.retraction_id == UpdateRetraction.id)
+        .outerjoin(undo, undo.retraction_id == UpdateRetraction.id)
+        .where(took_effect < moment, or_(undo.undone_at.is_(None), undo.undone_at >= moment))
+        .subquery("retracted")
+    )
+
+
+def _measurements(
+    session: Session, moment: datetime, *conditions: Any
+) -> Iterator[tuple[int, Measurement]]:
+    """(candidate benchmark id, measurement) of the updates that meet the conditions, as
+    known at `moment` (a retraction in effect then), read as plain rows: no ORM objects to
+    build."""
+    retracted = retracted_updates(moment)
     rows = session.execute(
         select(ProgressUpdate.candidate_benchmark_id, ProgressUpdate.id, ProgressUpdate.as_of,
                ProgressUpdate.recorded_at, ProgressUpdate.source, ProgressUpdate.value,
-               ProgressUpdate.stage, ProgressUpdate.supersedes_id, UpdateRetraction.retracted_at)
-        .outerjoin(UpdateRetraction, UpdateRetraction.update_id == ProgressUpdate.id)
+               ProgressUpdate.stage, ProgressUpdate.supersedes_id, retracted.c.retracted_at)
+        .outerjoin(retracted, retracted.c.update_id == ProgressUpdate.id)
         .where(*conditions)
         .order_by(ProgressUpdate.as_of, ProgressUpdate.id)
     )
@@ -128,13 +151,12 @@ def history_chart_points(
     history."""
     day_after = end_of_day(as_of)
     of_benchmark = ProgressUpdate.candidate_benchmark_id == candidate_benchmark_id
+    retracted = retracted_updates(day_after)
     counted = (
         select(ProgressUpdate.id, ProgressUpdate.supersedes_id)
-        .outerjoin(UpdateRetraction, UpdateRetraction.update_id == ProgressUpdate.id)
         .where(of_benchmark, ProgressUpdate.as_of <= as_of,
                ProgressUpdate.recorded_at < day_after,
-               or_(UpdateRetraction.retracted_at.is_(None),
-                   UpdateRetraction.retracted_at >= day_after))
+               ProgressUpdate.id.not_in(select(retracted.c.update_id)))
         .cte("counted")
     )
     # A counted correction replaces the whole chain behind it, through any link (UNION stops

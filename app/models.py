@@ -11,6 +11,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    ColumnElement,
     Date,
     DateTime,
     Float,
@@ -20,6 +21,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
+    exists,
+    false,
+    or_,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -84,6 +89,12 @@ class Confidence(StrEnum):
 class Role(StrEnum):
     analyst = "analyst"
     admin = "admin"
+
+
+class RetractionStatus(StrEnum):
+    pending = "pending"  # asked for, waiting for a second analyst
+    retracted = "retracted"  # in effect: the value is hidden
+    undone = "undone"  # undone by an admin (or dismissed while pending): the value counts
 
 
 def _in(column: str, enum: type[StrEnum]) -> str:
@@ -376,7 +387,20 @@ class ProgressUpdate(Base):
 
     candidate_benchmark: Mapped[CandidateBenchmark] = relationship()
     author: Mapped[User | None] = relationship()
-    retraction: Mapped["UpdateRetraction | None"] = relationship(viewonly=True)
+    # The retraction in effect now, if any (at most one: see app/progress/retractions.py).
+    retraction: Mapped["UpdateRetraction | None"] = relationship(
+        viewonly=True, uselist=False,
+        primaryjoin=lambda: and_(UpdateRetraction.update_id == ProgressUpdate.id,
+                                 retraction_in_effect()),
+    )
+    # Every retraction, oldest first: pending, in effect and undone.
+    retractions: Mapped[list["UpdateRetraction"]] = relationship(
+        viewonly=True, order_by="UpdateRetraction.id")
+
+    @property
+    def is_retracted(self) -> bool:
+        """Hidden now (from `retractions`: load them, as `retraction` is a query of its own)."""
+        return any(r.status == RetractionStatus.retracted for r in self.retractions)
 
 
 class ProgressReport(Base):
@@ -478,18 +502,78 @@ class Event(Base):
 
 class UpdateRetraction(Base):
     """Hides a wrong progress update without deleting it: the update stays in the history,
-    marked retracted with the reason."""
+    marked retracted with the reason. Made by `author` at `retracted_at`; it takes effect at
+    once when they wrote the update, and otherwise (`needs_confirmation`) only once a second
+    person confirms it. An admin may undo it, and the value counts again. Each step is a row
+    of its own (RetractionConfirmation, RetractionUndo): nothing here is ever updated."""
 
     __tablename__ = "update_retractions"
     __table_args__ = (CheckConstraint("reason <> ''", name="reason_not_empty"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    update_id: Mapped[int] = mapped_column(ForeignKey("progress_updates.id"), unique=True)
+    update_id: Mapped[int] = mapped_column(ForeignKey("progress_updates.id"), index=True)
     reason: Mapped[str] = mapped_column(Text)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     retracted_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    needs_confirmation: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                     server_default=false())
 
     author: Mapped[User | None] = relationship()
+    update: Mapped[ProgressUpdate] = relationship(viewonly=True)
+    confirmation: Mapped["RetractionConfirmation | None"] = relationship(viewonly=True)
+    undo: Mapped["RetractionUndo | None"] = relationship(viewonly=True)
+
+    @property
+    def status(self) -> RetractionStatus:
+        if self.undo is not None:
+            return RetractionStatus.undone
+        if self.needs_confirmation and self.confirmation is None:
+            return RetractionStatus.pending
+        return RetractionStatus.retracted
+
+    @property
+    def effective_at(self) -> datetime | None:
+        """When the value was hidden: at once, or at the confirmation (None: never was)."""
+        if not self.needs_confirmation:
+            return self.retracted_at
+        return self.confirmation.confirmed_at if self.confirmation else None
+
+
+class RetractionConfirmation(Base):
+    """A second person's confirmation of a retraction someone asked for: from then on it is in
+    effect."""
+
+    __tablename__ = "retraction_confirmations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    retraction_id: Mapped[int] = mapped_column(ForeignKey("update_retractions.id"), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class RetractionUndo(Base):
+    """An admin's undoing of a retraction: the value counts again from `undone_at` (a pending
+    request undone is dismissed, and never took effect)."""
+
+    __tablename__ = "retraction_undos"
+    __table_args__ = (CheckConstraint("reason <> ''", name="reason_not_empty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    retraction_id: Mapped[int] = mapped_column(ForeignKey("update_retractions.id"), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    undone_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+def retraction_in_effect() -> ColumnElement[bool]:
+    """SQL for UpdateRetraction.status == retracted."""
+    confirmed = exists().where(RetractionConfirmation.retraction_id == UpdateRetraction.id)
+    undone = exists().where(RetractionUndo.retraction_id == UpdateRetraction.id)
+    return and_(or_(UpdateRetraction.needs_confirmation.is_(False), confirmed), ~undone)
 
 
 class IdempotencyKey(Base):

@@ -10,12 +10,15 @@ import pytest
 from sqlalchemy import select
 
 from app.candidates.service import get_candidate
-from app.evaluation import _measurements, history_chart_points
+from app.evaluation import _measurements, end_of_day, history_chart_points
 from app.models import (
     BenchmarkDefinition,
     CandidateBenchmark,
     ProgressUpdate,
+    RetractionConfirmation,
+    RetractionUndo,
     UpdateRetraction,
+    User,
 )
 from app.status import effective_measurements
 
@@ -29,8 +32,12 @@ def benchmark(session, key):
 
 def messy_history(session, cb, rng, stages):
     """Eighty updates: some correct an earlier one (chains included), some are retracted
-    (before or after the evaluation day), some recorded after the day they are evaluated on."""
+    (before or after the evaluation day; at once, or asked for and confirmed later or never;
+    some undone later), some recorded after the day they are evaluated on."""
     start = datetime(2023, 1, 1, 12, tzinfo=UTC)
+    someone = User(name="chart-tester", role="analyst")
+    session.add(someone)
+    session.flush()
     made = []
     for i in range(80):
         measured = start + timedelta(days=7 * i)
@@ -44,16 +51,27 @@ def messy_history(session, cb, rng, stages):
         session.add(update)
         session.flush()
         made.append(update)
-        if rng.random() < 0.15:
-            session.add(UpdateRetraction(
-                update_id=update.id, reason="test",
-                retracted_at=measured + timedelta(days=rng.choice([2, 500]))))
+        if rng.random() < 0.25:
+            retracted_at = measured + timedelta(days=rng.choice([2, 500]))
+            retraction = UpdateRetraction(update_id=update.id, reason="test",
+                                          retracted_at=retracted_at,
+                                          needs_confirmation=rng.random() < 0.5)
+            session.add(retraction)
+            session.flush()
+            if retraction.needs_confirmation and rng.random() < 0.7:
+                session.add(RetractionConfirmation(
+                    retraction_id=retraction.id, user_id=someone.id,
+                    confirmed_at=retracted_at + timedelta(days=rng.choice([0, 3, 300]))))
+            if rng.random() < 0.4:
+                session.add(RetractionUndo(
+                    retraction_id=retraction.id, user_id=someone.id, reason="undone",
+                    undone_at=retracted_at + timedelta(days=rng.choice([1, 100, 400]))))
     session.flush()
 
 
 def python_points(session, cb, stages, as_of):
     measurements = [m for _, m in _measurements(
-        session, ProgressUpdate.candidate_benchmark_id == cb.id)]
+        session, end_of_day(as_of), ProgressUpdate.candidate_benchmark_id == cb.id)]
     points = []
     for m in effective_measurements(measurements, as_of):
         if m.value is not None:

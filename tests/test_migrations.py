@@ -4,10 +4,19 @@ and back, and agrees with the models — on each backend."""
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
+from app.auth.service import create_user
 from app.db import Base
+from app.models import (
+    ProgressReport,
+    ProgressUpdate,
+    ReportEditor,
+    RetractionConfirmation,
+    RetractionUndo,
+    UpdateRetraction,
+)
 from tests.conftest import downgrade, upgrade
 
 
@@ -71,3 +80,66 @@ def test_report_editors_are_taken_from_the_event_log(empty_engine):
         assert connection.execute(text(
             "SELECT report_id, user_id FROM report_editors ORDER BY id")).all() == [
             (report_id, 2), (report_id, 1)]
+
+
+@pytest.mark.parametrize("table", ["update_retractions", "retraction_confirmations",
+                                   "retraction_undos", "report_editors"])
+def test_retraction_steps_and_report_editors_are_append_only(session, table):
+    """The tables of issue 13: each step of a retraction and each editor of a report is a
+    row that is never changed or removed."""
+    user = create_user(session, "history-keeper", "analyst")
+    update_id = session.scalars(select(ProgressUpdate.id).order_by(ProgressUpdate.id)).first()
+    retraction = UpdateRetraction(update_id=update_id, reason="r", author_id=user.id,
+                                  needs_confirmation=True)
+    report = session.scalars(select(ProgressReport).order_by(ProgressReport.id)).first()
+    session.add_all([retraction, ReportEditor(report_id=report.id, user_id=user.id)])
+    session.flush()
+    session.add_all([RetractionConfirmation(retraction_id=retraction.id, user_id=user.id),
+                     RetractionUndo(retraction_id=retraction.id, user_id=user.id, reason="u")])
+    session.flush()
+    for statement in (f"UPDATE {table} SET id = id", f"DELETE FROM {table}"):
+        with pytest.raises(DBAPIError, match="append-only"), session.begin_nested():
+            session.execute(text(statement))
+
+
+def test_downgrading_retractions_keeps_those_in_effect(empty_engine):
+    """Before revision 0006 an update had one retraction, in effect: a downgrade keeps those
+    and drops what the old schema cannot say (pending and undone ones)."""
+    upgrade(empty_engine)
+    with empty_engine.begin() as c:
+        c.execute(text("INSERT INTO users (name, role, is_active, created_at) "
+                       "VALUES ('ana', 'analyst', true, CURRENT_TIMESTAMP)"))
+        c.execute(text(
+            "INSERT INTO candidates (slug, iso3, name, name_fr, tier, model, phase, summary, "
+            "created_at) VALUES ('testland', 'TST', 'Testland', '', 'interim_ally', "
+            "'hybrid_integration', 'outreach', '', CURRENT_TIMESTAMP)"))
+        c.execute(text(
+            "INSERT INTO benchmark_definitions (key, title, title_fr, category_id, kind, unit, "
+            "direction, description, source, is_illustrative, valid_from) SELECT 'b', 'B', '', "
+            "min(id), 'numeric', '%', 'higher_is_better', '', '', false, '2020-01-01' "
+            "FROM benchmark_categories"))
+        c.execute(text("INSERT INTO candidate_benchmarks (candidate_id, definition_id, "
+                       "is_active) SELECT 1, id, true FROM benchmark_definitions"))
+        for n in range(1, 5):
+            c.execute(text(
+                "INSERT INTO progress_updates (candidate_benchmark_id, value, as_of, source, "
+                "note, is_illustrative, recorded_at) VALUES (1, :n, '2024-01-01', 's', '', "
+                "false, CURRENT_TIMESTAMP)"), {"n": n})
+        # 1: own, in effect; 2: pending; 3: confirmed; 4: own, undone.
+        for update_id, needs in ((1, False), (2, True), (3, True), (4, False)):
+            c.execute(text(
+                "INSERT INTO update_retractions (update_id, reason, author_id, retracted_at, "
+                "needs_confirmation) VALUES (:u, 'r', 1, CURRENT_TIMESTAMP, :needs)"),
+                {"u": update_id, "needs": needs})
+        c.execute(text("INSERT INTO retraction_confirmations (retraction_id, user_id, "
+                       "confirmed_at) VALUES (3, 1, CURRENT_TIMESTAMP)"))
+        c.execute(text("INSERT INTO retraction_undos (retraction_id, user_id, reason, "
+                       "undone_at) VALUES (4, 1, 'u', CURRENT_TIMESTAMP)"))
+    downgrade(empty_engine, "0005")
+    with empty_engine.connect() as c:
+        assert c.execute(text("SELECT update_id FROM update_retractions ORDER BY id")
+                         ).scalars().all() == [1, 3]
+    upgrade(empty_engine)
+    with empty_engine.connect() as c:
+        assert c.execute(text("SELECT update_id FROM update_retractions "
+                              "WHERE NOT needs_confirmation ORDER BY id")).scalars().all() == [1, 3]

@@ -4,9 +4,11 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
 
 from app.auth.deps import (
     AnalystForWrite,
+    CurrentAdmin,
     CurrentAnalyst,
     TokenDigest,
     auth_failures,
@@ -16,14 +18,18 @@ from app.auth.deps import (
 from app.candidates.deps import CandidateFromPath, SlugPath
 from app.db import SessionDep, WriteSessionDep, begins_write_itself
 from app.errors import Unauthorized
+from app.models import RetractionStatus
 from app.pagination import Page, PageDep
-from app.progress import service
+from app.progress import retractions, service
 from app.progress.schemas import (
     ProgressUpdateBatch,
     ProgressUpdateBody,
     ProgressUpdateCreated,
     ProgressUpdateRead,
     RetractionCreate,
+    RetractionDetail,
+    RetractionUndoCreate,
+    retraction_detail,
     update_read,
 )
 from app.progress.service import UpdateRequest
@@ -82,14 +88,79 @@ async def create_progress_updates(
     return ProgressUpdateCreated(items=recorded.updates)
 
 
-@router.post("/updates/{update_id}/retract", response_model=ProgressUpdateRead)
+UpdateId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The update's id.")]
+RetractionId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The retraction's id.")]
+
+
+@router.post("/updates/{update_id}/retract", response_model=ProgressUpdateRead,
+             responses={200: {"description": "Your own update: retracted at once."},
+                        202: {"model": RetractionDetail,
+                              "description": "Someone else's update: a retraction awaiting a "
+                                             "second analyst's confirmation (see Location)."},
+                        409: {"description": "A retraction is already in effect or pending."}})
 def retract_progress_update(
-    update_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    update_id: UpdateId,
     body: RetractionCreate,
     analyst: CurrentAnalyst,
     session: WriteSessionDep,
-) -> ProgressUpdateRead:
+    request: Request,
+) -> ProgressUpdateRead | JSONResponse:
     """Hides a wrong value from the status and the pages without deleting it: it stays in the
-    history, marked retracted with the reason."""
-    return update_read(service.retract_progress_update(session, update_id, body.reason,
-                                                       author=analyst))
+    history, marked retracted with the reason. Your own update is retracted at once (200, the
+    update). Anyone else's stays counted until a second analyst confirms the retraction: the
+    answer is 202 with the pending retraction, `Location` its address."""
+    retraction = retractions.retract_progress_update(session, update_id, body.reason,
+                                                     author=analyst)
+    if retraction.status == RetractionStatus.pending:
+        # A path, not a URL built from the request's Host header.
+        location = request.app.url_path_for("get_retraction", retraction_id=retraction.id)
+        return JSONResponse(retraction_detail(retraction).model_dump(mode="json"),
+                            status_code=202, headers={"Location": location})
+    return update_read(retraction.update)
+
+
+@router.get("/retractions", response_model=Page[RetractionDetail])
+def list_retractions(
+    analyst: CurrentAnalyst,
+    session: SessionDep,
+    page: PageDep,
+    status: Annotated[RetractionStatus | None, Query(description="`pending`: awaiting "
+                                                     "confirmation.")] = None,
+    update: Annotated[int | None, Query(ge=1, le=2**31 - 1,
+                                        description="An update's id.")] = None,
+) -> Page[RetractionDetail]:
+    """Retractions, oldest first; `status=pending` lists those waiting for a second analyst."""
+    items, total = retractions.list_retractions(session, status=status, update_id=update,
+                                                limit=page.limit, offset=page.offset)
+    return Page(items=[retraction_detail(r) for r in items], total=total, limit=page.limit,
+                offset=page.offset)
+
+
+@router.get("/retractions/{retraction_id}", response_model=RetractionDetail)
+def get_retraction(
+    retraction_id: RetractionId, analyst: CurrentAnalyst, session: SessionDep
+) -> RetractionDetail:
+    return retraction_detail(retractions.get_retraction(session, retraction_id))
+
+
+@router.post("/retractions/{retraction_id}/confirm", response_model=RetractionDetail,
+             responses={403: {"description": "You asked for this retraction (four-eyes)."},
+                        409: {"description": "It is not awaiting confirmation."}})
+def confirm_retraction(
+    retraction_id: RetractionId, analyst: CurrentAnalyst, session: WriteSessionDep
+) -> RetractionDetail:
+    """Confirms a retraction someone else asked for: the value is hidden from now on."""
+    return retraction_detail(retractions.confirm_retraction(session, retraction_id,
+                                                            confirmer=analyst))
+
+
+@router.post("/retractions/{retraction_id}/undo", response_model=RetractionDetail,
+             responses={409: {"description": "It was already undone."}})
+def undo_retraction(
+    retraction_id: RetractionId, body: RetractionUndoCreate, admin: CurrentAdmin,
+    session: WriteSessionDep,
+) -> RetractionDetail:
+    """Undoes a retraction (admins): the value counts again from now; a pending one is
+    dismissed. The retraction stays in the history, marked undone with the reason."""
+    return retraction_detail(retractions.undo_retraction(session, retraction_id, body.reason,
+                                                         admin=admin))

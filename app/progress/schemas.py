@@ -14,7 +14,7 @@ from pydantic import (
     Tag,
 )
 
-from app.models import ProgressUpdate
+from app.models import ProgressUpdate, RetractionStatus, UpdateRetraction
 from app.schema_types import Id, InputDate, NoNul
 
 MAX_BATCH = 500
@@ -63,17 +63,44 @@ ProgressUpdateBody = Annotated[
 ]
 
 
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
+                   NoNul]
+
+
 class RetractionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                             max_length=2000), NoNul]
+    reason: Reason
+
+
+class RetractionUndoCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason = Field(description="Why the value counts again.")
 
 
 class RetractionRead(BaseModel):
     reason: str
-    retracted_at: datetime
-    by: str | None
+    retracted_at: datetime | None = Field(
+        description="When the value was hidden: at once for its author's own retraction, at "
+        "the confirmation for anyone else's; null while pending or if dismissed.")
+    by: str | None = Field(description="Who retracted it (asked for it).")
+    id: int
+    status: RetractionStatus
+    requested_at: datetime
+    confirmed_by: str | None
+    confirmed_at: datetime | None
+    undone_by: str | None
+    undone_at: datetime | None
+    undo_reason: str | None
+
+
+class RetractionDetail(RetractionRead):
+    """A retraction with the update it concerns."""
+
+    update_id: int
+    candidate: str
+    benchmark: str
 
 
 class ProgressUpdateRead(BaseModel):
@@ -87,10 +114,40 @@ class ProgressUpdateRead(BaseModel):
     recorded_at: datetime
     supersedes: int | None
     is_illustrative: bool
-    retraction: RetractionRead | None = None
+    retraction: RetractionRead | None = Field(
+        default=None, description="The retraction in effect: the value is hidden.")
+    pending_retraction: RetractionRead | None = Field(
+        default=None, description="A retraction asked for by someone other than the update's "
+        "author, awaiting a second analyst's confirmation: the value still counts.")
+
+
+def retraction_read(retraction: UpdateRetraction) -> RetractionRead:
+    return RetractionRead(**_retraction_fields(retraction))
+
+
+def retraction_detail(retraction: UpdateRetraction) -> RetractionDetail:
+    benchmark = retraction.update.candidate_benchmark
+    return RetractionDetail(**_retraction_fields(retraction), update_id=retraction.update_id,
+                            candidate=benchmark.candidate.slug, benchmark=benchmark.definition.key)
+
+
+def _retraction_fields(retraction: UpdateRetraction) -> dict[str, Any]:
+    confirmation, undo = retraction.confirmation, retraction.undo
+    return {
+        "id": retraction.id, "status": retraction.status, "reason": retraction.reason,
+        "requested_at": retraction.retracted_at, "retracted_at": retraction.effective_at,
+        "by": retraction.author.name if retraction.author else None,
+        "confirmed_by": confirmation.user.name if confirmation else None,
+        "confirmed_at": confirmation.confirmed_at if confirmation else None,
+        "undone_by": undo.user.name if undo else None,
+        "undone_at": undo.undone_at if undo else None,
+        "undo_reason": undo.reason if undo else None,
+    }
 
 
 def update_read(update: ProgressUpdate) -> ProgressUpdateRead:
+    """Needs the update's retractions loaded (progress.service.RETRACTIONS)."""
+    by_status = {r.status: r for r in update.retractions}
     return ProgressUpdateRead(
         id=update.id,
         benchmark=update.candidate_benchmark.definition.key,
@@ -99,10 +156,10 @@ def update_read(update: ProgressUpdate) -> ProgressUpdateRead:
         author=update.author.name if update.author else None,
         recorded_at=update.recorded_at, supersedes=update.supersedes_id,
         is_illustrative=update.is_illustrative,
-        retraction=RetractionRead(
-            reason=update.retraction.reason, retracted_at=update.retraction.retracted_at,
-            by=update.retraction.author.name if update.retraction.author else None,
-        ) if update.retraction else None,
+        retraction=retraction_read(by_status[RetractionStatus.retracted])
+        if RetractionStatus.retracted in by_status else None,
+        pending_retraction=retraction_read(by_status[RetractionStatus.pending])
+        if RetractionStatus.pending in by_status else None,
     )
 
 

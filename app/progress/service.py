@@ -16,14 +16,13 @@ from app.bulk_insert import insert_rows
 from app.config import get_settings
 from app.db import begin_write, mark_changed
 from app.errors import (
-    Conflict,
     DomainError,
     InvalidInput,
     NotFound,
     Unauthorized,
     field_error,
 )
-from app.events.service import record_event, record_events, snapshot
+from app.events.service import record_events
 from app.models import (
     BenchmarkDefinition,
     BenchmarkKind,
@@ -31,11 +30,23 @@ from app.models import (
     CandidateBenchmark,
     IdempotencyKey,
     ProgressUpdate,
+    RetractionConfirmation,
+    RetractionUndo,
     UpdateRetraction,
     User,
     utcnow,
 )
 from app.progress.schemas import ProgressUpdateCreate, ProgressUpdateRead, update_read
+
+# What an update's answer and page show of its retractions (app/progress/retractions.py):
+# who asked, who confirmed, who undid.
+RETRACTION_DETAILS = (
+    selectinload(UpdateRetraction.author),
+    selectinload(UpdateRetraction.confirmation).selectinload(RetractionConfirmation.user),
+    selectinload(UpdateRetraction.undo).selectinload(RetractionUndo.user),
+)
+# For queries of updates: every retraction of each, with its details.
+RETRACTIONS = selectinload(ProgressUpdate.retractions).options(*RETRACTION_DETAILS)
 
 
 def list_progress_updates(
@@ -76,7 +87,7 @@ def list_progress_updates(
                 CandidateBenchmark.definition
             ),
             selectinload(ProgressUpdate.author),
-            selectinload(ProgressUpdate.retraction),
+            RETRACTIONS,
         )
         .order_by(ProgressUpdate.as_of.desc(), ProgressUpdate.id.desc())
         .offset(offset)
@@ -169,7 +180,7 @@ def get_progress_updates(session: Session, ids: Sequence[int]) -> list[ProgressU
                 selectinload(ProgressUpdate.candidate_benchmark)
                 .selectinload(CandidateBenchmark.definition),
                 selectinload(ProgressUpdate.author),
-                selectinload(ProgressUpdate.retraction),
+                RETRACTIONS,
             )
         )
     }
@@ -401,36 +412,6 @@ def _record_alone(
         return failed
 
 
-def retract_progress_update(
-    session: Session, update_id: int, reason: str, *, author: User
-) -> ProgressUpdate:
-    """Hides a wrong value from evaluations and pages; the update itself stays stored."""
-    update = session.scalar(
-        select(ProgressUpdate).where(ProgressUpdate.id == update_id).options(
-            selectinload(ProgressUpdate.candidate_benchmark)
-            .selectinload(CandidateBenchmark.definition),
-            selectinload(ProgressUpdate.retraction),
-        )
-    )
-    if update is None:
-        raise NotFound("progress update", update_id)
-    if update.retraction is not None:
-        raise Conflict(f"Update {update_id} was already retracted on "
-                       f"{update.retraction.retracted_at.date().isoformat()}.")
-    retraction = UpdateRetraction(update_id=update.id, reason=reason, author_id=author.id)
-    session.add(retraction)
-    session.flush()
-    record_event(
-        session, kind="progress_update.retracted", entity="progress_update", entity_id=update.id,
-        actor=author, candidate_id=update.candidate_benchmark.candidate_id,
-        before=snapshot(update, UPDATE_FIELDS),
-        after={"retracted": True, "reason": reason},
-    )
-    session.commit()
-    session.refresh(update)
-    return update
-
-
 def last_recorded(session: Session, candidate_ids: Sequence[int]) -> dict[int, Any]:
     """When each candidate's newest update was recorded (one grouped query)."""
     if not candidate_ids:
@@ -461,8 +442,7 @@ def list_benchmark_history(
     total = session.scalar(select(func.count()).where(of_benchmark)) or 0
     updates = session.scalars(
         select(ProgressUpdate).where(of_benchmark)
-        .options(selectinload(ProgressUpdate.author),
-                 selectinload(ProgressUpdate.retraction).selectinload(UpdateRetraction.author))
+        .options(selectinload(ProgressUpdate.author), RETRACTIONS)
         .order_by(ProgressUpdate.as_of.desc(), ProgressUpdate.id.desc())
         .offset(offset).limit(limit)
     ).all()

@@ -1,9 +1,11 @@
 """Issue 13, points 4 to 6, tried as an attacker would against a real server (uvicorn in its own
-process, demo data, each backend): an author who edits a report after its review, and an
-Idempotency-Key replayed on another candidate."""
+process, demo data, each backend): an author who edits a report after its review, an analyst
+who hides another's figure alone, and an Idempotency-Key replayed on another candidate."""
 
 import re
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -121,6 +123,83 @@ def test_publish_at_is_bounded_and_edges_are_422(site, publish_at):
     assert [e["field"] for e in response.json()["errors"]] == ["body.publish_at"]
     assert site.http.get(f"/api/v1/reports/{report_id}",
                          headers=site.reviewer).json()["status"] == "draft"
+
+
+# 5. One analyst alone cannot hide another's figure -----------------------------------------
+
+
+def test_one_analyst_alone_cannot_hide_anothers_figure(site):
+    posted = site.http.post("/api/v1/candidates/georgia/updates", headers=site.writer,
+                            json=measured(4.321))
+    assert posted.status_code == 201, posted.text
+    update_id = posted.json()["items"][0]["id"]
+    assert latest_value(site) == 4.321
+
+    asked = site.http.post(f"/api/v1/updates/{update_id}/retract", headers=site.mallory,
+                           json={"reason": "I do not like this figure"})
+    assert asked.status_code == 202, asked.text
+    assert latest_value(site) == 4.321, "one analyst alone hid another's figure"
+    retraction = asked.json()
+    assert retraction["status"] == "pending"
+    assert asked.headers["location"].endswith(f"/api/v1/retractions/{retraction['id']}")
+    pending = site.http.get("/api/v1/retractions", params={"status": "pending"},
+                            headers=site.reviewer).json()["items"]
+    assert retraction["id"] in [r["id"] for r in pending]
+    confirm = f"/api/v1/retractions/{retraction['id']}/confirm"
+    assert site.http.post(confirm, headers=site.mallory).status_code == 403
+    assert latest_value(site) == 4.321
+
+    confirmed = site.http.post(confirm, headers=site.reviewer)
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["status"] == "retracted"
+    assert latest_value(site) != 4.321
+    undone = site.http.post(f"/api/v1/retractions/{retraction['id']}/undo",
+                            headers=site.admin, json={"reason": "retracted in error"})
+    assert undone.status_code == 200, undone.text
+    assert latest_value(site) == 4.321, "an undone retraction did not restore the figure"
+
+    kinds = [e["kind"] for e in site.http.get("/api/v1/events", params={"limit": 500})
+             .json()["items"] if e["entity_id"] == str(update_id)]
+    assert kinds == ["progress_update.created", "progress_update.retraction_requested",
+                     "progress_update.retracted", "progress_update.retraction_undone"]
+    page = site.http.get("/candidates/georgia/benchmarks/defence_spending_gdp").text
+    row = next(r for r in page.split("<tr") if f"#{update_id}<" in r)
+    for name in ("mallory", "reviewer", "root", "I do not like this figure",
+                 "retracted in error"):
+        assert name in row, f"the update's history on its page does not show {name!r}"
+
+
+def test_an_analyst_still_retracts_their_own_figure_at_once(site):
+    posted = site.http.post("/api/v1/candidates/georgia/updates", headers=site.mallory,
+                            json=measured(5.432))
+    update_id = posted.json()["items"][0]["id"]
+    own = site.http.post(f"/api/v1/updates/{update_id}/retract", headers=site.mallory,
+                         json={"reason": "my typo"})
+    assert own.status_code == 200, own.text
+    assert own.json()["retraction"]["reason"] == "my typo"
+    assert latest_value(site) != 5.432
+
+
+def test_analysts_racing_to_retract_make_one_request(site):
+    """Eight analysts ask at once: one retraction is made, the others are told it exists."""
+    posted = site.http.post("/api/v1/candidates/georgia/updates", headers=site.writer,
+                            json=measured(6.54))
+    update_id = posted.json()["items"][0]["id"]
+    racers = [site.server.token(f"racer-{update_id}-{n}") for n in range(8)]
+    start = threading.Barrier(len(racers))
+
+    def ask(headers: dict[str, str]) -> int:
+        with httpx.Client(base_url=site.server.url, timeout=30) as http:
+            start.wait()
+            return http.post(f"/api/v1/updates/{update_id}/retract", headers=headers,
+                             json={"reason": "race"}).status_code
+
+    with ThreadPoolExecutor(len(racers)) as pool:
+        answers = sorted(pool.map(ask, racers))
+    assert answers == [202] + [409] * (len(racers) - 1)
+    listed = site.http.get("/api/v1/retractions", params={"update": update_id},
+                           headers=site.reviewer).json()
+    assert listed["total"] == 1
 
 
 # 6. Idempotency keys are bound to the whole request -----------------------------------------
