@@ -1,5 +1,6 @@
 """The `accession` command: serve the site, migrate the database, load demo data."""
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -106,11 +107,20 @@ def serve(
 ) -> None:
     """Serve the site and the API with uvicorn."""
     settings = get_settings()
+    host, port = host or settings.host, port or settings.port
+    workers = workers or settings.workers
+    # The workers read their settings from the environment: links name the address served
+    # (unless ACCESSION_BASE_URL says otherwise), and each worker knows how many share it.
+    if not settings.base_url:
+        os.environ["ACCESSION_BASE_URL"] = f"http://{host}:{port}"
+    os.environ["ACCESSION_WORKERS"] = str(workers)
+    get_settings.cache_clear()
+    settings = get_settings()
     uvicorn.run(
         "app.main:app",
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers or settings.workers,
+        host=host,
+        port=port,
+        workers=workers,
         reload=reload,
         log_level=settings.log_level,
         log_config=log_config(settings.log_level),
@@ -119,6 +129,7 @@ def serve(
         # A worker on a busy machine may take longer than uvicorn's 5 s to import the app;
         # the supervisor would kill and restart it forever.
         timeout_worker_healthcheck=60,
+        http="app.slow_clients:ClientTimeoutsProtocol",  # header timeout (slowloris)
     )
 
 

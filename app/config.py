@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -29,8 +30,9 @@ class Settings(BaseSettings):
     response_cache: bool = True
     # What the response cache may hold per worker process, in bytes (bodies and headers).
     response_cache_bytes: int = 64 * 1024 * 1024
-    # Responses larger than this are never cached (a download is streamed, not held whole).
-    response_cache_max_item_bytes: int = 1024 * 1024
+    # Responses larger than this are never held whole (not cached, not hashed for an ETag):
+    # they stream from their source to the client.
+    response_cache_max_item_bytes: int = 8 * 1024 * 1024
     # Open event streams allowed per client address, and per worker process in all.
     streams_per_client: int = 16
     streams_total: int = 5000
@@ -41,12 +43,22 @@ class Settings(BaseSettings):
     base_url: str = ""
     # Host headers accepted; others get 400. Empty: the base URL's host, localhost, 127.0.0.1.
     allowed_hosts: list[str] = []
-    # A client must send its request headers within this, and each part of its body within
-    # this of the last one (slow clients hold a connection for nothing).
+    # A client must send its request headers within the first, and its whole body within the
+    # second (slow clients hold a connection for nothing): 408 otherwise.
     header_timeout_seconds: float = 10.0
-    body_timeout_seconds: float = 10.0
+    body_timeout_seconds: float = 30.0
     # How long an Idempotency-Key is remembered; after that it may be used again.
     idempotency_key_hours: float = 24.0
+
+    @property
+    def site_url(self) -> str:
+        """The site's own address, without a trailing slash: every absolute link starts so."""
+        return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def accepted_hosts(self) -> list[str]:
+        return self.allowed_hosts or [urlsplit(self.site_url).hostname or "", "localhost",
+                                      "127.0.0.1"]
 
 
 @lru_cache

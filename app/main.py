@@ -19,6 +19,8 @@ from app.health import router as health_router
 from app.middleware import (
     ConditionalGetMiddleware,
     DeadlineMiddleware,
+    HeadMiddleware,
+    HostMiddleware,
     RequestContextMiddleware,
     SiteHeadersMiddleware,
 )
@@ -76,15 +78,22 @@ def create_app(*, response_cache: bool | None = None) -> FastAPI:
     # headers depend on the request), so a hit skips the deadline task and the header work:
     # it keeps the headers the inner layers added. API reads it does not serve (a token's own
     # view) get a body-hash ETag from ConditionalGet instead.
-    app.add_middleware(ConditionalGetMiddleware)
+    app.add_middleware(ConditionalGetMiddleware,
+                       max_body_bytes=settings.response_cache_max_item_bytes)
     app.add_middleware(SiteHeadersMiddleware)
-    app.add_middleware(DeadlineMiddleware, seconds=2 * settings.db_timeout_seconds)
+    app.add_middleware(DeadlineMiddleware, seconds=2 * settings.db_timeout_seconds,
+                       body_seconds=settings.body_timeout_seconds)
     if settings.response_cache if response_cache is None else response_cache:
-        app.add_middleware(ResponseCacheMiddleware, feed=app.state.change_feed)
+        app.add_middleware(ResponseCacheMiddleware, feed=app.state.change_feed,
+                           routes=app.router.routes)
     if settings.cors_origins:  # closed unless origins are named
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET"], allow_headers=["Authorization"])
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(HostMiddleware, base_url=settings.site_url,
+                       allowed_hosts=settings.accepted_hosts)
+    app.add_middleware(HeadMiddleware)
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes,
+                       body_timeout_seconds=settings.body_timeout_seconds)
     return app
 
 

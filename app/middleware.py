@@ -8,6 +8,7 @@ import logging
 import re
 import time
 import uuid
+from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
@@ -46,6 +47,7 @@ class SiteHeadersMiddleware:
         request = Request(scope)
         language = choose_language(request)
         remember = request.query_params.get("lang") in LANGUAGES
+        authenticated = "authorization" in request.headers
         path = scope["path"]
         token = current_language.set(language)
 
@@ -62,7 +64,12 @@ class SiteHeadersMiddleware:
                     cache = ("public, max-age=31536000, immutable" if request.query_params.get("v")
                              else "public, max-age=3600")
                     headers["cache-control"] = cache
-                elif not path.startswith("/api/"):
+                elif path.startswith("/api/"):
+                    # A token holder's answer is theirs alone: no cache may keep or share it.
+                    headers.add_vary_header("Authorization")
+                    if authenticated:
+                        headers["cache-control"] = "private, no-store"
+                else:
                     headers.setdefault("content-language", language)
                     headers.add_vary_header("Accept-Language")
                     headers.add_vary_header("Cookie")
@@ -77,13 +84,62 @@ class SiteHeadersMiddleware:
             current_language.reset(token)
 
 
+class HostMiddleware:
+    """The site names itself: every absolute link (Atom, canonical, Location) is built from
+    the configured base URL, never from what a client put in `Host`, so no client can make a
+    cached body point elsewhere. A request for a host that is not this site's gets 400; for
+    one that is, the scope is given the base URL's scheme and host, so `url_for`,
+    `request.base_url` and redirects all agree with it."""
+
+    def __init__(self, app: ASGIApp, base_url: str, allowed_hosts: list[str]) -> None:
+        self.app = app
+        base = urlsplit(base_url)
+        self.scheme = base.scheme or "http"
+        self.netloc = base.netloc.encode("latin-1")
+        self.server = (base.hostname or "", base.port or (443 if self.scheme == "https" else 80))
+        self.allowed = {host.lower() for host in allowed_hosts}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = [(k, v) for k, v in scope["headers"] if k != b"host"]
+        sent = [v for k, v in scope["headers"] if k == b"host"]
+        if sent and not self._is_allowed(sent[0].decode("latin-1")):
+            await _send_problem(send, 400, "Bad Request",
+                                "This server does not serve that host (Host header).")
+            return
+        scope["headers"] = [(b"host", self.netloc), *headers]
+        scope["scheme"] = self.scheme
+        scope["server"] = self.server
+        await self.app(scope, receive, send)
+
+    def _is_allowed(self, host: str) -> bool:
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        name = name.strip("[]").lower()
+        return name in self.allowed or "*" in self.allowed
+
+
+async def _send_problem(send: Send, status: int, title: str, detail: str,
+                        headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    body = json.dumps({"type": "about:blank", "title": title, "status": status,
+                       "detail": detail}).encode()
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/problem+json"),
+        (b"content-length", str(len(body)).encode()), *(headers or []),
+    ]})
+    await send({"type": "http.response.body", "body": body})
+
+
 class ConditionalGetMiddleware:
     """ETag on reads the response cache does not serve (a token holder's view, or the cache
     turned off): a weak validator from the body's hash, and 304 when the client's copy is
-    current. Static files, streams and responses that set their own ETag pass through."""
+    current. Static files, streams and responses that set their own ETag pass through, and so
+    does a body larger than `max_body_bytes` (a download is not held whole to be hashed)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -95,9 +151,10 @@ class ConditionalGetMiddleware:
         if_none_match = Request(scope).headers.get("if-none-match", "")
         start: Message | None = None
         chunks: list[bytes] = []
+        buffered = 0
 
         async def buffer(message: Message) -> None:
-            nonlocal start
+            nonlocal start, buffered
             if message["type"] == "http.response.start":
                 start = message
                 headers = MutableHeaders(scope=message)
@@ -109,6 +166,13 @@ class ConditionalGetMiddleware:
                 await send(message)
                 return
             chunks.append(message.get("body", b""))
+            buffered += len(chunks[-1])
+            if message.get("more_body") and buffered > self.max_body_bytes:
+                await send(start)  # too large to hash: on it goes, as it comes
+                await send({"type": "http.response.body", "body": b"".join(chunks),
+                            "more_body": True})
+                start = None
+                return
             if message.get("more_body"):
                 return
             body = b"".join(chunks)
@@ -137,11 +201,14 @@ access_logger = logging.getLogger("app.access")
 class RequestContextMiddleware:
     """Outermost layer: a request id (the client's `X-Request-ID` if it is sane, else a new
     one) echoed on the response; one structured access-log line per request, without query
-    strings or headers so no token ever reaches the log; and the body-size limit (413)."""
+    strings or headers so no token ever reaches the log; the body-size limit (413) and the
+    body-time limit (408: a client that trickles its body holds a worker's attention for
+    nothing)."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, body_timeout_seconds: float) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.body_timeout_seconds = body_timeout_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -165,38 +232,52 @@ class RequestContextMiddleware:
             await self._too_large(send_with_id)
         else:
             received = 0
-            too_large = False
+            refused: int | None = None  # 413 or 408, once the body broke a limit
+            body_complete = False
             responded = False
 
-            async def counted_receive() -> Message:
-                # Past the limit the app is told the client left: it stops reading and its
-                # answer is replaced by the 413 below (FastAPI would turn an exception here
-                # into a 400).
-                nonlocal received, too_large
-                if too_large:
+            async def guarded_receive() -> Message:
+                # Past a limit the app is told the client left: it stops reading and its
+                # answer is replaced by the 413 or 408 below (FastAPI would turn an exception
+                # here into a 400).
+                nonlocal received, refused, body_complete
+                if refused is not None:
                     return {"type": "http.disconnect"}
-                message = await receive()
+                if body_complete:  # what follows the body is only the client leaving
+                    return await receive()
+                left = started + self.body_timeout_seconds - time.perf_counter()
+                try:
+                    message = await asyncio.wait_for(receive(), max(left, 0.001))
+                except TimeoutError:
+                    refused = 408
+                    return {"type": "http.disconnect"}
                 if message["type"] == "http.request":
                     received += len(message.get("body", b""))
+                    body_complete = not message.get("more_body", False)
                     if received > self.max_body_bytes:
-                        too_large = True
+                        refused = 413
                         return {"type": "http.disconnect"}
                 return message
 
-            async def send_unless_too_large(message: Message) -> None:
+            async def send_unless_refused(message: Message) -> None:
                 nonlocal responded
-                if too_large:
+                if refused is not None:
                     return
                 responded = True
                 await send_with_id(message)
 
             try:
-                await self.app(scope, counted_receive, send_unless_too_large)
+                await self.app(scope, guarded_receive, send_unless_refused)
             except Exception:
-                if not too_large:
+                if refused is None:
                     raise
-            if too_large and not responded:
+            if refused == 413 and not responded:
                 await self._too_large(send_with_id)
+            elif refused == 408 and not responded:
+                await _send_problem(
+                    send_with_id, 408, "Request Timeout",
+                    f"The request body did not arrive within {self.body_timeout_seconds:g} s.",
+                    [(b"connection", b"close")])
         if access_logger.isEnabledFor(logging.INFO):  # no JSON built for a line not written
             access_logger.info(json.dumps({
                 "request_id": request_id, "method": scope["method"], "path": scope["path"],
@@ -205,16 +286,36 @@ class RequestContextMiddleware:
             }))
 
     async def _too_large(self, send: Send) -> None:
-        body = json.dumps({
-            "type": "about:blank", "title": "Content Too Large", "status": 413,
-            "detail": f"The request body is larger than {self.max_body_bytes} bytes.",
-        }).encode()
-        await send({"type": "http.response.start", "status": 413, "headers": [
-            (b"content-type", b"application/problem+json"),
-            (b"content-length", str(len(body)).encode()),
-        ]})
-        await send({"type": "http.response.body", "body": body})
+        await _send_problem(send, 413, "Content Too Large",
+                            f"The request body is larger than {self.max_body_bytes} bytes.")
 
+
+class HeadMiddleware:
+    """HEAD on every GET route (RFC 9110: the GET's status and headers, no body). FastAPI's
+    routes answer only the methods they name; this asks for the GET, sends its start and drops
+    its body. A stream is told the client left once its headers are out."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def receive_until_answered() -> Message:
+            return {"type": "http.disconnect"} if started else await receive()
+
+        async def send_headers_only(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start" and not started:
+                started = True
+                await send(message)
+                await send({"type": "http.response.body", "body": b""})
+
+        # A copy: the server's own scope still says HEAD, so it sends no body either.
+        await self.app({**scope, "method": "GET"}, receive_until_answered, send_headers_only)
 
 
 class DeadlineMiddleware:
@@ -223,9 +324,10 @@ class DeadlineMiddleware:
     the client forever: the worker thread cannot be interrupted, so it is left to finish and
     its late answer is dropped. Event streams are long-lived by design and are left alone."""
 
-    def __init__(self, app: ASGIApp, seconds: float) -> None:
+    def __init__(self, app: ASGIApp, seconds: float, body_seconds: float) -> None:
         self.app = app
         self.seconds = seconds
+        self.body_seconds = body_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].endswith("/stream"):
@@ -233,6 +335,18 @@ class DeadlineMiddleware:
             return
         responded = False
         abandoned = False
+        headers = Headers(scope=scope)
+        # The clock runs from when the body is in: a slow body is the client's delay, not the
+        # database's, and RequestContextMiddleware answers it with 408.
+        body_in = asyncio.Event()
+        if headers.get("content-length", "0") == "0" and "transfer-encoding" not in headers:
+            body_in.set()
+
+        async def watched_receive() -> Message:
+            message = await receive()
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                body_in.set()
+            return message
 
         async def guarded_send(message: Message) -> None:
             nonlocal responded
@@ -241,7 +355,11 @@ class DeadlineMiddleware:
             responded = True
             await send(message)
 
-        task = asyncio.ensure_future(self.app(scope, receive, guarded_send))
+        task = asyncio.ensure_future(self.app(scope, watched_receive, guarded_send))
+        body_wait = asyncio.ensure_future(body_in.wait())
+        await asyncio.wait({task, body_wait}, timeout=self.body_seconds,
+                           return_when=asyncio.FIRST_COMPLETED)
+        body_wait.cancel()
         done, _ = await asyncio.wait({task}, timeout=self.seconds)
         if task in done or responded:
             await task
@@ -249,7 +367,7 @@ class DeadlineMiddleware:
         abandoned = True
         task.add_done_callback(_log_abandoned)
         wants_page = (not scope["path"].startswith("/api/")
-                      and "text/html" in Headers(scope=scope).get("accept", ""))
+                      and "text/html" in headers.get("accept", ""))
         if scope["path"] == "/health":  # the same shape /health gives when it can answer
             content_type = b"application/json"
             body = json.dumps({"status": "unavailable", "database": "unreachable"}).encode()

@@ -8,6 +8,8 @@ from collections import defaultdict, deque
 
 from app.errors import DomainError
 
+MAX_KEYS = 10_000  # past this many keys, those with no recent hit are forgotten
+
 
 class TooManyRequests(DomainError):
     status_code = 429
@@ -45,11 +47,20 @@ class SlidingWindow:
         """Counts one hit; returns seconds to wait if this hit is over the limit."""
         now = time.monotonic()
         with self._lock:
+            if len(self._hits) >= MAX_KEYS:
+                self._forget_idle(now)
             hits = self._trim(key, now)
             if len(hits) >= self.limit:
                 return max(1, int(hits[0] + self.seconds - now) + 1)
             hits.append(now)
             return None
+
+    def _forget_idle(self, now: float) -> None:
+        """Keys whose hits have all expired: without this, every address that ever failed
+        once would be remembered for the life of the process."""
+        for key in [k for k, hits in self._hits.items() if not hits or
+                    hits[-1] <= now - self.seconds]:
+            del self._hits[key]
 
     def reset(self) -> None:
         with self._lock:

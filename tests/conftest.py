@@ -128,7 +128,7 @@ def client(session: Session) -> Iterator[TestClient]:
     app.state.change_feed.session_factory = lambda: Session(session.get_bind().engine)
     app.dependency_overrides[get_session] = lambda: session
     app.state.update_writer.session_scope = no_close(session)
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
         yield client
 
 

@@ -5,12 +5,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.concurrency import run_in_threadpool
 
-from app.auth.deps import OPTIONAL_AUTH, OptionalUser
+from app.auth.deps import OPTIONAL_AUTH, OptionalUser, client_address
 from app.db import SessionDep
 from app.events.feed import ChangeFeed, event_read
 from app.events.schemas import EventPage
 from app.events.service import list_events
+from app.events.streams import LimitedEventStream, check_backlog, stream_slots
 from app.pagination import MAX_LIMIT
 from app.schema_types import MAX_ID
 
@@ -36,17 +38,30 @@ def get_events(
 
 @router.get("/stream", response_class=EventSourceResponse,
             responses={200: {"content": {"text/event-stream": {}},
-                             "description": "A stream of public events."}})
+                             "description": "A stream of public events."},
+                       410: {"description": "The events after `after` are older than the "
+                                            "retention window: re-sync from the REST lists."},
+                       429: {"description": "Too many open streams from this address."},
+                       503: {"description": "The server holds as many streams as it can."}})
 async def stream_events(
     request: Request,
     after: Annotated[int | None, Query(ge=0, le=MAX_ID,
                                        description="Resume after this event id.")] = None,
     last_event_id: Annotated[int | None, Header(ge=0, le=MAX_ID)] = None,
-) -> EventSourceResponse:
+) -> LimitedEventStream:
     """New public events as Server-Sent Events (`id` is the event id, `event` its kind).
-    A reconnecting browser sends `Last-Event-ID` and misses nothing."""
+    A reconnecting browser sends `Last-Event-ID` and misses nothing. Each address may hold a
+    few streams at once (429 past that, with Retry-After); a resume whose missed events are
+    older than the retention window is 410."""
     feed: ChangeFeed = request.app.state.change_feed
     start = last_event_id if last_event_id is not None else after
+    give_back = stream_slots().take(client_address(request))
+    try:
+        if start is not None:
+            check_backlog(await run_in_threadpool(feed.first_event_at, start))
+    except BaseException:
+        give_back()
+        raise
 
     async def messages():  # type: ignore[no-untyped-def]
         yield ServerSentEvent(comment="connected", retry=RECONNECT_MS)
@@ -54,4 +69,5 @@ async def stream_events(
             yield ServerSentEvent(id=str(event.id), event=event.kind,
                                   data=json.dumps(event.model_dump(mode="json")))
 
-    return EventSourceResponse(messages(), ping=15, headers={"Cache-Control": "no-store"})
+    return LimitedEventStream(messages(), give_back=give_back, ping=15,
+                              headers={"Cache-Control": "no-store"})

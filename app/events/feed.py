@@ -14,7 +14,13 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.events.schemas import EventRead
-from app.events.service import latest_event_id, latest_public_change, list_events
+from app.events.service import (
+    first_public_event_after,
+    latest_event_id,
+    latest_public_change,
+    list_events,
+    public_events_after,
+)
 from app.models import Event
 
 logger = logging.getLogger("app.events.feed")
@@ -22,6 +28,10 @@ logger = logging.getLogger("app.events.feed")
 POLL_INTERVAL_SECONDS = 0.5  # well inside the two seconds a reader may wait for an update
 BATCH = 500
 QUEUE_LIMIT = 100  # batches; a reader this far behind is dropped and reconnects with its id
+# A stream's backlog is read a page at a time, a few streams at a time: a thousand clients
+# resuming at once cost the database a page each in turn, and no stream holds the whole log.
+BACKLOG_PAGE = 100
+BACKLOG_READERS = 4
 
 
 def event_read(event: Event) -> EventRead:
@@ -49,6 +59,7 @@ class ChangeFeed:
         self._initialised = False
         self._task: asyncio.Task[None] | None = None
         self._starting = asyncio.Lock()
+        self._backlog_readers = asyncio.Semaphore(BACKLOG_READERS)
 
     @property
     def is_current(self) -> bool:
@@ -117,23 +128,38 @@ class ChangeFeed:
             self.polled_at = time.monotonic()
             return found
 
-    def _backlog(self, after: int | None) -> tuple[list[EventRead], int]:
+    def _latest_id(self) -> int:
         with self.session_factory() as session:
-            if after is None:
-                return [], latest_event_id(session)
-            events, _ = list_events(session, after=after, limit=10_000)
-            return [event_read(e) for e in events], (events[-1].id if events else after)
+            return latest_event_id(session)
+
+    def _backlog_page(self, after: int) -> list[EventRead]:
+        with self.session_factory() as session:
+            return [event_read(e) for e in public_events_after(session, after, BACKLOG_PAGE)]
+
+    def first_event_at(self, after: int) -> datetime | None:
+        with self.session_factory() as session:
+            return first_public_event_after(session, after)
 
     async def stream(self, after: int | None) -> AsyncIterator[EventRead]:
         """Public events after `after` (None: from now on), then live ones, each once, in
-        order. Subscribes before reading the backlog, so nothing falls in between."""
+        order. Subscribes before reading the backlog, so nothing falls in between; reads the
+        backlog a page at a time, the next page only once the last one is sent."""
         await self.start()  # normally started with the app; a no-op then
         queue: asyncio.Queue[list[EventRead] | None] = asyncio.Queue(QUEUE_LIMIT)
         self.subscribers.add(queue)
         try:
-            backlog, sent = await run_in_threadpool(self._backlog, after)
-            for event in backlog:
-                yield event
+            if after is None:
+                sent = await run_in_threadpool(self._latest_id)
+            else:
+                sent = after
+                while True:
+                    async with self._backlog_readers:
+                        page = await run_in_threadpool(self._backlog_page, sent)
+                    for event in page:
+                        sent = event.id
+                        yield event
+                    if len(page) < BACKLOG_PAGE:
+                        break
             while (batch := await queue.get()) is not None:
                 for event in batch:
                     if event.id > sent:

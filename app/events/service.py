@@ -85,6 +85,21 @@ def list_events(
     return list(session.scalars(query.order_by(Event.id).limit(limit))), total
 
 
+def public_events_after(session: Session, after: int, limit: int) -> list[Event]:
+    """One page of the public log after `after`, without list_events' count."""
+    return list(session.scalars(
+        select(Event).where(Event.id > after, Event.is_public.is_(True))
+        .options(selectinload(Event.actor), selectinload(Event.candidate))
+        .order_by(Event.id).limit(limit)))
+
+
+def first_public_event_after(session: Session, after: int) -> datetime | None:
+    """When the first public event after `after` happened (None if there is none yet)."""
+    return _as_utc(session.scalar(
+        select(Event.occurred_at).where(Event.id > after, Event.is_public.is_(True))
+        .order_by(Event.id).limit(1)))
+
+
 def latest_event_id(session: Session) -> int:
     return session.scalar(select(func.max(Event.id))) or 0
 

@@ -8,17 +8,25 @@ is the ETag, so conditional requests get 304 without any work."""
 import asyncio
 import contextlib
 import hashlib
+import re
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from datetime import time as clock_time
 from email.utils import format_datetime, parsedate_to_datetime
+from urllib.parse import parse_qsl, urlencode
 
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
+from starlette.routing import BaseRoute, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.config import get_settings
 from app.db import write_generation
 from app.evaluation import today
 from app.events.feed import ChangeFeed
@@ -26,9 +34,13 @@ from app.i18n import choose_language
 from app.middleware import RESPONSE_CACHE_FLAG
 
 BUILD_ID = str(time.time_ns())  # a restart may bring new templates: new keys
-CACHE_SIZE = 1024
 SINGLE_FLIGHT_WAIT_SECONDS = 10  # past this a waiting reader computes the page itself
 UNCACHED_PREFIXES = ("/static/", "/health", "/docs", "/openapi.json", "/api/v1/events")
+# Read by the site-wide middleware (the language switch), whatever the route.
+SITE_QUERY_PARAMETERS = frozenset({"lang"})
+# Besides its body, what an entry costs: its key, headers and bookkeeping (an estimate).
+ENTRY_OVERHEAD_BYTES = 512
+ROUTE_MEMO_SIZE = 4096  # paths whose route was looked up, remembered (each path ≤ 512 chars)
 
 
 @dataclass(frozen=True)
@@ -38,14 +50,22 @@ class CachedResponse:
     body: bytes
     etag: str
 
+    @property
+    def size(self) -> int:
+        return (len(self.body) + sum(len(k) + len(v) for k, v in self.headers)
+                + ENTRY_OVERHEAD_BYTES)
+
 
 class ResponseCache:
-    """A small thread-safe LRU holding responses of one version of the data: entries of an
-    older version can never be served again, so a new version empties it (memory stays
-    bounded by the pages of one version, not by the number of writes)."""
+    """A thread-safe LRU holding responses of one version of the data, bounded by bytes: an
+    anonymous visitor chooses what is asked for, so the budget, not a number of entries, is
+    what keeps a worker's memory in bounds. Entries of an older version can never be served
+    again, so a new version empties it."""
 
-    def __init__(self, size: int = CACHE_SIZE) -> None:
-        self.size = size
+    def __init__(self, budget_bytes: int, max_item_bytes: int) -> None:
+        self.budget_bytes = budget_bytes
+        self.max_item_bytes = min(max_item_bytes, budget_bytes)
+        self.size_bytes = 0
         self._version = ""
         self._items: OrderedDict[str, CachedResponse] = OrderedDict()
         self._lock = threading.Lock()
@@ -60,20 +80,93 @@ class ResponseCache:
             return item
 
     def put(self, version: str, key: str, item: CachedResponse) -> None:
+        size = item.size + len(key)
+        if size > self.max_item_bytes:
+            return
         with self._lock:
             if version != self._version:
                 self._items.clear()
+                self.size_bytes = 0
                 self._version = version
+            replaced = self._items.pop(key, None)
+            if replaced is not None:
+                self.size_bytes -= replaced.size + len(key)
+            while self._items and self.size_bytes + size > self.budget_bytes:
+                old_key, old = self._items.popitem(last=False)
+                self.size_bytes -= old.size + len(old_key)
             self._items[key] = item
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            self.size_bytes += size
+
+    def __len__(self) -> int:
+        return len(self._items)
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self.size_bytes = 0
 
 
-response_cache = ResponseCache()
+def _settings_cache() -> ResponseCache:
+    settings = get_settings()
+    return ResponseCache(settings.response_cache_bytes, settings.response_cache_max_item_bytes)
+
+
+response_cache = _settings_cache()
+
+
+class QueryParameters:
+    """Which query parameters the route of a path reads: the others are dropped from the
+    request before it is keyed or answered, so `?junk=N` can neither split the cache into a
+    thousand copies of one page nor reach a link in a cached body."""
+
+    def __init__(self, routes: Sequence[BaseRoute]) -> None:
+        self.routes = routes
+        self._table: list[tuple[re.Pattern[str], frozenset[str]]] | None = None
+        self._by_path: OrderedDict[str, frozenset[str] | None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def read_by(self, scope: Scope) -> frozenset[str] | None:
+        """The names the GET route of this path reads, or None when no route matches."""
+        path: str = scope["path"]
+        with self._lock:
+            if path in self._by_path:
+                return self._by_path[path]
+        found = self._lookup(path)
+        if len(path) <= 512:
+            with self._lock:
+                self._by_path[path] = found
+                while len(self._by_path) > ROUTE_MEMO_SIZE:
+                    self._by_path.popitem(last=False)
+        return found
+
+    def _lookup(self, path: str) -> frozenset[str] | None:
+        if self._table is None:  # the routes are all in place once requests arrive
+            self._table = [
+                (compile_path(context.path)[0],
+                 frozenset(query_names(context.original_route.dependant)))
+                for context in iter_route_contexts(self.routes)
+                if isinstance(context.original_route, APIRoute) and context.path
+                and "GET" in (context.methods or ())
+            ]
+        for pattern, names in self._table:
+            if pattern.match(path):
+                return names | SITE_QUERY_PARAMETERS
+        return None
+
+
+def query_names(dependant: Dependant) -> set[str]:
+    """The query parameters a route and its dependencies declare."""
+    names = {field.alias for field in dependant.query_params}
+    for dependency in dependant.dependencies:
+        names |= query_names(dependency)
+    return names
+
+
+def normalised_query(query: str, read: frozenset[str]) -> str:
+    """The parameters a route reads, in a stable order (the values of one name keep theirs)."""
+    kept = [(name, value) for name, value in parse_qsl(query, keep_blank_values=True)
+            if name in read]
+    return urlencode(sorted(kept, key=lambda pair: pair[0]))
 
 
 def is_cacheable(scope: Scope, headers: Headers) -> bool:
@@ -94,10 +187,12 @@ class ResponseCacheMiddleware:
     lookup: the security headers, language headers and validators are stored with the body.
     A miss goes on inward (deadline, headers, the app) and its answer is kept."""
 
-    def __init__(self, app: ASGIApp, feed: ChangeFeed, cache: ResponseCache = response_cache):
+    def __init__(self, app: ASGIApp, feed: ChangeFeed, routes: Sequence[BaseRoute],
+                 cache: ResponseCache = response_cache):
         self.app = app
         self.feed = feed
         self.cache = cache
+        self.parameters = QueryParameters(routes)
         self._computing: dict[str, asyncio.Event] = {}  # key -> set when its answer is in
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -111,7 +206,12 @@ class ResponseCacheMiddleware:
             await self.app(scope, receive, send)
             return
 
-        query = scope.get("query_string", b"").decode("latin-1")
+        read = self.parameters.read_by(scope)
+        if read is None:  # no such page: a 404 is not kept
+            await self.app(scope, receive, send)
+            return
+        query = normalised_query(scope.get("query_string", b"").decode("latin-1"), read)
+        scope["query_string"] = query.encode("latin-1")
         version = "|".join((self.feed.version, str(write_generation.value), today().isoformat(),
                             BUILD_ID))
         # The language SiteHeadersMiddleware will pick, chosen the same way.
@@ -156,10 +256,13 @@ class ResponseCacheMiddleware:
                        etag: str) -> None:
         validators = self._validators(etag)
         start: Message | None = None
+        kept: list[tuple[bytes, bytes]] = []
         chunks: list[bytes] = []
+        buffered = 0
+        streaming = False  # too large to keep: passed on as it comes, never held whole
 
         async def capture(message: Message) -> None:
-            nonlocal start
+            nonlocal start, kept, buffered, streaming
             if message["type"] == "http.response.start":
                 response_headers = MutableHeaders(scope=message)
                 if (message["status"] != 200 or "etag" in response_headers
@@ -167,16 +270,27 @@ class ResponseCacheMiddleware:
                     await send(message)  # not ours to cache
                     return
                 start = message
+                kept = [(k, v) for k, v in start["headers"]
+                        if k.lower() not in (b"etag", b"cache-control", b"last-modified")]
                 return
-            if start is None:
+            if start is None or streaming:
                 await send(message)
                 return
-            chunks.append(message.get("body", b""))
-            if message.get("more_body"):
+            chunk = message.get("body", b"")
+            chunks.append(chunk)
+            buffered += len(chunk)
+            more = message.get("more_body", False)
+            if buffered > self.cache.max_item_bytes and more:
+                # The validators still hold: they name the version, not the bytes.
+                streaming = True
+                await send({**start, "headers": [*kept, *validators, (b"x-cache", b"bypass")]})
+                await send({"type": "http.response.body", "body": b"".join(chunks),
+                            "more_body": True})
+                chunks.clear()
+                return
+            if more:
                 return
             body = b"".join(chunks)
-            kept = [(k, v) for k, v in start["headers"]
-                    if k.lower() not in (b"etag", b"cache-control", b"last-modified")]
             self.cache.put(version, key, CachedResponse(200, [*kept, *validators], body, etag))
             await send({**start, "headers": [*kept, *validators, (b"x-cache", b"miss")]})
             await send({"type": "http.response.body", "body": body})
@@ -190,11 +304,21 @@ class ResponseCacheMiddleware:
                     "headers": [*cached.headers, (b"x-cache", b"hit")]})
         await send({"type": "http.response.body", "body": cached.body})
 
+    def _last_modified(self) -> datetime | None:
+        """When what the public sees last changed: the newest public event, the newest report
+        publication that has come (a scheduled one appears with no event of its own), or the
+        start of today (statuses such as "overdue" move with the date)."""
+        moments = [m for m in (self.feed.changed_at, self.feed.published_at) if m is not None]
+        if not moments:
+            return None
+        return max(*moments, datetime.combine(today(), clock_time(), UTC))
+
     def _validators(self, etag: str) -> list[tuple[bytes, bytes]]:
         validators = [(b"etag", etag.encode()), (b"cache-control", b"no-cache")]
-        if self.feed.changed_at is not None:
+        last_modified = self._last_modified()
+        if last_modified is not None:
             validators.append((b"last-modified",
-                               format_datetime(self.feed.changed_at, usegmt=True).encode()))
+                               format_datetime(last_modified, usegmt=True).encode()))
         return validators
 
     async def _not_modified(self, send: Send, etag: str) -> None:
@@ -206,6 +330,6 @@ class ResponseCacheMiddleware:
         if "if-modified-since" not in headers:
             return False
         since = _parse_http_date(headers["if-modified-since"])
-        changed = self.feed.changed_at
+        changed = self._last_modified()
         return (since is not None and changed is not None and since.tzinfo is not None
                 and changed.replace(microsecond=0) <= since)

@@ -3,15 +3,18 @@ Atom feed of published reports."""
 
 import csv
 import io
+import json
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.candidates.api import candidate_status_read
 from app.candidates.service import get_candidate, list_candidates
+from app.config import get_settings
 from app.db import SessionDep
 from app.evaluation import load_statuses
 from app.models import (
@@ -26,6 +29,12 @@ from app.models import (
 from app.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
+
+# Whole-dataset downloads are written this many candidates at a time: a download grows with
+# the data, and neither the server nor the response cache should hold it whole.
+CANDIDATES_PER_PIECE = 50
+# A cell starting with one of these would run as a formula in a spreadsheet (OWASP's list).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 UPDATE_COLUMNS = ("candidate", "iso3", "benchmark", "kind", "unit", "value", "as_of", "source",
                   "note", "is_illustrative", "recorded_at", "update_id", "supersedes",
@@ -58,16 +67,36 @@ def update_rows(session: Session, candidates: list[Candidate]) -> list[dict[str,
     return rows
 
 
-def csv_response(rows: list[dict[str, Any]], filename: str) -> Response:
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula, quoted; any other as it is (an
+    empty cell stays empty)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_text(rows: list[dict[str, Any]], *, header: bool) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=UPDATE_COLUMNS)
-    writer.writeheader()
+    if header:
+        writer.writeheader()
     for row in rows:
-        # A cell starting with = + - @ would run as a formula in a spreadsheet.
-        writer.writerow({k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v)
-                         for k, v in row.items()})
-    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+        writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
+    return buffer.getvalue()
+
+
+def attachment(filename: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{filename}"'}
+
+
+def csv_response(rows: list[dict[str, Any]], filename: str) -> Response:
+    return Response(csv_text(rows, header=True), media_type="text/csv; charset=utf-8",
+                    headers=attachment(filename))
+
+
+def pieces_of(candidates: Sequence[Candidate]) -> Iterator[list[Candidate]]:
+    for first in range(0, len(candidates), CANDIDATES_PER_PIECE):
+        yield list(candidates[first:first + CANDIDATES_PER_PIECE])
 
 
 def ratification_rows(session: Session, candidate: Candidate) -> list[dict[str, Any]]:
@@ -107,29 +136,49 @@ def candidate_json(slug: str, session: SessionDep) -> JSONResponse:
 
 
 @router.get("/dataset.csv")
-def dataset_csv(session: SessionDep) -> Response:
+def dataset_csv(session: SessionDep) -> StreamingResponse:
+    """Every progress update with its source, streamed a few candidates at a time."""
     candidates, _ = list_candidates(session)
-    return csv_response(update_rows(session, candidates), "accession-tracker-updates.csv")
+
+    def pieces() -> Iterator[str]:
+        yield csv_text([], header=True)
+        for piece in pieces_of(candidates):
+            yield csv_text(update_rows(session, piece), header=False)
+
+    return StreamingResponse(pieces(), media_type="text/csv; charset=utf-8",
+                             headers=attachment("accession-tracker-updates.csv"))
+
+
+def _json(value: Any) -> str:
+    # As JSONResponse writes it.
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
 @router.get("/dataset.json")
-def dataset_json(session: SessionDep) -> JSONResponse:
+def dataset_json(session: SessionDep) -> StreamingResponse:
     """Every candidate with its status, its updates and ratification steps, each with its
-    source; illustrative values are flagged."""
+    source; illustrative values are flagged. Streamed a few candidates at a time."""
     candidates, _ = list_candidates(session)
-    for candidate in candidates:
-        session.refresh(candidate, ["status_changes"])
-    statuses = load_statuses(session, candidates)
-    return JSONResponse({
-        "generated_at": utcnow().isoformat(),
-        "licence_note": "Figures carry their sources; rows with is_illustrative=true are "
-                        "demonstration data, not official figures.",
-        "candidates": [candidate_document(session, c, statuses[c.id]) for c in candidates],
-    }, headers={"Content-Disposition": 'attachment; filename="accession-tracker.json"'})
+    head = {"generated_at": utcnow().isoformat(),
+            "licence_note": "Figures carry their sources; rows with is_illustrative=true are "
+                            "demonstration data, not official figures."}
+
+    def pieces() -> Iterator[str]:
+        yield _json(head)[:-1] + ',"candidates":['
+        for n, piece in enumerate(pieces_of(candidates)):
+            for candidate in piece:
+                session.refresh(candidate, ["status_changes"])
+            statuses = load_statuses(session, piece)
+            documents = (_json(candidate_document(session, c, statuses[c.id])) for c in piece)
+            yield ("," if n else "") + ",".join(documents)
+        yield "]}"
+
+    return StreamingResponse(pieces(), media_type="application/json",
+                             headers=attachment("accession-tracker.json"))
 
 
 @router.get("/feed.atom")
-def reports_feed(request: Request, session: SessionDep) -> Response:
+def reports_feed(session: SessionDep) -> Response:
     now = utcnow()
     reports = session.scalars(
         select(ProgressReport)
@@ -138,7 +187,7 @@ def reports_feed(request: Request, session: SessionDep) -> Response:
         .order_by(ProgressReport.published_at.desc()).limit(50)
     ).all()
     body = templates.get_template("feed.atom").render(
-        reports=reports, base=str(request.base_url).rstrip("/"),
+        reports=reports, base=get_settings().site_url,
         updated=reports[0].published_at if reports else now,
     )
     return Response(body, media_type="application/atom+xml; charset=utf-8")

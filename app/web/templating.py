@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
+from app.config import get_settings
 from app.i18n import (
     LANGUAGES,
     N_,
@@ -122,6 +123,7 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     context.setdefault("lang", current_language.get())
     context.setdefault("last_updated", feed.changed_at)
     context.setdefault("event_id", feed.last_id)
+    context.setdefault("canonical_url", get_settings().site_url + request.url.path)
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 

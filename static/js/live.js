@@ -7,11 +7,20 @@
   if (!main) return;
   var scope = main.getAttribute("data-live"); // a candidate slug, or "all"
   var pending = null;
+  var polling = null;
+  var RECHECK_MS = 30000;
+  var shownTag = null;
 
   function refresh() {
     pending = null;
-    fetch(window.location.href, { headers: { "Accept": "text/html" }, cache: "no-store" })
-      .then(function (response) { return response.ok ? response.text() : null; })
+    // "no-cache" revalidates with the page's ETag: an unchanged page costs a 304, no swap.
+    fetch(window.location.href, { headers: { "Accept": "text/html" }, cache: "no-cache" })
+      .then(function (response) {
+        var tag = response.headers.get("ETag");
+        if (!response.ok || (tag && tag === shownTag)) return null;
+        shownTag = tag;
+        return response.text();
+      })
       .then(function (html) {
         if (!html) return;
         var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("main");
@@ -35,7 +44,15 @@
   var source = new EventSource("/api/v1/events/stream?after=" + since);
   source.onmessage = null;
   source.addEventListener("open", function () { document.documentElement.classList.add("live"); });
-  source.addEventListener("error", function () { document.documentElement.classList.remove("live"); });
+  source.addEventListener("error", function () {
+    document.documentElement.classList.remove("live");
+    // A refused stream (too many from this address, a full server, a backlog too old) is
+    // closed for good: the page then re-checks itself every 30 s instead.
+    if (source.readyState === EventSource.CLOSED && !polling) {
+      polling = setInterval(refresh, RECHECK_MS);
+      refresh();
+    }
+  });
   ["progress_update.created", "progress_update.retracted", "report.published",
    "ratification_step.created", "candidate.created", "candidate.updated",
    "benchmark.created", "benchmark.updated"].forEach(function (kind) {

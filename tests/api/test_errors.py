@@ -13,7 +13,7 @@ def client_with_unreachable_database() -> TestClient:
     engine = make_engine(UNREACHABLE, timeout_seconds=1)
     app = create_app()
     app.dependency_overrides[get_session] = lambda: Session(engine)
-    return TestClient(app, raise_server_exceptions=False)
+    return TestClient(app, raise_server_exceptions=False, base_url="http://127.0.0.1:8000")
 
 
 def test_unreachable_database_is_503_with_retry_after():
@@ -36,7 +36,7 @@ def test_unexpected_error_is_500_problem_without_trace():
     def boom() -> None:
         raise RuntimeError("secret internals")
 
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with TestClient(app, raise_server_exceptions=False, base_url="http://127.0.0.1:8000") as client:
         response = client.get("/api/v1/boom")
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
@@ -44,7 +44,7 @@ def test_unexpected_error_is_500_problem_without_trace():
 
 
 def test_unknown_api_route_is_404_problem():
-    with TestClient(create_app()) as client:
+    with TestClient(create_app(), base_url="http://127.0.0.1:8000") as client:
         response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"

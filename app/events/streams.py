@@ -1,0 +1,117 @@
+"""What an open event stream may cost, and who may open one. Every stream is a connection and
+a task an anonymous client makes the process hold, so they are counted: per client address
+(an office behind one address still gets live pages; a refused page re-checks every 30 s
+instead) and in all. A stream whose client does not read is dropped once its buffers fill, and
+one that would start with a backlog older than the retention window is refused: its client
+re-syncs from the REST lists instead of making the server replay the log."""
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+
+from sse_starlette import EventSourceResponse
+from sse_starlette.sse import SendTimeoutError
+from starlette.types import Receive, Scope, Send
+
+from app.config import get_settings
+from app.errors import DomainError
+from app.ratelimit import TooManyRequests
+
+RETRY_AFTER_SECONDS = 30  # what a refused page waits before it looks again (static/js/live.js)
+# A send that waits this long is waiting on a client that does not read: its buffers are full.
+SEND_TIMEOUT_SECONDS = 10.0
+
+
+class StreamsFull(DomainError):
+    status_code = 503
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class BacklogGone(DomainError):
+    status_code = 410
+
+
+class StreamSlots:
+    """Open streams of this process, by client address and in all."""
+
+    def __init__(self, per_client: int, total: int) -> None:
+        self.per_client = per_client
+        self.total = total
+        self.open = 0
+        self._by_client: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def take(self, client: str) -> Callable[[], None]:
+        """Takes a slot for `client`, or refuses: 429 for the client's own limit, 503 for the
+        process's. Returns the function that gives it back (call it once)."""
+        with self._lock:
+            if self._by_client.get(client, 0) >= self.per_client:
+                raise TooManyRequests(
+                    f"Too many open event streams from this address (at most "
+                    f"{self.per_client}); close one, or re-check the page every "
+                    f"{RETRY_AFTER_SECONDS} s.", RETRY_AFTER_SECONDS)
+            if self.open >= self.total:
+                raise StreamsFull("The server holds as many event streams as it can; "
+                                  "try again shortly.", RETRY_AFTER_SECONDS)
+            self._by_client[client] = self._by_client.get(client, 0) + 1
+            self.open += 1
+        given_back = False
+
+        def give_back() -> None:
+            nonlocal given_back
+            with self._lock:
+                if given_back:
+                    return
+                given_back = True
+                self.open -= 1
+                left = self._by_client[client] - 1
+                if left:
+                    self._by_client[client] = left
+                else:
+                    del self._by_client[client]
+
+        return give_back
+
+
+@lru_cache
+def stream_slots() -> StreamSlots:
+    """The process's slots. The per-address limit is shared by the workers of one server
+    (`accession serve` tells each how many there are), so one address holds at most
+    `streams_per_client` streams of the server, whichever workers they reach."""
+    settings = get_settings()
+    return StreamSlots(max(1, settings.streams_per_client // max(1, settings.workers)),
+                       settings.streams_total)
+
+
+def check_backlog(first_event_at: datetime | None, *, now: datetime | None = None) -> None:
+    """Refuses a resume whose first missed event is older than the retention window."""
+    hours = get_settings().stream_retention_hours
+    if first_event_at is None:
+        return
+    oldest = (now or datetime.now(UTC)) - timedelta(hours=hours)
+    if first_event_at < oldest:
+        raise BacklogGone(
+            f"The events after this id are older than {hours:g} hours and are not replayed "
+            "on a stream. Re-sync from the REST lists (the pages of /api/v1/events, "
+            "/api/v1/candidates and their status), then open the stream without `after`.")
+
+
+class LimitedEventStream(EventSourceResponse):
+    """An event stream that gives its slot back however it ends, and ends, instead of
+    waiting forever, when a send cannot go out within SEND_TIMEOUT_SECONDS."""
+
+    def __init__(self, *args, give_back: Callable[[], None], **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, send_timeout=SEND_TIMEOUT_SECONDS, **kwargs)
+        self.give_back = give_back
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except SendTimeoutError:
+            pass  # uvicorn closes a connection whose response did not complete
+        finally:
+            self.give_back()
