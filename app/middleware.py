@@ -66,7 +66,8 @@ class SiteHeadersMiddleware:
                     headers["cache-control"] = cache
                 elif path.startswith("/api/"):
                     # A token holder's answer is theirs alone: no cache may keep or share it.
-                    headers.add_vary_header("Authorization")
+                    if "authorization" not in headers.get("vary", "").lower():
+                        headers.add_vary_header("Authorization")
                     if authenticated:
                         headers["cache-control"] = "private, no-store"
                 else:
