@@ -53,7 +53,8 @@
       refresh();
     }
   });
-  ["progress_update.created", "progress_update.retracted", "report.published",
+  ["progress_update.created", "progress_update.retracted",
+   "progress_update.retraction_requested", "progress_update.retraction_undone", "report.published",
    "ratification_step.created", "candidate.created", "candidate.updated",
    "benchmark.created", "benchmark.updated"].forEach(function (kind) {
     source.addEventListener(kind, function (event) {
