@@ -73,7 +73,11 @@ async def _client(host: str, port: int, path: str, marker: bytes,
     reported = False
     try:
         reader, writer = await asyncio.open_connection(host, port)
+        # A thousand readers are a thousand addresses (here as the proxy in front forwards
+        # them): one address may hold only a few streams.
         writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                     f"X-Forwarded-For: 10.{index // 65536 % 256}.{index // 256 % 256}."
+                     f"{index % 256}\r\n"
                      "Accept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n".encode())
         await writer.drain()
         status = await reader.readline()

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -144,6 +145,25 @@ def _request_hash(request: "UpdateRequest") -> str:
     canonical = json.dumps(["POST", f"/api/v1/candidates/{request.slug}/updates", body],
                            sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class ExpiredKeys:
+    """Forgets expired Idempotency-Keys in bulk, at most once per `every` seconds per process,
+    so the table holds about one lifetime's keys (they are a cache of answers, not history)."""
+
+    def __init__(self, every: float = 3600.0) -> None:
+        self.every = every
+        self.purged_at: float | None = None
+
+    def purge(self, session: Session, expired_before: datetime) -> None:
+        now = time.monotonic()
+        if self.purged_at is not None and now - self.purged_at < self.every:
+            return
+        self.purged_at = now
+        session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < expired_before))
+
+
+expired_keys = ExpiredKeys()
 
 
 def _replay(
@@ -335,6 +355,8 @@ def record_update_requests(
     expired_before = utcnow() - key_lifetime
     hashes = [_request_hash(r) if r.idempotency_key is not None else "" for r in requests]
     begin_write(session)
+    if any(r.idempotency_key is not None for r in requests):
+        expired_keys.purge(session, expired_before)
     outcomes: list[Recorded | DomainError | SQLAlchemyError | None] = [None] * len(requests)
     digests = {r.token_digest for r in requests if r.token_digest is not None}
     holders = verify_digests(session, digests) if digests else {}

@@ -117,6 +117,21 @@ def test_an_expired_key_is_new_again(session, analyst):
         IdempotencyKey.key == "k-3")).all() == [{"update_ids": [again.updates[0].id]}]
 
 
+def test_expired_keys_are_purged_in_bulk(session, analyst, monkeypatch):
+    from app.progress import service
+
+    monkeypatch.setattr(service, "expired_keys", service.ExpiredKeys())
+    for key in ("old-1", "old-2", "recent"):
+        record_update_requests(session, [
+            UpdateRequest("georgia", [item(source=key)], analyst, idempotency_key=key)])
+    session.execute(update(IdempotencyKey).where(IdempotencyKey.key.in_(("old-1", "old-2")))
+                    .values(created_at=datetime.now(UTC) - timedelta(hours=25)))
+    service.expired_keys.purged_at = None  # as if the last purge were an hour ago
+    record_update_requests(session, [
+        UpdateRequest("ukraine", [item()], analyst, idempotency_key="another")])
+    assert set(session.scalars(select(IdempotencyKey.key))) == {"recent", "another"}
+
+
 def test_a_key_within_its_lifetime_still_replays(session, analyst):
     first, = record_update_requests(session, [
         UpdateRequest("georgia", [item()], analyst, idempotency_key="k-4")])
