@@ -303,15 +303,26 @@ class HeadMiddleware:
         if scope["type"] != "http" or scope["method"] != "HEAD":
             await self.app(scope, receive, send)
             return
-        started = False
+        answered = asyncio.Event()
 
         async def receive_until_answered() -> Message:
-            return {"type": "http.disconnect"} if started else await receive()
+            # Whoever waits for the client (a stream, a streamed download) hears it left as
+            # soon as the headers are out, and stops producing a body no one will get.
+            if answered.is_set():
+                return {"type": "http.disconnect"}
+            receiving = asyncio.ensure_future(receive())
+            waiting = asyncio.ensure_future(answered.wait())
+            done, _ = await asyncio.wait({receiving, waiting},
+                                         return_when=asyncio.FIRST_COMPLETED)
+            if receiving in done:
+                waiting.cancel()
+                return receiving.result()
+            receiving.cancel()
+            return {"type": "http.disconnect"}
 
         async def send_headers_only(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start" and not started:
-                started = True
+            if message["type"] == "http.response.start" and not answered.is_set():
+                answered.set()
                 await send(message)
                 await send({"type": "http.response.body", "body": b""})
 

@@ -281,8 +281,7 @@ def take_profiles(b: Bench, stamp: str) -> Path:
         deadline = time.perf_counter() + seconds
         with probes.fresh_client() as client:
             while time.perf_counter() < deadline:
-                client.get(probes.uncached_url(url, "profile"),
-                           headers=probes.UNCACHED_HEADERS).raise_for_status()
+                client.get(probes.uncached_url(url, "profile")).raise_for_status()
 
     single = b.workdir / "single.lua"
     batch = b.workdir / "batch.lua"

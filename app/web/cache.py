@@ -170,8 +170,11 @@ def normalised_query(query: str, read: frozenset[str]) -> str:
 
 
 def is_cacheable(scope: Scope, headers: Headers) -> bool:
+    """Public GETs. Only the API reads tokens: an API request with one gets its holder's own
+    view, never the cache's; a page ignores a token, so sending one cannot bypass the cache."""
     path: str = scope["path"]
-    return (scope["method"] == "GET" and "authorization" not in headers
+    return (scope["method"] == "GET"
+            and not ("authorization" in headers and path.startswith("/api/"))
             and not path.startswith(UNCACHED_PREFIXES) and not path.endswith("/stream"))
 
 

@@ -8,8 +8,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse, Response, StreamingResponse
-from sqlalchemy import select
+from fastapi.responses import Response, StreamingResponse
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from app.candidates.api import candidate_status_read
@@ -33,6 +33,8 @@ router = APIRouter(include_in_schema=False)
 # Whole-dataset downloads are written this many candidates at a time: a download grows with
 # the data, and neither the server nor the response cache should hold it whole.
 CANDIDATES_PER_PIECE = 50
+ROWS_PER_PIECE = 500  # updates per page read and sent
+CSV = "text/csv; charset=utf-8"
 # A cell starting with one of these would run as a formula in a spreadsheet (OWASP's list).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -41,30 +43,42 @@ UPDATE_COLUMNS = ("candidate", "iso3", "benchmark", "kind", "unit", "value", "as
                   "retracted")
 
 
-def update_rows(session: Session, candidates: list[Candidate]) -> list[dict[str, Any]]:
+def update_row_pages(session: Session, candidates: Sequence[Candidate]
+                     ) -> Iterator[list[dict[str, Any]]]:
+    """Every update of `candidates`, ordered by candidate, date and id, ROWS_PER_PIECE at a
+    time: each page is read from where the last one ended, so no download is held whole."""
     by_id = {c.id: c for c in candidates}
-    updates = session.scalars(
-        select(ProgressUpdate).join(ProgressUpdate.candidate_benchmark)
-        .where(CandidateBenchmark.candidate_id.in_(by_id))
-        .options(selectinload(ProgressUpdate.candidate_benchmark)
-                 .selectinload(CandidateBenchmark.definition),
-                 selectinload(ProgressUpdate.retraction))
-        .order_by(CandidateBenchmark.candidate_id, ProgressUpdate.as_of, ProgressUpdate.id)
-    )
-    rows = []
-    for u in updates:
-        candidate = by_id[u.candidate_benchmark.candidate_id]
-        definition = u.candidate_benchmark.definition
-        rows.append({
-            "candidate": candidate.slug, "iso3": candidate.iso3, "benchmark": definition.key,
-            "kind": definition.kind, "unit": definition.unit or "",
-            "value": u.value if u.value is not None else u.stage,
-            "as_of": u.as_of.isoformat(), "source": u.source, "note": u.note,
-            "is_illustrative": u.is_illustrative, "recorded_at": u.recorded_at.isoformat(),
-            "update_id": u.id, "supersedes": u.supersedes_id,
-            "retracted": u.retraction.reason if u.retraction else None,
-        })
-    return rows
+    order = (CandidateBenchmark.candidate_id, ProgressUpdate.as_of, ProgressUpdate.id)
+    after: tuple[Any, ...] | None = None
+    while True:
+        query = (select(ProgressUpdate).join(ProgressUpdate.candidate_benchmark)
+                 .where(CandidateBenchmark.candidate_id.in_(by_id))
+                 .options(selectinload(ProgressUpdate.candidate_benchmark)
+                          .selectinload(CandidateBenchmark.definition),
+                          selectinload(ProgressUpdate.retraction))
+                 .order_by(*order).limit(ROWS_PER_PIECE))
+        if after is not None:
+            query = query.where(tuple_(*order) > tuple_(*after))
+        updates = list(session.scalars(query))
+        if updates:
+            yield [_update_row(by_id[u.candidate_benchmark.candidate_id], u) for u in updates]
+        if len(updates) < ROWS_PER_PIECE:
+            return
+        last = updates[-1]
+        after = (last.candidate_benchmark.candidate_id, last.as_of, last.id)
+
+
+def _update_row(candidate: Candidate, u: ProgressUpdate) -> dict[str, Any]:
+    definition = u.candidate_benchmark.definition
+    return {
+        "candidate": candidate.slug, "iso3": candidate.iso3, "benchmark": definition.key,
+        "kind": definition.kind, "unit": definition.unit or "",
+        "value": u.value if u.value is not None else u.stage,
+        "as_of": u.as_of.isoformat(), "source": u.source, "note": u.note,
+        "is_illustrative": u.is_illustrative, "recorded_at": u.recorded_at.isoformat(),
+        "update_id": u.id, "supersedes": u.supersedes_id,
+        "retracted": u.retraction.reason if u.retraction else None,
+    }
 
 
 def spreadsheet_safe(value: Any) -> Any:
@@ -89,14 +103,21 @@ def attachment(filename: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{filename}"'}
 
 
-def csv_response(rows: list[dict[str, Any]], filename: str) -> Response:
-    return Response(csv_text(rows, header=True), media_type="text/csv; charset=utf-8",
-                    headers=attachment(filename))
+def csv_pieces(session: Session, candidates: Sequence[Candidate]) -> Iterator[str]:
+    yield csv_text([], header=True)
+    for piece in pieces_of(candidates):
+        for page in update_row_pages(session, piece):
+            yield csv_text(page, header=False)
 
 
 def pieces_of(candidates: Sequence[Candidate]) -> Iterator[list[Candidate]]:
     for first in range(0, len(candidates), CANDIDATES_PER_PIECE):
         yield list(candidates[first:first + CANDIDATES_PER_PIECE])
+
+
+def _json(value: Any) -> str:
+    # As JSONResponse writes it.
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
 def ratification_rows(session: Session, candidate: Candidate) -> list[dict[str, Any]]:
@@ -108,7 +129,9 @@ def ratification_rows(session: Session, candidate: Candidate) -> list[dict[str, 
              "source": s.source, "confidence": s.confidence, "note": s.note} for s in steps]
 
 
-def candidate_document(session: Session, candidate: Candidate, status) -> dict[str, Any]:
+def candidate_document(candidate: Candidate, status) -> dict[str, Any]:
+    """A candidate's download but for its updates and ratification steps (candidate_pieces
+    adds them, in that order)."""
     evaluation = candidate_status_read(candidate, status.evaluation, status.applied, None)
     return {
         "slug": candidate.slug, "iso3": candidate.iso3, "name": candidate.name,
@@ -117,47 +140,44 @@ def candidate_document(session: Session, candidate: Candidate, status) -> dict[s
         "history": [{"tier": h.tier, "phase": h.phase, "effective_on": h.effective_on.isoformat(),
                      "source": h.source, "note": h.note} for h in candidate.status_changes],
         "status": evaluation.model_dump(mode="json"),
-        "updates": update_rows(session, [candidate]),
-        "ratification_steps": ratification_rows(session, candidate),
     }
 
 
+def candidate_pieces(session: Session, candidate: Candidate, status) -> Iterator[str]:
+    """One candidate's JSON document, its updates a page at a time."""
+    yield _json(candidate_document(candidate, status))[:-1] + ',"updates":['
+    for n, page in enumerate(update_row_pages(session, [candidate])):
+        yield ("," if n else "") + ",".join(_json(row) for row in page)
+    yield '],"ratification_steps":' + _json(ratification_rows(session, candidate)) + "}"
+
+
 @router.get("/candidates/{slug}.csv")
-def candidate_csv(slug: str, session: SessionDep) -> Response:
+def candidate_csv(slug: str, session: SessionDep) -> StreamingResponse:
     candidate = get_candidate(session, slug)
-    return csv_response(update_rows(session, [candidate]), f"{slug}-progress-updates.csv")
+    return StreamingResponse(csv_pieces(session, [candidate]), media_type=CSV,
+                             headers=attachment(f"{slug}-progress-updates.csv"))
 
 
 @router.get("/candidates/{slug}.json")
-def candidate_json(slug: str, session: SessionDep) -> JSONResponse:
+def candidate_json(slug: str, session: SessionDep) -> StreamingResponse:
     candidate = get_candidate(session, slug)
     status = load_statuses(session, [candidate])[candidate.id]
-    return JSONResponse(candidate_document(session, candidate, status))
+    return StreamingResponse(candidate_pieces(session, candidate, status),
+                             media_type="application/json")
 
 
 @router.get("/dataset.csv")
 def dataset_csv(session: SessionDep) -> StreamingResponse:
-    """Every progress update with its source, streamed a few candidates at a time."""
+    """Every progress update with its source, streamed a page at a time."""
     candidates, _ = list_candidates(session)
-
-    def pieces() -> Iterator[str]:
-        yield csv_text([], header=True)
-        for piece in pieces_of(candidates):
-            yield csv_text(update_rows(session, piece), header=False)
-
-    return StreamingResponse(pieces(), media_type="text/csv; charset=utf-8",
+    return StreamingResponse(csv_pieces(session, candidates), media_type=CSV,
                              headers=attachment("accession-tracker-updates.csv"))
-
-
-def _json(value: Any) -> str:
-    # As JSONResponse writes it.
-    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
 @router.get("/dataset.json")
 def dataset_json(session: SessionDep) -> StreamingResponse:
     """Every candidate with its status, its updates and ratification steps, each with its
-    source; illustrative values are flagged. Streamed a few candidates at a time."""
+    source; illustrative values are flagged. Streamed a page at a time."""
     candidates, _ = list_candidates(session)
     head = {"generated_at": utcnow().isoformat(),
             "licence_note": "Figures carry their sources; rows with is_illustrative=true are "
@@ -169,8 +189,10 @@ def dataset_json(session: SessionDep) -> StreamingResponse:
             for candidate in piece:
                 session.refresh(candidate, ["status_changes"])
             statuses = load_statuses(session, piece)
-            documents = (_json(candidate_document(session, c, statuses[c.id])) for c in piece)
-            yield ("," if n else "") + ",".join(documents)
+            for m, candidate in enumerate(piece):
+                if n or m:
+                    yield ","
+                yield from candidate_pieces(session, candidate, statuses[candidate.id])
         yield "]}"
 
     return StreamingResponse(pieces(), media_type="application/json",

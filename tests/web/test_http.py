@@ -109,6 +109,32 @@ def test_whole_dataset_download(client):
     assert client.get("/dataset.csv").text.startswith("candidate,iso3,benchmark")
 
 
+def test_downloads_are_read_and_sent_a_page_at_a_time(client, session, monkeypatch):
+    """No download is held whole: updates are read ROWS_PER_PIECE at a time, each page from
+    where the last ended, and the pages put together are the whole ordered list."""
+    from sqlalchemy import select
+
+    from app.candidates.service import list_candidates
+    from app.models import CandidateBenchmark, ProgressUpdate
+    from app.web import downloads
+
+    monkeypatch.setattr(downloads, "ROWS_PER_PIECE", 3)
+    candidates, _ = list_candidates(session)
+    pages = list(downloads.update_row_pages(session, candidates))
+    assert len(pages) > 3 and all(1 <= len(page) <= 3 for page in pages)
+    ids = [row["update_id"] for page in pages for row in page]
+    assert ids == list(session.scalars(
+        select(ProgressUpdate.id).join(ProgressUpdate.candidate_benchmark)
+        .order_by(CandidateBenchmark.candidate_id, ProgressUpdate.as_of, ProgressUpdate.id)))
+    # The streamed documents are whole and in order.
+    ukraine = client.get("/candidates/ukraine.json").json()
+    assert [u["update_id"] for u in ukraine["updates"]] == [
+        i for i, row in ((r["update_id"], r) for page in pages for r in page)
+        if row["candidate"] == "ukraine"]
+    rows = list(csv.DictReader(io.StringIO(client.get("/dataset.csv").text)))
+    assert [int(r["update_id"]) for r in rows] == ids
+
+
 def test_atom_feed_lists_published_reports(client):
     response = client.get("/feed.atom")
     assert response.headers["content-type"].startswith("application/atom+xml")
