@@ -1,6 +1,8 @@
 """The `accession` command: serve the site, migrate the database, load demo data."""
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -9,12 +11,13 @@ import uvicorn
 from alembic import command
 from alembic.config import Config
 
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.db import get_engine, get_sessionmaker, get_write_sessionmaker
 from app.errors import DomainError
 from app.models import Role
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")
 
 app = typer.Typer(help="Accession Tracker: aspirant states against accession benchmarks.",
                   no_args_is_help=True)
@@ -109,13 +112,28 @@ def serve(
     settings = get_settings()
     host, port = host or settings.host, port or settings.port
     workers = workers or settings.workers
-    # The workers read their settings from the environment: links name the address served
-    # (unless ACCESSION_BASE_URL says otherwise), and each worker knows how many share it.
+    if (not settings.base_url and host in WILDCARD_HOSTS
+            and settings.environment == "production"):
+        # http://0.0.0.0:8000 is no address a reader can follow, and every Host the proxy
+        # passes on would be refused.
+        raise fail("Listening on every interface: set ACCESSION_BASE_URL to the site's public "
+                   "address (and ACCESSION_ALLOWED_HOSTS if other names reach it).")
+    # The workers read their settings from the environment: links name the address served,
+    # unless ACCESSION_BASE_URL says otherwise.
     if not settings.base_url:
         os.environ["ACCESSION_BASE_URL"] = f"http://{host}:{port}"
-    os.environ["ACCESSION_WORKERS"] = str(workers)
+    # The workers count each address's open event streams together, in a file of this server.
+    runtime = Path(tempfile.mkdtemp(prefix="accession-serve-"))
+    os.environ["ACCESSION_STREAMS_SHARED_FILE"] = str(runtime / "streams.sqlite")
     get_settings.cache_clear()
     settings = get_settings()
+    try:
+        _run_uvicorn(settings, host, port, workers, reload)
+    finally:
+        shutil.rmtree(runtime, ignore_errors=True)
+
+
+def _run_uvicorn(settings: Settings, host: str, port: int, workers: int, reload: bool) -> None:
     uvicorn.run(
         "app.main:app",
         host=host,

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     # Open event streams allowed per client address, and per worker process in all.
     streams_per_client: int = 16
     streams_total: int = 5000
+    # Set by `accession serve` for its workers: where they count open streams per address
+    # together (a small SQLite file in a directory of the server's own).
+    streams_shared_file: str = ""
     # Events older than this cannot be resumed from a stream: the client re-syncs instead.
     stream_retention_hours: float = 24.0
     # The site's own address, for every absolute link (Atom feed, canonical links, redirects).

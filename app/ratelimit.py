@@ -49,6 +49,8 @@ class SlidingWindow:
         with self._lock:
             if len(self._hits) >= MAX_KEYS:
                 self._forget_idle(now)
+                while len(self._hits) >= MAX_KEYS:  # all busy: the oldest keys go
+                    del self._hits[next(iter(self._hits))]
             hits = self._trim(key, now)
             if len(hits) >= self.limit:
                 return max(1, int(hits[0] + self.seconds - now) + 1)

@@ -73,6 +73,17 @@ def test_users_and_tokens(demo_engine):
     assert invoke("tokens", "revoke", "nothing1").exit_code == 1
 
 
+def test_production_on_every_interface_needs_a_base_url(monkeypatch):
+    monkeypatch.setenv("ACCESSION_ENVIRONMENT", "production")
+    monkeypatch.delenv("ACCESSION_BASE_URL", raising=False)
+    clear_caches()
+    try:
+        result = invoke("serve", "--host", "0.0.0.0")
+    finally:
+        clear_caches()
+    assert result.exit_code == 1 and "ACCESSION_BASE_URL" in result.output
+
+
 def test_unknown_user_gets_no_token(demo_engine):
     result = invoke("tokens", "create", "ghost")
     assert result.exit_code == 1 and "ghost" in result.output

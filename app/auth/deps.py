@@ -1,6 +1,8 @@
 """Who is asking: bearer token → user, and the role a route needs. Anonymous readers have no
 auth parameter at all."""
 
+import contextlib
+import ipaddress
 import time
 from collections import OrderedDict
 from functools import lru_cache
@@ -30,7 +32,13 @@ def writes() -> SlidingWindow:
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """Whom the per-address limits count: the client's IPv4 address, or its IPv6 /64 (one
+    subscriber usually holds a whole /64, so counting single addresses would count nothing)."""
+    host = request.client.host if request.client else "unknown"
+    if ":" in host:
+        with contextlib.suppress(ValueError):
+            return str(ipaddress.ip_network(f"{host}/64", strict=False))
+    return host
 
 bearer = HTTPBearer(auto_error=False, description="An API token from `accession tokens create`.")
 
@@ -48,10 +56,10 @@ async def bearer_token(
 def user_for_token(
     request: Request, session: Session, credentials: HTTPAuthorizationCredentials
 ) -> User:
-    """The token's user. A valid token is always served, whatever its address did before
-    (tokens are 32 random bytes: the limit bounds the work guesses cause, not their odds).
-    A failed attempt counts against the client address; past the limit it is 429, not 401.
-    Writes are counted per token."""
+    """The token's user. A valid token is always served, whatever its address did before: a
+    failed attempt counts against the client address, and past the limit it is answered 429
+    instead of 401 (guessing stays hopeless because tokens are 32 random bytes, not because
+    of the limit). Writes are counted per token."""
     try:
         user = verify_token(session, credentials.credentials)
     except Unauthorized:

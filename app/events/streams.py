@@ -5,6 +5,9 @@ instead) and in all. A stream whose client does not read is dropped once its buf
 one that would start with a backlog older than the retention window is refused: its client
 re-syncs from the REST lists instead of making the server replay the log."""
 
+import contextlib
+import os
+import sqlite3
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -35,29 +38,109 @@ class BacklogGone(DomainError):
     status_code = 410
 
 
-class StreamSlots:
-    """Open streams of this process, by client address and in all."""
+class LocalCounts:
+    """Open streams per address, counted in this process (a server of one worker, tests)."""
 
-    def __init__(self, per_client: int, total: int) -> None:
+    def __init__(self) -> None:
+        self._by_client: dict[str, int] = {}
+
+    def take(self, client: str, limit: int) -> bool:
+        if self._by_client.get(client, 0) >= limit:
+            return False
+        self._by_client[client] = self._by_client.get(client, 0) + 1
+        return True
+
+    def give_back(self, client: str) -> None:
+        left = self._by_client[client] - 1
+        if left:
+            self._by_client[client] = left
+        else:
+            del self._by_client[client]
+
+
+class SharedCounts:
+    """Open streams per address, counted across the worker processes of one server in a small
+    SQLite file that `accession serve` makes for them: the limit is per address and server,
+    whichever worker each connection reaches. Rows are kept per process, so a worker that died
+    leaves no count behind (its rows are dropped when they would refuse someone)."""
+
+    def __init__(self, path: str) -> None:
+        self.pid = os.getpid()
+        self._db = sqlite3.connect(path, timeout=1.0, isolation_level=None,
+                                   check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=OFF")  # counts of live connections: no history
+        self._db.execute("CREATE TABLE IF NOT EXISTS open_streams (pid INTEGER, client TEXT, "
+                         "n INTEGER, PRIMARY KEY (pid, client))")
+        self._db.execute("DELETE FROM open_streams WHERE pid = ?", (self.pid,))
+
+    def take(self, client: str, limit: int) -> bool:
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if self._open(client) >= limit:
+                for (pid,) in db.execute("SELECT DISTINCT pid FROM open_streams "
+                                         "WHERE client = ?", (client,)).fetchall():
+                    if not _is_alive(pid):
+                        db.execute("DELETE FROM open_streams WHERE pid = ?", (pid,))
+                if self._open(client) >= limit:
+                    db.execute("ROLLBACK")
+                    return False
+            db.execute("INSERT INTO open_streams VALUES (?, ?, 1) ON CONFLICT (pid, client) "
+                       "DO UPDATE SET n = n + 1", (self.pid, client))
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        return True
+
+    def give_back(self, client: str) -> None:
+        with contextlib.suppress(sqlite3.Error):  # a count left behind is dropped later
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("UPDATE open_streams SET n = n - 1 WHERE pid = ? AND client = ?",
+                             (self.pid, client))
+            self._db.execute("DELETE FROM open_streams WHERE n <= 0")
+            self._db.execute("COMMIT")
+
+    def _open(self, client: str) -> int:
+        return self._db.execute("SELECT coalesce(sum(n), 0) FROM open_streams WHERE client = ?",
+                                (client,)).fetchone()[0]
+
+
+def _is_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class StreamSlots:
+    """Open streams: per client address (LocalCounts or SharedCounts) and of this process."""
+
+    def __init__(self, per_client: int, total: int,
+                 counts: LocalCounts | SharedCounts | None = None) -> None:
         self.per_client = per_client
         self.total = total
         self.open = 0
-        self._by_client: dict[str, int] = {}
+        self.counts = counts or LocalCounts()
         self._lock = threading.Lock()
 
     def take(self, client: str) -> Callable[[], None]:
         """Takes a slot for `client`, or refuses: 429 for the client's own limit, 503 for the
         process's. Returns the function that gives it back (call it once)."""
         with self._lock:
-            if self._by_client.get(client, 0) >= self.per_client:
+            if self.open >= self.total:
+                raise StreamsFull("The server holds as many event streams as it can; "
+                                  "try again shortly.", RETRY_AFTER_SECONDS)
+            if not self.counts.take(client, self.per_client):
                 raise TooManyRequests(
                     f"Too many open event streams from this address (at most "
                     f"{self.per_client}); close one, or re-check the page every "
                     f"{RETRY_AFTER_SECONDS} s.", RETRY_AFTER_SECONDS)
-            if self.open >= self.total:
-                raise StreamsFull("The server holds as many event streams as it can; "
-                                  "try again shortly.", RETRY_AFTER_SECONDS)
-            self._by_client[client] = self._by_client.get(client, 0) + 1
             self.open += 1
         given_back = False
 
@@ -68,23 +151,20 @@ class StreamSlots:
                     return
                 given_back = True
                 self.open -= 1
-                left = self._by_client[client] - 1
-                if left:
-                    self._by_client[client] = left
-                else:
-                    del self._by_client[client]
+                self.counts.give_back(client)
 
         return give_back
 
 
 @lru_cache
 def stream_slots() -> StreamSlots:
-    """The process's slots. The per-address limit is shared by the workers of one server
-    (`accession serve` tells each how many there are), so one address holds at most
-    `streams_per_client` streams of the server, whichever workers they reach."""
+    """The process's slots. Under `accession serve`, the per-address counts are shared by the
+    server's workers (streams_shared_file), so one address holds at most `streams_per_client`
+    streams of the server, whichever workers its connections reach."""
     settings = get_settings()
-    return StreamSlots(max(1, settings.streams_per_client // max(1, settings.workers)),
-                       settings.streams_total)
+    counts = (SharedCounts(settings.streams_shared_file) if settings.streams_shared_file
+              else LocalCounts())
+    return StreamSlots(settings.streams_per_client, settings.streams_total, counts)
 
 
 def check_backlog(first_event_at: datetime | None, *, now: datetime | None = None) -> None:

@@ -155,7 +155,8 @@ def test_a_flood_of_streams_cannot_take_the_site_down(attacked):
             sock, status = open_stream(port, "192.0.2.7", read_status=True)
             sockets.append(sock)
             statuses.append(status)
-        assert statuses.count("429") >= 30, statuses
+        # 16 per address and server, whichever worker each connection reaches.
+        assert statuses.count("429") >= 30 and statuses.count("200") == 16, statuses
         assert set(statuses) <= {"200", "429"}, statuses
         for _ in range(5):
             assert timed_get(attacked.url + "/") < 1
@@ -190,7 +191,7 @@ def test_a_refused_stream_is_a_problem_with_retry_after(attacked):
                     break
                 held.append(response)
             assert response.status_code == 429, response.status_code
-            assert len(held) <= 16
+            assert len(held) == 16  # the default, counted across the two workers
             assert response.headers["content-type"].startswith("application/problem+json")
             assert int(response.headers["retry-after"]) >= 1
             assert "streams" in json.loads(response.read())["detail"]
