@@ -8,7 +8,8 @@
   var scope = main.getAttribute("data-live"); // a candidate slug, or "all"
   var pending = null;
   var polling = null;
-  var RECHECK_MS = 30000;
+  var RECHECK_MS = window.ACCESSION_RECHECK_MS || 30000; // tests may shorten it
+  var RECONNECT_MS = 5 * 60 * 1000;
   var shownTag = null;
 
   function refresh() {
@@ -27,6 +28,7 @@
         if (!fresh) return;
         var focused = document.activeElement && document.activeElement.id;
         main.innerHTML = fresh.innerHTML;
+        main.setAttribute("data-since", fresh.getAttribute("data-since") || "0");
         if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
         main.dispatchEvent(new CustomEvent("live:updated", { bubbles: true }));
       })
@@ -37,32 +39,42 @@
     return scope === "all" || !data.candidate || data.candidate === scope;
   }
 
+  var KINDS = ["progress_update.created", "progress_update.retracted",
+    "progress_update.retraction_requested", "progress_update.retraction_undone",
+    "report.published", "ratification_step.created", "candidate.created",
+    "candidate.updated", "benchmark.created", "benchmark.updated"];
+
+  function onEvent(event) {
+    var data = {};
+    try { data = JSON.parse(event.data); } catch (e) { return; }
+    if (!concerns(data)) return;
+    if (pending) clearTimeout(pending);
+    pending = setTimeout(refresh, 150); // a batch of events gives one refresh
+  }
+
   // The page was rendered as of event `since`: the stream starts there, so nothing posted in
   // between is missed. EventSource reconnects by itself (the server asks for 1 s) and then
   // sends Last-Event-ID, which the server prefers.
-  var since = parseInt(main.getAttribute("data-since"), 10) || 0;
-  var source = new EventSource("/api/v1/events/stream?after=" + since);
-  source.onmessage = null;
-  source.addEventListener("open", function () { document.documentElement.classList.add("live"); });
-  source.addEventListener("error", function () {
-    document.documentElement.classList.remove("live");
-    // A refused stream (too many from this address, a full server, a backlog too old) is
-    // closed for good: the page then re-checks itself every 30 s instead.
-    if (source.readyState === EventSource.CLOSED && !polling) {
+  function connect() {
+    var since = parseInt(main.getAttribute("data-since"), 10) || 0;
+    var source = new EventSource("/api/v1/events/stream?after=" + since);
+    source.addEventListener("open", function () {
+      document.documentElement.classList.add("live");
+      document.documentElement.classList.remove("polling");
+      if (polling) { clearInterval(polling); polling = null; }
+    });
+    source.addEventListener("error", function () {
+      document.documentElement.classList.remove("live");
+      // A refused stream (too many from this address, a full server, a backlog too old) is
+      // closed for good: the page re-checks itself every 30 s instead, and tries the stream
+      // again now and then, from the event its refreshed content was rendered at.
+      if (source.readyState !== EventSource.CLOSED || polling) return;
+      document.documentElement.classList.add("polling");
       polling = setInterval(refresh, RECHECK_MS);
       refresh();
-    }
-  });
-  ["progress_update.created", "progress_update.retracted",
-   "progress_update.retraction_requested", "progress_update.retraction_undone", "report.published",
-   "ratification_step.created", "candidate.created", "candidate.updated",
-   "benchmark.created", "benchmark.updated"].forEach(function (kind) {
-    source.addEventListener(kind, function (event) {
-      var data = {};
-      try { data = JSON.parse(event.data); } catch (e) { return; }
-      if (!concerns(data)) return;
-      if (pending) clearTimeout(pending);
-      pending = setTimeout(refresh, 150); // a batch of events gives one refresh
+      setTimeout(function () { if (polling) connect(); }, RECONNECT_MS);
     });
-  });
+    KINDS.forEach(function (kind) { source.addEventListener(kind, onEvent); });
+  }
+  connect();
 })();

@@ -105,6 +105,41 @@ def test_the_page_reconnects_after_a_server_restart(page: Page, site):
                                                                          timeout=10_000)
 
 
+def test_a_page_refused_a_stream_rechecks_itself(browser, tmp_path):
+    """An office behind one address: past its streams, a page is refused one (429) and falls
+    back to re-checking itself (every 30 s; shortened here), so it still shows new figures."""
+    from sqlalchemy.orm import Session
+
+    from app.db import make_engine
+    from app.demo import load_demo
+    from tests.conftest import upgrade
+    from tests.live import live_server
+
+    engine = make_engine(f"sqlite:///{tmp_path}/office.db")
+    upgrade(engine)
+    with Session(engine) as session:
+        load_demo(session)
+    with live_server(engine, extra_env={"ACCESSION_STREAMS_PER_CLIENT": "1"}) as office:
+        first, second = browser.new_context(), browser.new_context()
+        try:
+            live = first.new_page()
+            live.goto(office.url + "/candidates/georgia")
+            expect(live.locator("html.live")).to_have_count(1, timeout=5000)
+            refused = second.new_page()
+            refused.add_init_script("window.ACCESSION_RECHECK_MS = 1500;")
+            refused.goto(office.url + "/candidates/georgia")
+            expect(refused.locator("html.polling")).to_have_count(1, timeout=5000)
+            expect(refused.locator("html.live")).to_have_count(0)
+            post_spending(office, 4.71, "office-poster")
+            for page in (live, refused):
+                expect(page.locator("#benchmark-defence_spending_gdp")).to_contain_text(
+                    "4.71", timeout=5000)
+        finally:
+            first.close()
+            second.close()
+    engine.dispose()
+
+
 def test_language_switch_is_remembered(page: Page, site):
     page.goto(site.url + "/")
     expect(page.locator("html")).to_have_attribute("lang", "en")
