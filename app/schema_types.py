@@ -8,6 +8,9 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
 
 MAX_ID = 2**31 - 1  # ids are 32-bit on PostgreSQL; larger ones cannot exist
+# No date this tracker records or is asked about comes before this one (accession benchmarks,
+# ratifications, reviews); dates near year 1 also overflow the quarter and trend arithmetic.
+EARLIEST_DATE = date(1900, 1, 1)
 
 
 def _number_only(value: Any) -> Any:
@@ -48,8 +51,14 @@ def _no_nul(value: str) -> str:
     return value
 
 
+def _not_before_earliest(value: date) -> date:
+    if value < EARLIEST_DATE:
+        raise ValueError(f"must not be before {EARLIEST_DATE.isoformat()}")
+    return value
+
+
 NoNul = AfterValidator(_no_nul)  # for every text field that is stored
-InputDate = Annotated[date, BeforeValidator(_text_date_only)]
+InputDate = Annotated[date, BeforeValidator(_text_date_only), AfterValidator(_not_before_earliest)]
 InputDateTime = Annotated[AwareDatetime, BeforeValidator(_text_datetime_only)]
 InputBool = Annotated[bool, BeforeValidator(_boolean_only)]
 InputFloat = Annotated[float, Field(allow_inf_nan=False), BeforeValidator(_number_only)]

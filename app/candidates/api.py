@@ -26,11 +26,8 @@ from app.errors import InvalidInput
 from app.evaluation import evaluate_candidates, evaluate_one, today
 from app.models import Candidate, Phase, Tier
 from app.pagination import Page, PageDep
+from app.schema_types import EARLIEST_DATE
 from app.status import CandidateEvaluation, quarter_end_before
-
-# No accession benchmark predates this; and dates near year 1 overflow the quarter and trend
-# arithmetic (a 500 before this bound existed).
-EARLIEST_AS_OF = date(1900, 1, 1)
 
 router = APIRouter(prefix="/candidates", tags=["candidates"])
 
@@ -114,11 +111,11 @@ def get_candidate_status(
             [{"loc": ["query", "as_of"], "field": "query.as_of",
               "msg": "must not be after today", "type": "value_error"}],
         )
-    if as_of is not None and as_of < EARLIEST_AS_OF:
+    if as_of is not None and as_of < EARLIEST_DATE:
         raise InvalidInput(
-            f"as_of must be on or after {EARLIEST_AS_OF.isoformat()}: no status is known before.",
+            f"as_of must be on or after {EARLIEST_DATE.isoformat()}: no status is known before.",
             [{"loc": ["query", "as_of"], "field": "query.as_of",
-              "msg": f"must not be before {EARLIEST_AS_OF.isoformat()}", "type": "value_error"}],
+              "msg": f"must not be before {EARLIEST_DATE.isoformat()}", "type": "value_error"}],
         )
     evaluation, applied = evaluate_one(session, candidate, as_of=as_of, tier=tier)
     return candidate_status_read(candidate, evaluation, applied, tier)

@@ -335,6 +335,15 @@ def test_dates_at_the_edges_are_422(attacked, as_of):
     assert response.json()["errors"][0]["loc"] == ["query", "as_of"]
 
 
+def test_a_recorded_date_at_the_edge_is_422(attacked):
+    response = httpx.post(
+        f"{attacked.url}/api/v1/candidates/georgia/ratifications/HUN/steps",
+        headers=attacked.token("edge-dates"), timeout=10,
+        json={"step": "signed", "occurred_on": "0001-01-01", "source": "edge test"})
+    assert response.status_code == 422, response.text[:300]
+    assert response.json()["errors"][0]["loc"] == ["body", "occurred_on"]
+
+
 # 8. The failed-login limit does not lock out valid tokens.
 
 def test_failed_logins_do_not_lock_out_a_valid_token(tmp_path):
