@@ -104,13 +104,14 @@ class HostMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = [(k, v) for k, v in scope["headers"] if k != b"host"]
-        sent = [v for k, v in scope["headers"] if k == b"host"]
-        if sent and not self._is_allowed(sent[0].decode("latin-1")):
-            await _send_problem(send, 400, "Bad Request",
-                                "This server does not serve that host (Host header).")
-            return
-        scope["headers"] = [(b"host", self.netloc), *headers]
+        sent = next((v for k, v in scope["headers"] if k == b"host"), None)
+        if sent != self.netloc:  # the site's own name (the usual case) needs no change
+            if sent is not None and not self._is_allowed(sent.decode("latin-1")):
+                await _send_problem(send, 400, "Bad Request",
+                                    "This server does not serve that host (Host header).")
+                return
+            scope["headers"] = [(b"host", self.netloc),
+                                *((k, v) for k, v in scope["headers"] if k != b"host")]
         scope["scheme"] = self.scheme
         scope["server"] = self.server
         await self.app(scope, receive, send)

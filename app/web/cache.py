@@ -209,12 +209,14 @@ class ResponseCacheMiddleware:
             await self.app(scope, receive, send)
             return
 
-        read = self.parameters.read_by(scope)
-        if read is None:  # no such page: a 404 is not kept
-            await self.app(scope, receive, send)
-            return
-        query = normalised_query(scope.get("query_string", b"").decode("latin-1"), read)
-        scope["query_string"] = query.encode("latin-1")
+        query = scope.get("query_string", b"").decode("latin-1")
+        if query:  # most reads have none: nothing to look up or drop
+            read = self.parameters.read_by(scope)
+            if read is None:  # no such page: a 404 is not kept
+                await self.app(scope, receive, send)
+                return
+            query = normalised_query(query, read)
+            scope["query_string"] = query.encode("latin-1")
         version = "|".join((self.feed.version, str(write_generation.value), today().isoformat(),
                             BUILD_ID))
         # The language SiteHeadersMiddleware will pick, chosen the same way.
