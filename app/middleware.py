@@ -104,7 +104,11 @@ class HostMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        sent = next((v for k, v in scope["headers"] if k == b"host"), None)
+        sent = None
+        for name, value in scope["headers"]:
+            if name == b"host":
+                sent = value
+                break
         if sent != self.netloc:  # the site's own name (the usual case) needs no change
             if sent is not None and not self._is_allowed(sent.decode("latin-1")):
                 await _send_problem(send, 400, "Bad Request",
