@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Subquery, case, func, or_, select, union_all
+from sqlalchemy import BindParameter, Subquery, bindparam, case, func, or_, select, union_all
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.benchmarks.service import AppliedBenchmark, apply_requirement, tier_entered_on
@@ -20,6 +20,7 @@ from app.models import (
     RetractionConfirmation,
     RetractionUndo,
     TierRequirement,
+    TZDateTime,
     UpdateRetraction,
 )
 from app.status import BenchmarkSpec, CandidateEvaluation, Measurement, evaluate_candidate
@@ -100,7 +101,7 @@ def _load_history(
     return history
 
 
-def retracted_updates(moment: datetime) -> Subquery:
+def retracted_updates(moment: datetime | BindParameter[datetime]) -> Subquery:
     """(update_id, retracted_at) of each update hidden at `moment`, with when its retraction
     took effect: at once, or at its confirmation, and not undone by `moment`. An update has at
     most one retraction in effect at a time (app/progress/retractions.py), so at most one row."""
@@ -116,20 +117,26 @@ def retracted_updates(moment: datetime) -> Subquery:
     )
 
 
+# Built once, with the moment as a parameter: a subquery's columns cost SQLAlchemy real work
+# to set up, and an evaluation reads measurements dozens of times.
+RETRACTED_AT_MOMENT = retracted_updates(bindparam("retraction_moment", type_=TZDateTime))
+
+
 def _measurements(
     session: Session, moment: datetime, *conditions: Any
 ) -> Iterator[tuple[int, Measurement]]:
     """(candidate benchmark id, measurement) of the updates that meet the conditions, as
     known at `moment` (a retraction in effect then), read as plain rows: no ORM objects to
     build."""
-    retracted = retracted_updates(moment)
+    retracted = RETRACTED_AT_MOMENT
     rows = session.execute(
         select(ProgressUpdate.candidate_benchmark_id, ProgressUpdate.id, ProgressUpdate.as_of,
                ProgressUpdate.recorded_at, ProgressUpdate.source, ProgressUpdate.value,
                ProgressUpdate.stage, ProgressUpdate.supersedes_id, retracted.c.retracted_at)
         .outerjoin(retracted, retracted.c.update_id == ProgressUpdate.id)
         .where(*conditions)
-        .order_by(ProgressUpdate.as_of, ProgressUpdate.id)
+        .order_by(ProgressUpdate.as_of, ProgressUpdate.id),
+        {"retraction_moment": moment},
     )
     for benchmark_id, *fields in rows:
         update_id, measured_on, recorded_at, source, value, stage, supersedes_id, retracted_at \
