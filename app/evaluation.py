@@ -117,8 +117,8 @@ def retracted_updates(moment: datetime | BindParameter[datetime]) -> Subquery:
     )
 
 
-# Built once, with the moment as a parameter: a subquery's columns cost SQLAlchemy real work
-# to set up, and an evaluation reads measurements dozens of times.
+# Built once, with the moment as a parameter: setting up a subquery's columns (proxies of the
+# columns and their foreign keys) costs SQLAlchemy real work each time one is built.
 RETRACTED_AT_MOMENT = retracted_updates(bindparam("retraction_moment", type_=TZDateTime))
 
 
