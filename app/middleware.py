@@ -336,10 +336,12 @@ class HeadMiddleware:
 
 
 class DeadlineMiddleware:
-    """A request that has not begun to answer within `seconds` gets 503 problem+json with
-    Retry-After. A database that accepts connections but never replies would otherwise hold
-    the client forever: the worker thread cannot be interrupted, so it is left to finish and
-    its late answer is dropped. Event streams are long-lived by design and are left alone."""
+    """A request that has not begun to answer within `seconds` of its body's arrival gets 503
+    problem+json with Retry-After. A database that accepts connections but never replies
+    would otherwise hold the client forever: the worker thread cannot be interrupted, so it is
+    left to finish and its late answer is dropped. The wait for the body itself is bounded by
+    `body_seconds` (a slow body is RequestContextMiddleware's 408). Event streams are
+    long-lived by design and are left alone."""
 
     def __init__(self, app: ASGIApp, seconds: float, body_seconds: float) -> None:
         self.app = app

@@ -32,17 +32,6 @@ class SlidingWindow:
             hits.popleft()
         return hits
 
-    def retry_after(self, key: str) -> int | None:
-        """Seconds to wait if `key` is over its limit, else None (and nothing is counted)."""
-        now = time.monotonic()
-        with self._lock:
-            hits = self._trim(key, now)
-            if len(hits) >= self.limit:
-                return max(1, int(hits[0] + self.seconds - now) + 1)
-            if not hits:
-                del self._hits[key]
-            return None
-
     def hit(self, key: str) -> int | None:
         """Counts one hit; returns seconds to wait if this hit is over the limit."""
         now = time.monotonic()

@@ -5,14 +5,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
-from starlette.concurrency import run_in_threadpool
 
 from app.auth.deps import OPTIONAL_AUTH, OptionalUser, client_address
 from app.db import SessionDep
 from app.events.feed import ChangeFeed, event_read
 from app.events.schemas import EventPage
 from app.events.service import list_events
-from app.events.streams import LimitedEventStream, check_backlog, stream_slots
+from app.events.streams import LimitedEventStream, admit_stream
 from app.pagination import MAX_LIMIT
 from app.schema_types import MAX_ID
 
@@ -55,13 +54,7 @@ async def stream_events(
     older than the retention window is 410."""
     feed: ChangeFeed = request.app.state.change_feed
     start = last_event_id if last_event_id is not None else after
-    give_back = stream_slots().take(client_address(request))
-    try:
-        if start is not None:
-            check_backlog(await run_in_threadpool(feed.first_event_at, start))
-    except BaseException:
-        give_back()
-        raise
+    give_back = await admit_stream(feed, client_address(request), start)
 
     async def messages():  # type: ignore[no-untyped-def]
         yield ServerSentEvent(comment="connected", retry=RECONNECT_MS)

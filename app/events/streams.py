@@ -15,10 +15,12 @@ from functools import lru_cache
 
 from sse_starlette import EventSourceResponse
 from sse_starlette.sse import SendTimeoutError
+from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
 from app.config import get_settings
 from app.errors import DomainError
+from app.events.feed import ChangeFeed
 from app.ratelimit import TooManyRequests
 
 RETRY_AFTER_SECONDS = 30  # what a refused page waits before it looks again (static/js/live.js)
@@ -178,6 +180,19 @@ def check_backlog(first_event_at: datetime | None, *, now: datetime | None = Non
             f"The events after this id are older than {hours:g} hours and are not replayed "
             "on a stream. Re-sync from the REST lists (the pages of /api/v1/events, "
             "/api/v1/candidates and their status), then open the stream without `after`.")
+
+
+async def admit_stream(feed: ChangeFeed, client: str, after: int | None) -> Callable[[], None]:
+    """A slot for `client`'s new stream, resuming after event `after` (None: from now on):
+    refused as StreamSlots.take and check_backlog refuse. Returns the slot's give-back."""
+    give_back = stream_slots().take(client)
+    try:
+        if after is not None:
+            check_backlog(await run_in_threadpool(feed.first_event_at, after))
+    except BaseException:
+        give_back()
+        raise
+    return give_back
 
 
 class LimitedEventStream(EventSourceResponse):

@@ -107,3 +107,23 @@ def test_readers_arriving_together_after_a_change_share_one_computation(engine_w
         assert Counter(r.headers["x-cache"] for r in responses) == {"miss": 1, "hit": 15}
         assert len({r.content for r in responses}) == 1
         assert "3.33" in responses[0].text
+
+
+def test_the_cache_is_bounded_by_bytes_not_entries():
+    from app.web.cache import CachedResponse, ResponseCache
+
+    cache = ResponseCache(budget_bytes=10_000, max_item_bytes=4_000)
+
+    def entry(size: int) -> CachedResponse:
+        return CachedResponse(200, [(b"content-type", b"text/html")], b"x" * size, 'W/"e"')
+
+    for n in range(10):
+        cache.put("v1", f"page-{n}", entry(2_000))
+    assert cache.size_bytes <= 10_000 and len(cache) == 3  # ~2.5 kB each with overheads
+    assert cache.get("v1", "page-9") is not None and cache.get("v1", "page-0") is None
+    cache.put("v1", "huge", entry(5_000))  # over the per-item limit: never kept
+    assert cache.get("v1", "huge") is None
+    cache.put("v1", "page-9", entry(100))  # replaced, not counted twice
+    assert cache.size_bytes == sum(e.size + len(k) for k, e in cache._items.items())
+    cache.put("v2", "page-0", entry(100))  # a new version empties it
+    assert len(cache) == 1 and cache.get("v1", "page-9") is None
