@@ -92,8 +92,10 @@ def log_config(level: str) -> dict[str, object]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+        # A stream dropped on purpose is not an error (app/events/streams.py).
+        "filters": {"dropped_streams": {"()": "app.events.streams.DroppedStreamLog"}},
         "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain",
-                                "stream": "ext://sys.stderr"}},
+                                "stream": "ext://sys.stderr", "filters": ["dropped_streams"]}},
         "loggers": {
             "uvicorn": {"handlers": ["stderr"], "level": level.upper(), "propagate": False},
             "app": {"handlers": ["stderr"], "level": level.upper(), "propagate": False},

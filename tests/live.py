@@ -34,6 +34,7 @@ class LiveServer:
     process: subprocess.Popen[bytes]
     command: list[str]
     env: dict[str, str]
+    log_path: str = ""  # what the server wrote (stdout and stderr)
 
     def restart(self) -> None:
         """Kills the server without warning and starts it again on the same port."""
@@ -76,7 +77,8 @@ def live_server(engine: Engine, *, workers: int = 1, port: int | None = None,
     log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (the server writes to it until the end)
         prefix="accession-server-", suffix=".log", delete=False)
     server = LiveServer(f"http://127.0.0.1:{port}", engine,
-                        subprocess.Popen(command, env=env, stdout=log, stderr=log), command, env)
+                        subprocess.Popen(command, env=env, stdout=log, stderr=log), command, env,
+                        log.name)
     try:
         try:
             wait_until_up(server.url, server.process)

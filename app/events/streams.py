@@ -6,10 +6,12 @@ one that would start with a backlog older than the retention window is refused: 
 re-syncs from the REST lists instead of making the server replay the log."""
 
 import contextlib
+import logging
 import os
 import sqlite3
 import threading
 from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
@@ -195,6 +197,25 @@ async def admit_stream(feed: ChangeFeed, client: str, after: int | None) -> Call
     return give_back
 
 
+# Set when a stream ends because its client stopped reading. uvicorn then reports the
+# unfinished response as an error ("ASGI callable returned without completing response"),
+# which for such a stream it is not: DroppedStreamLog makes that line an INFO one, so a
+# client cannot fill the error log at will.
+stream_dropped: ContextVar[bool] = ContextVar("stream_dropped", default=False)
+UNFINISHED_RESPONSE = "ASGI callable returned without completing response."
+
+
+class DroppedStreamLog(logging.Filter):
+    """For uvicorn's log handler (app/cli.py): the unfinished response of a stream dropped on
+    purpose is logged as what it is, at INFO."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg == UNFINISHED_RESPONSE and stream_dropped.get():
+            record.msg = "an event stream was dropped: its client did not read"
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
 class LimitedEventStream(EventSourceResponse):
     """An event stream that gives its slot back however it ends, and ends, instead of
     waiting forever, when a send cannot go out within SEND_TIMEOUT_SECONDS."""
@@ -207,6 +228,6 @@ class LimitedEventStream(EventSourceResponse):
         try:
             await super().__call__(scope, receive, send)
         except SendTimeoutError:
-            pass  # uvicorn closes a connection whose response did not complete
+            stream_dropped.set(True)  # uvicorn closes a connection whose response is unfinished
         finally:
             self.give_back()

@@ -217,6 +217,10 @@ def test_a_stream_that_does_not_read_is_dropped(attacked):
             pytest.fail(f"the stream was still open after {received} bytes")
     finally:
         sock.close()
+    # Dropped on purpose: said at INFO, not as an error a client could repeat at will.
+    log = Path(attacked.log_path).read_text(errors="replace")
+    assert "an event stream was dropped: its client did not read" in log
+    assert "ASGI callable returned without completing response" not in log
 
 
 def test_a_stream_refuses_a_backlog_older_than_the_retention_window(tmp_path):
