@@ -31,9 +31,6 @@ from app.web.pages import router as pages_router
 from app.web.templating import render_error_page
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# What ConditionalGet may hold to hash a body the response cache does not see (a token
-# holder's API read: paginated, so well under this); a larger one streams without an ETag.
-ETAG_HASH_MAX_BYTES = 1024 * 1024
 
 PROBLEM_RESPONSE = {
     "description": "A problem (RFC 9457).",
@@ -81,7 +78,7 @@ def create_app(*, response_cache: bool | None = None) -> FastAPI:
     # headers depend on the request), so a hit skips the deadline task and the header work:
     # it keeps the headers the inner layers added. API reads it does not serve (a token's own
     # view) get a body-hash ETag from ConditionalGet instead.
-    app.add_middleware(ConditionalGetMiddleware, max_body_bytes=ETAG_HASH_MAX_BYTES)
+    app.add_middleware(ConditionalGetMiddleware)
     app.add_middleware(SiteHeadersMiddleware)
     app.add_middleware(DeadlineMiddleware, seconds=2 * settings.db_timeout_seconds,
                        body_seconds=settings.body_timeout_seconds)

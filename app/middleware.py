@@ -14,6 +14,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.errors import problem
 from app.i18n import COOKIE, LANGUAGES, choose_language, current_language
 
 CONTENT_SECURITY_POLICY = (
@@ -34,6 +35,9 @@ SECURITY_HEADERS = {
     "permissions-policy": "camera=(), microphone=(), geolocation=()",
 }
 ONE_YEAR = 365 * 24 * 3600
+# What ConditionalGet may hold to hash a body the response cache does not see (a token
+# holder's API read: paginated, so well under this); a larger one streams without an ETag.
+ETAG_HASH_MAX_BYTES = 1024 * 1024
 
 
 class SiteHeadersMiddleware:
@@ -111,8 +115,8 @@ class HostMiddleware:
                 break
         if sent != self.netloc:  # the site's own name (the usual case) needs no change
             if sent is not None and not self._is_allowed(sent.decode("latin-1")):
-                await _send_problem(send, 400, "Bad Request",
-                                    "This server does not serve that host (Host header).")
+                await problem(400, "This server does not serve that host (Host header)."
+                              )(scope, receive, send)
                 return
             scope["headers"] = [(b"host", self.netloc),
                                 *((k, v) for k, v in scope["headers"] if k != b"host")]
@@ -126,24 +130,13 @@ class HostMiddleware:
         return name in self.allowed or "*" in self.allowed
 
 
-async def _send_problem(send: Send, status: int, title: str, detail: str,
-                        headers: list[tuple[bytes, bytes]] | None = None) -> None:
-    body = json.dumps({"type": "about:blank", "title": title, "status": status,
-                       "detail": detail}).encode()
-    await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", b"application/problem+json"),
-        (b"content-length", str(len(body)).encode()), *(headers or []),
-    ]})
-    await send({"type": "http.response.body", "body": body})
-
-
 class ConditionalGetMiddleware:
     """ETag on reads the response cache does not serve (a token holder's view, or the cache
     turned off): a weak validator from the body's hash, and 304 when the client's copy is
     current. Static files, streams and responses that set their own ETag pass through, and so
     does a body larger than `max_body_bytes` (a download is not held whole to be hashed)."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int = ETAG_HASH_MAX_BYTES) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
 
@@ -235,7 +228,7 @@ class RequestContextMiddleware:
 
         declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await self._too_large(send_with_id)
+            await self._too_large(scope, receive, send_with_id)
         else:
             received = 0
             refused: int | None = None  # 413 or 408, once the body broke a limit
@@ -278,12 +271,13 @@ class RequestContextMiddleware:
                 if refused is None:
                     raise
             if refused == 413 and not responded:
-                await self._too_large(send_with_id)
+                await self._too_large(scope, receive, send_with_id)
             elif refused == 408 and not responded:
-                await _send_problem(
-                    send_with_id, 408, "Request Timeout",
-                    f"The request body did not arrive within {self.body_timeout_seconds:g} s.",
-                    [(b"connection", b"close")])
+                timeout = problem(
+                    408, f"The request body did not arrive within "
+                    f"{self.body_timeout_seconds:g} s.")
+                timeout.headers["connection"] = "close"
+                await timeout(scope, receive, send_with_id)
         if access_logger.isEnabledFor(logging.INFO):  # no JSON built for a line not written
             access_logger.info(json.dumps({
                 "request_id": request_id, "method": scope["method"], "path": scope["path"],
@@ -291,9 +285,9 @@ class RequestContextMiddleware:
                 "client": scope["client"][0] if scope.get("client") else None,
             }))
 
-    async def _too_large(self, send: Send) -> None:
-        await _send_problem(send, 413, "Content Too Large",
-                            f"The request body is larger than {self.max_body_bytes} bytes.")
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await problem(413, f"The request body is larger than {self.max_body_bytes} bytes.",
+                      title="Content Too Large")(scope, receive, send)
 
 
 class HeadMiddleware:

@@ -1,6 +1,5 @@
 """API of candidates and of their status: public reads, admin writes."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -26,7 +25,7 @@ from app.errors import InvalidInput
 from app.evaluation import evaluate_candidates, evaluate_one, today
 from app.models import Candidate, Phase, Tier
 from app.pagination import Page, PageDep
-from app.schema_types import EARLIEST_DATE
+from app.schema_types import InputDate
 from app.status import CandidateEvaluation, quarter_end_before
 
 router = APIRouter(prefix="/candidates", tags=["candidates"])
@@ -99,7 +98,7 @@ def get_candidate_status(
         Query(description="Evaluate against this tier's requirements instead (what-if)."),
     ] = None,
     as_of: Annotated[
-        date | None,
+        InputDate | None,
         Query(description="The status as it stood on this date, from the history known then."),
     ] = None,
 ) -> CandidateStatusRead:
@@ -110,12 +109,6 @@ def get_candidate_status(
             "as_of cannot be in the future: the status is only known up to today.",
             [{"loc": ["query", "as_of"], "field": "query.as_of",
               "msg": "must not be after today", "type": "value_error"}],
-        )
-    if as_of is not None and as_of < EARLIEST_DATE:
-        raise InvalidInput(
-            f"as_of must be on or after {EARLIEST_DATE.isoformat()}: no status is known before.",
-            [{"loc": ["query", "as_of"], "field": "query.as_of",
-              "msg": f"must not be before {EARLIEST_DATE.isoformat()}", "type": "value_error"}],
         )
     evaluation, applied = evaluate_one(session, candidate, as_of=as_of, tier=tier)
     return candidate_status_read(candidate, evaluation, applied, tier)

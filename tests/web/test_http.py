@@ -149,3 +149,17 @@ def test_csv_cells_cannot_become_formulas(client, analyst_headers):
                       "source": "=HYPERLINK(\"http://evil\")"})
     text = client.get("/candidates/georgia.csv").text
     assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
+
+
+@pytest.mark.parametrize("allowed, host, served", [
+    (["tracker.example.org"], "tracker.example.org", True),
+    (["tracker.example.org"], "Tracker.Example.org:443", True),
+    (["tracker.example.org"], "evil.example", False),
+    (["::1"], "[::1]:8000", True),
+    (["::1"], "[::1]", True),
+    (["*"], "anything.example", True),
+])
+def test_which_hosts_are_served(allowed, host, served):
+    from app.middleware import HostMiddleware
+
+    assert HostMiddleware(None, "https://tracker.example.org", allowed)._is_allowed(host) is served
