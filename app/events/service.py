@@ -9,7 +9,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from app.bulk_insert import insert_rows
-from app.models import Event, ProgressReport, ReportStatus, User, utcnow
+from app.models import Candidate, Event, ProgressReport, ReportStatus, User, utcnow
 
 # PostgreSQL hands out ids before commit; two writers can commit out of id order, and a feed
 # reader that saw the higher id would skip the lower one forever. Writers of events take this
@@ -85,12 +85,18 @@ def list_events(
     return list(session.scalars(query.order_by(Event.id).limit(limit))), total
 
 
-def public_events_after(session: Session, after: int, limit: int) -> list[Event]:
-    """One page of the public log after `after`, without list_events' count."""
-    return list(session.scalars(
-        select(Event).where(Event.id > after, Event.is_public.is_(True))
-        .options(selectinload(Event.actor), selectinload(Event.candidate))
-        .order_by(Event.id).limit(limit)))
+def public_events_in_block(session: Session, first: int, last: int) -> list[dict[str, Any]]:
+    """The public events whose ids are above `first` and at most `last`, in order, as the
+    fields of EventRead. Plain rows in one query: streams replay these by the thousand."""
+    rows = session.execute(
+        select(Event.id, Event.occurred_at, Event.kind, Event.entity, Event.entity_id,
+               Candidate.slug.label("candidate"), User.name.label("actor"),
+               Event.before, Event.after)
+        .outerjoin(Candidate, Candidate.id == Event.candidate_id)
+        .outerjoin(User, User.id == Event.actor_id)
+        .where(Event.id > first, Event.id <= last, Event.is_public.is_(True))
+        .order_by(Event.id))
+    return [dict(row._mapping) for row in rows]
 
 
 def first_public_event_after(session: Session, after: int) -> datetime | None:

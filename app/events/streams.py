@@ -15,6 +15,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
+import anyio
 from sse_starlette import EventSourceResponse
 from sse_starlette.sse import SendTimeoutError
 from starlette.concurrency import run_in_threadpool
@@ -187,7 +188,8 @@ def check_backlog(first_event_at: datetime | None, *, now: datetime | None = Non
 async def admit_stream(feed: ChangeFeed, client: str, after: int | None) -> Callable[[], None]:
     """A slot for `client`'s new stream, resuming after event `after` (None: from now on):
     refused as StreamSlots.take and check_backlog refuse. Returns the slot's give-back."""
-    give_back = stream_slots().take(client)
+    # In a thread: the shared counts may wait on the other workers' lock, never on the loop.
+    give_back = await run_in_threadpool(stream_slots().take, client)
     try:
         if after is not None:
             check_backlog(await run_in_threadpool(feed.first_event_at, after))
@@ -230,4 +232,6 @@ class LimitedEventStream(EventSourceResponse):
         except SendTimeoutError:
             stream_dropped.set(True)  # uvicorn closes a connection whose response is unfinished
         finally:
-            self.give_back()
+            # In a thread, as the slot was taken: hundreds of streams may end at once.
+            with anyio.CancelScope(shield=True):
+                await run_in_threadpool(self.give_back)
