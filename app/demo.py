@@ -34,6 +34,7 @@ from app.models import (
     Direction,
     Event,
     ExpansionModel,
+    Indicator,
     MemberState,
     Phase,
     ProgressReport,
@@ -100,6 +101,8 @@ class Definition:
     min_value: float | None = None
     max_value: float | None = None
     stages: tuple[str, ...] = ()
+    # The key of another definition's indicator this target reads (None: one of its own).
+    indicator: str | None = None
 
 
 DEFINITIONS = (
@@ -140,8 +143,11 @@ DEFINITIONS = (
         description=(
             "Spending on core defence requirements (NATO definition) as a share of GDP, against "
             "the Hague Summit's 3.5 % by 2035 (part of the 5 % commitment). Asked of full "
-            "candidates only. No figures on the NATO definition are loaded in the demo."
+            "candidates only. Read against the same SIPRI series as the 2 % guideline: SIPRI's "
+            "military expenditure approximates, and is not identical to, NATO's definition "
+            "of core defence spending."
         ),
+        indicator="defence_spending_gdp",
         guideline_ids=("hague_core_3_5pct",),
         valid_from=date(2025, 6, 25),
         is_illustrative=False,
@@ -397,12 +403,14 @@ def _load(session: Session, today: date) -> dict[str, int]:
         for candidate in candidates.values()
         for cb in derive_candidate_benchmarks(session, candidate)
     }
-    updates = _add_spending_updates(session, benchmarks, today, latest)
-    updates += _add_illustrative_updates(session, benchmarks, today, latest)
+    indicators = {i.key: i for d in definitions for i in [d.indicator]}
+    updates = _add_spending_updates(session, candidates, indicators, benchmarks, today, latest)
+    updates += _add_illustrative_updates(session, candidates, indicators, today, latest)
     reports = _add_reports(session, candidates, benchmarks, updates, today, latest)
     steps = _add_ratification_steps(session, candidates)
     session.flush()
     return {
+        "indicators": len(indicators),
         "benchmark_definitions": len(definitions),
         "tier_requirements": sum(len(d.requirements) for d in definitions),
         "candidates": len(candidates),
@@ -433,6 +441,7 @@ def _add_definitions(session: Session) -> list[BenchmarkDefinition]:
                            "demo into a freshly migrated database.")
     guidelines = {row["id"]: row for row in _read_csv("nato_guidelines.csv")}
     added = []
+    indicators: dict[str, Indicator] = {}
     for spec in DEFINITIONS:
         if spec.category not in categories:
             raise RuntimeError(f"Benchmark category {spec.category!r} is missing: run the "
@@ -443,20 +452,27 @@ def _add_definitions(session: Session) -> list[BenchmarkDefinition]:
             for g in spec.guideline_ids
         )
         numeric = spec.kind == BenchmarkKind.numeric
+        if spec.indicator is not None:
+            indicator = indicators[spec.indicator]
+        else:
+            indicator = indicators[spec.key] = Indicator(
+                key=spec.key, title=spec.title, title_fr=spec.title_fr,
+                category=categories[spec.category], kind=spec.kind, unit=spec.unit,
+                direction=Direction.higher_is_better if numeric else None,
+                min_value=spec.min_value, max_value=spec.max_value,
+                stages=None if numeric else list(spec.stages),
+                description=spec.description, source=source)
         definition = BenchmarkDefinition(
             key=spec.key, title=spec.title, title_fr=spec.title_fr,
-            category=categories[spec.category], kind=spec.kind, unit=spec.unit,
-            direction=Direction.higher_is_better if numeric else None,
-            min_value=spec.min_value, max_value=spec.max_value,
-            stages=None if numeric else list(spec.stages),
+            category=categories[spec.category], indicator=indicator,
             description=spec.description, source=source, is_illustrative=spec.is_illustrative,
-            valid_from=spec.valid_from,
+            adopted_on=spec.valid_from,
         )
         for req in spec.requirements:
             if not numeric and req.target not in spec.stages:
                 raise ValueError(f"{spec.key}: unknown target stage {req.target!r}")
             definition.requirements.append(TierRequirement(
-                tier=req.tier,
+                tier=req.tier, effective_on=spec.valid_from,
                 target_value=float(req.target) if numeric else None,
                 target_stage=None if numeric else str(req.target),
                 weight=req.weight, due_on=req.due_on, due_offset_days=req.due_offset_days,
@@ -507,41 +523,47 @@ def _add_candidates(session: Session) -> dict[str, Candidate]:
 
 
 def _add_spending_updates(
-    session: Session, benchmarks: dict[tuple[str, str], CandidateBenchmark], today: date,
-    latest: datetime,
+    session: Session, candidates: dict[str, Candidate], indicators: dict[str, Indicator],
+    benchmarks: dict[tuple[str, str], CandidateBenchmark], today: date, latest: datetime,
 ) -> list[ProgressUpdate]:
-    """SIPRI's figures, each recorded when it was (roughly) published; none before then."""
+    """SIPRI's figures, as published in its 2025 release and recorded when it came out (none
+    earlier: we hold that release's figures, not the earlier releases'), unrounded. Ukraine's
+    2022 figure was first recorded from the 2023 release; the 2025 release revises it."""
     slugs = {"BIH": "bosnia-and-herzegovina", "GEO": "georgia", "UKR": "ukraine",
              "FIN": "finland", "SWE": "sweden"}
+    spending = indicators["defence_spending_gdp"]
+    released_on = date(2025, *SIPRI_PUBLICATION_DAY)
     added = []
     for row in _read_csv("defence_spending.csv"):
         year = int(row["year"])
         as_of = date(year, 12, 31)
-        value = round(float(row["pct_gdp_unrounded"]), 2)
-        cb = benchmarks[(slugs[row["iso3"]], "defence_spending_gdp")]
-        if year == 2018:
+        value = float(row["pct_gdp_unrounded"])  # as published: rounding is for display
+        slug = slugs[row["iso3"]]
+        cb = benchmarks.get((slug, "defence_spending_gdp"))
+        if year == 2018 and cb is not None:
             cb.baseline_value, cb.baseline_on = value, as_of
         supersedes = None
-        recorded_at = _at_noon(date(year + 1, *SIPRI_PUBLICATION_DAY))
-        note = "SIPRI 2025 release."
+        recorded_at = _at_noon(released_on)
+        note = ""
         if row["iso3"] == "UKR" and year == UKRAINE_REVISED_YEAR:
-            first_at = _at_noon(date(2023, *SIPRI_PUBLICATION_DAY))
-            if first_at <= latest:
+            first_on = date(2023, *SIPRI_PUBLICATION_DAY)
+            if _at_noon(first_on) <= latest:
                 supersedes = ProgressUpdate(
-                    candidate_benchmark=cb, value=UKRAINE_2023_RELEASE_VALUE, as_of=as_of,
-                    source=SIPRI_2023_SOURCE, is_illustrative=False, recorded_at=first_at,
+                    candidate=candidates[slug], indicator=spending,
+                    value=UKRAINE_2023_RELEASE_VALUE, as_of=as_of, source=SIPRI_2023_SOURCE,
+                    vintage="SIPRI 2023", published_on=first_on, is_illustrative=False,
+                    recorded_at=_at_noon(first_on),
                     note="SIPRI 2023 release; revised in later releases.")
                 session.add(supersedes)
                 session.flush()
                 added.append(supersedes)
-            recorded_at = _at_noon(date(2025, *SIPRI_PUBLICATION_DAY))
-            note = (f"SIPRI 2025 release. Revision: SIPRI's 2023 release gave "
-                    f"{UKRAINE_2023_RELEASE_VALUE:g} % for {year}; its current series gives "
-                    f"{value:g} %.")
+            note = (f"Revision: SIPRI's 2023 release gave {UKRAINE_2023_RELEASE_VALUE:g} % for "
+                    f"{year}; its 2025 release gives {value:.2f} %.")
         if as_of > today or recorded_at > latest:
             continue
         update = ProgressUpdate(
-            candidate_benchmark=cb, value=value, as_of=as_of, source=row["source"], note=note,
+            candidate=candidates[slug], indicator=spending, value=value, as_of=as_of,
+            source=row["source"], vintage="SIPRI 2025", published_on=released_on, note=note,
             is_illustrative=False, recorded_at=recorded_at,
             supersedes_id=supersedes.id if supersedes is not None else None)
         session.add(update)
@@ -560,8 +582,8 @@ def _illustrative_points() -> Iterator[tuple[str, str, date, float | None, str |
 
 
 def _add_illustrative_updates(
-    session: Session, benchmarks: dict[tuple[str, str], CandidateBenchmark], today: date,
-    latest: datetime,
+    session: Session, candidates: dict[str, Candidate], indicators: dict[str, Indicator],
+    today: date, latest: datetime,
 ) -> list[ProgressUpdate]:
     added = []
     for slug, key, as_of, value, stage in _illustrative_points():
@@ -570,8 +592,8 @@ def _add_illustrative_updates(
         note = ("Twelve months to this date." if key == "joint_exercises"
                 else "Illustrative stage." if stage is not None else "")
         update = ProgressUpdate(
-            candidate_benchmark=benchmarks[(slug, key)], value=value, stage=stage, as_of=as_of,
-            source=ILLUSTRATIVE_SOURCE, note=note, is_illustrative=True,
+            candidate=candidates[slug], indicator=indicators[key], value=value, stage=stage,
+            as_of=as_of, source=ILLUSTRATIVE_SOURCE, note=note, is_illustrative=True,
             recorded_at=min(_at_noon(as_of + ILLUSTRATIVE_RECORDING_DELAY), latest))
         session.add(update)
         added.append(update)
@@ -605,7 +627,8 @@ def _review_body(
     for cb in sorted(benchmarks, key=lambda cb: (cb.definition.category.position,
                                                   cb.definition.key)):
         known = [u for u in updates
-                 if u.candidate_benchmark is cb and u.as_of <= period_end
+                 if u.candidate is candidate and u.indicator is cb.definition.indicator
+                 and u.as_of <= period_end
                  and u.recorded_at <= known_at and u.id not in superseded]
         definition = cb.definition
         if not known:

@@ -7,23 +7,40 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import BindParameter, Subquery, bindparam, case, func, or_, select, union_all
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy import (
+    BindParameter,
+    Subquery,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
+from sqlalchemy.orm import Session, aliased
 
-from app.benchmarks.service import AppliedBenchmark, apply_requirement, tier_entered_on
+from app.benchmarks.service import (
+    AppliedBenchmark,
+    apply_requirement,
+    status_on,
+    targets_in_force,
+    tier_entered_on,
+)
 from app.models import (
-    BenchmarkDefinition,
     Candidate,
     CandidateBenchmark,
     CandidateStatusChange,
     ProgressUpdate,
     RetractionConfirmation,
     RetractionUndo,
-    TierRequirement,
     TZDateTime,
     UpdateRetraction,
 )
 from app.status import BenchmarkSpec, CandidateEvaluation, Measurement, evaluate_candidate
+
+# A series: one candidate's observations of one indicator.
+Series = tuple[int, int]  # (candidate id, indicator id)
 
 
 def today() -> date:
@@ -54,50 +71,50 @@ def benchmark_spec(applied: AppliedBenchmark) -> BenchmarkSpec:
     )
 
 
-# What the rules need of a benchmark's history: its first measurement (the baseline when none
-# is set) and its recent ones (latest value, trend over at most 8 points in 3 years, and the
-# previous quarter's review). Reading only those keeps the cost flat however long the history.
+# What the rules need of a series: its first measurement (the baseline when none is set) and
+# its recent ones (latest value, trend over at most 8 points in 3 years, and the previous
+# quarter's review). Reading only those keeps the cost flat however long the history.
 RECENT_MEASUREMENTS = 24
-# Up to this many benchmarks each one's rows are found by index seeks (two per benchmark, in
-# one compound statement; SQLite allows 500 parts). Past it, one window query ranks the rows
+# Up to this many series each one's rows are found by index seeks (two per series, in one
+# compound statement; SQLite allows 500 parts). Past it, one window query ranks the rows
 # instead: it reads all of them in the database but hands Python only those it needs.
-MAX_BOUNDED_BENCHMARKS = 120
+MAX_BOUNDED_SERIES = 120
 
 
 def _load_history(
-    session: Session, benchmark_ids: list[int], as_of: date
-) -> dict[int, list[Measurement]]:
-    """The measurements the evaluation reads, known on `as_of`, by candidate benchmark, in one
-    query (plain rows: no ORM objects to build)."""
-    history: dict[int, list[Measurement]] = defaultdict(list)
-    if not benchmark_ids:
+    session: Session, series: list[Series], as_of: date
+) -> dict[Series, list[Measurement]]:
+    """The measurements the evaluation reads, known on `as_of`, by series, in one query (plain
+    rows: no ORM objects to build)."""
+    history: dict[Series, list[Measurement]] = defaultdict(list)
+    if not series:
         return history
     known = (ProgressUpdate.as_of <= as_of, ProgressUpdate.recorded_at < end_of_day(as_of))
-    if len(benchmark_ids) > MAX_BOUNDED_BENCHMARKS:
-        by_benchmark = ProgressUpdate.candidate_benchmark_id
+    if len(series) > MAX_BOUNDED_SERIES:
+        of_series = (ProgressUpdate.candidate_id, ProgressUpdate.indicator_id)
         ranked = select(
             ProgressUpdate.id,
-            func.row_number().over(partition_by=by_benchmark, order_by=(
+            func.row_number().over(partition_by=of_series, order_by=(
                 ProgressUpdate.as_of.desc(), ProgressUpdate.id.desc())).label("newest"),
-            func.row_number().over(partition_by=by_benchmark, order_by=(
+            func.row_number().over(partition_by=of_series, order_by=(
                 ProgressUpdate.as_of, ProgressUpdate.id)).label("oldest"),
-        ).where(by_benchmark.in_(benchmark_ids), *known).subquery()
+        ).where(tuple_(*of_series).in_(series), *known).subquery()
         condition = ProgressUpdate.id.in_(
             select(ranked.c.id).where(or_(ranked.c.newest <= RECENT_MEASUREMENTS,
                                           ranked.c.oldest == 1)))
     else:
         parts = []
-        for benchmark_id in benchmark_ids:
-            of_benchmark = select(ProgressUpdate.id).where(
-                ProgressUpdate.candidate_benchmark_id == benchmark_id, *known)
-            newest = of_benchmark.order_by(ProgressUpdate.as_of.desc(), ProgressUpdate.id.desc())
-            oldest = of_benchmark.order_by(ProgressUpdate.as_of, ProgressUpdate.id)
+        for candidate_id, indicator_id in series:
+            of_one = select(ProgressUpdate.id).where(
+                ProgressUpdate.candidate_id == candidate_id,
+                ProgressUpdate.indicator_id == indicator_id, *known)
+            newest = of_one.order_by(ProgressUpdate.as_of.desc(), ProgressUpdate.id.desc())
+            oldest = of_one.order_by(ProgressUpdate.as_of, ProgressUpdate.id)
             parts.append(select(newest.limit(RECENT_MEASUREMENTS).subquery().c.id))
             parts.append(select(oldest.limit(1).subquery().c.id))
         condition = ProgressUpdate.id.in_(union_all(*parts).scalar_subquery())
-    for benchmark_id, measurement in _measurements(session, end_of_day(as_of), condition,
-                                                   *known):
-        history[benchmark_id].append(measurement)
+    for key, measurement in _measurements(session, end_of_day(as_of), condition, *known):
+        history[key].append(measurement)
     return history
 
 
@@ -124,44 +141,47 @@ RETRACTED_AT_MOMENT = retracted_updates(bindparam("retraction_moment", type_=TZD
 
 def _measurements(
     session: Session, moment: datetime, *conditions: Any
-) -> Iterator[tuple[int, Measurement]]:
-    """(candidate benchmark id, measurement) of the updates that meet the conditions, as
-    known at `moment` (a retraction in effect then), read as plain rows: no ORM objects to
-    build."""
+) -> Iterator[tuple[Series, Measurement]]:
+    """(series, measurement) of the updates that meet the conditions, as known at `moment` (a
+    retraction in effect then), read as plain rows: no ORM objects to build."""
     retracted = RETRACTED_AT_MOMENT
     rows = session.execute(
-        select(ProgressUpdate.candidate_benchmark_id, ProgressUpdate.id, ProgressUpdate.as_of,
-               ProgressUpdate.recorded_at, ProgressUpdate.source, ProgressUpdate.value,
-               ProgressUpdate.stage, ProgressUpdate.supersedes_id, retracted.c.retracted_at)
+        select(ProgressUpdate.candidate_id, ProgressUpdate.indicator_id, ProgressUpdate.id,
+               ProgressUpdate.as_of, ProgressUpdate.recorded_at, ProgressUpdate.source,
+               ProgressUpdate.value, ProgressUpdate.stage, ProgressUpdate.supersedes_id,
+               retracted.c.retracted_at, ProgressUpdate.vintage,
+               ProgressUpdate.observation_status)
         .outerjoin(retracted, retracted.c.update_id == ProgressUpdate.id)
         .where(*conditions)
         .order_by(ProgressUpdate.as_of, ProgressUpdate.id),
         {"retraction_moment": moment},
     )
-    for benchmark_id, *fields in rows:
-        update_id, measured_on, recorded_at, source, value, stage, supersedes_id, retracted_at \
-            = fields
-        yield benchmark_id, Measurement(
+    for candidate_id, indicator_id, *fields in rows:
+        (update_id, measured_on, recorded_at, source, value, stage, supersedes_id, retracted_at,
+         vintage, observation_status) = fields
+        yield (candidate_id, indicator_id), Measurement(
             id=update_id, as_of=measured_on, recorded_at=recorded_at, source=source, value=value,
             stage=stage, supersedes_id=supersedes_id, retracted_at=retracted_at,
+            vintage=vintage, observation_status=observation_status,
         )
 
 
 def history_chart_points(
-    session: Session, candidate_benchmark_id: int, stages: Sequence[str], as_of: date,
-    most: int,
+    session: Session, series: Series, stages: Sequence[str], as_of: date, most: int,
 ) -> list[tuple[date, float]]:
-    """The points of a chart of one benchmark's whole history: its effective measurements on
+    """The points of a chart of one series' whole history: its effective measurements on
     `as_of` (the rules of app.status.effective_measurements, in SQL), oldest first, a milestone's
     stage as its position (1 = first stage), thinned to at most `most` evenly spaced points (the
     first and last kept). The database does the work: Python gets the points, however long the
     history."""
     day_after = end_of_day(as_of)
-    of_benchmark = ProgressUpdate.candidate_benchmark_id == candidate_benchmark_id
+    candidate_id, indicator_id = series
+    of_series = (ProgressUpdate.candidate_id == candidate_id,
+                 ProgressUpdate.indicator_id == indicator_id)
     retracted = retracted_updates(day_after)
     counted = (
         select(ProgressUpdate.id, ProgressUpdate.supersedes_id)
-        .where(of_benchmark, ProgressUpdate.as_of <= as_of,
+        .where(*of_series, ProgressUpdate.as_of <= as_of,
                ProgressUpdate.recorded_at < day_after,
                ProgressUpdate.id.not_in(select(retracted.c.update_id)))
         .cte("counted")
@@ -174,8 +194,8 @@ def history_chart_points(
     link = aliased(ProgressUpdate)
     replaced = replaced.union(
         select(link.supersedes_id).join(replaced, link.id == replaced.c.id)
-        .where(link.supersedes_id.is_not(None), link.candidate_benchmark_id
-               == candidate_benchmark_id))
+        .where(link.supersedes_id.is_not(None), link.candidate_id == candidate_id,
+               link.indicator_id == indicator_id))
     drawable = or_(ProgressUpdate.value.is_not(None), ProgressUpdate.stage.in_(list(stages)))
     effective = (
         select(ProgressUpdate.as_of, ProgressUpdate.value, ProgressUpdate.stage,
@@ -204,12 +224,15 @@ def history_chart_points(
 
 @dataclass(frozen=True)
 class CandidateStatus:
-    """A candidate's evaluation with what it was computed from: the applied benchmarks and
-    every measurement read, by benchmark key (pages draw their charts from these)."""
+    """A candidate's evaluation with what it was computed from: its tier on the evaluated date
+    (or the what-if tier), the applied targets and every measurement read, by benchmark key
+    (pages draw their charts from these)."""
 
     evaluation: CandidateEvaluation
     applied: list[AppliedBenchmark]
     measurements: dict[str, list[Measurement]]
+    tier: str
+    own_tier: str  # the candidate's tier on the evaluated date
 
 
 def load_statuses(
@@ -219,31 +242,14 @@ def load_statuses(
     as_of: date | None = None,
     tier: str | None = None,
 ) -> dict[int, CandidateStatus]:
-    """Each candidate's status as of a date (default today), keyed by candidate id.
-    `tier` evaluates every candidate against that tier's requirements instead of its own
-    (what-if), changing nothing stored. Only history recorded by `as_of` is read."""
+    """Each candidate's status as of a date (default today), keyed by candidate id: its tier
+    then (from its status history), the targets in force then (adopted, not retired, the
+    version then in force), the observations recorded by then. `tier` evaluates every
+    candidate against that tier's targets instead (what-if), changing nothing stored."""
     as_of = as_of or today()
     if not candidates:
         return {}
     ids = [c.id for c in candidates]
-    tiers = {tier} if tier else {c.tier for c in candidates}
-    requirements_by_tier: dict[str, list[TierRequirement]] = defaultdict(list)
-    for requirement in session.scalars(
-        select(TierRequirement)
-        .where(TierRequirement.tier.in_(tiers))
-        .options(selectinload(TierRequirement.definition)
-                 .selectinload(BenchmarkDefinition.category))
-    ):
-        requirements_by_tier[requirement.tier].append(requirement)
-    for requirements in requirements_by_tier.values():
-        requirements.sort(key=lambda r: (r.definition.category.position, r.definition.key))
-
-    benchmarks: dict[tuple[int, int], CandidateBenchmark] = {
-        (cb.candidate_id, cb.definition_id): cb
-        for cb in session.scalars(
-            select(CandidateBenchmark).where(CandidateBenchmark.candidate_id.in_(ids))
-        )
-    }
     changes: dict[int, list[CandidateStatusChange]] = defaultdict(list)
     for change in session.scalars(
         select(CandidateStatusChange)
@@ -251,29 +257,55 @@ def load_statuses(
         .order_by(CandidateStatusChange.effective_on, CandidateStatusChange.id)
     ):
         changes[change.candidate_id].append(change)
-
-    updates = _load_history(session, [cb.id for cb in benchmarks.values()], as_of)
+    tier_then = {}
+    for candidate in candidates:
+        status = status_on(changes[candidate.id], as_of)
+        tier_then[candidate.id] = status.tier if status is not None else candidate.tier
+    requirements_by_tier = targets_in_force(
+        session, {tier} if tier else set(tier_then.values()), as_of)
+    benchmarks: dict[tuple[int, int], CandidateBenchmark] = {
+        (cb.candidate_id, cb.definition_id): cb
+        for cb in session.scalars(
+            select(CandidateBenchmark).where(CandidateBenchmark.candidate_id.in_(ids))
+        )
+    }
+    series = sorted({(c.id, r.definition.indicator_id) for c in candidates
+                     for r in requirements_by_tier[tier or tier_then[c.id]]})
+    updates = _load_history(session, series, as_of)
 
     results = {}
     for candidate in candidates:
-        evaluated_tier = tier or candidate.tier
-        entered = tier_entered_on(changes[candidate.id], candidate.tier)
+        own_tier = tier_then[candidate.id]
+        evaluated_tier = tier or own_tier
+        known = [c for c in changes[candidate.id] if c.effective_on <= as_of]
+        entered = tier_entered_on(known, own_tier)
         applied = [
             apply_requirement(
                 requirement,
                 benchmarks.get((candidate.id, requirement.definition_id)),
-                entered if evaluated_tier == candidate.tier else None,
+                entered if evaluated_tier == own_tier else None,
             )
             for requirement in requirements_by_tier[evaluated_tier]
         ]
-        measurements = {
-            a.definition.key: updates[a.candidate_benchmark.id] if a.candidate_benchmark else []
-            for a in applied
-        }
+        measurements = {a.definition.key: updates[(candidate.id, a.definition.indicator_id)]
+                        for a in applied}
         items = [(benchmark_spec(a), measurements[a.definition.key]) for a in applied]
         results[candidate.id] = CandidateStatus(evaluate_candidate(items, as_of), applied,
-                                                measurements)
+                                                measurements, evaluated_tier, own_tier)
     return results
+
+
+def revised_vintages(session: Session, measurements: Sequence[Measurement]) -> dict[int, str]:
+    """For each of these measurements that revises another (a correction from another release
+    of the source): the vintage it revises, by its id. One query."""
+    corrections = {m.supersedes_id: m for m in measurements
+                   if m.supersedes_id is not None and m.vintage is not None}
+    if not corrections:
+        return {}
+    earlier = session.execute(select(ProgressUpdate.id, ProgressUpdate.vintage)
+                              .where(ProgressUpdate.id.in_(corrections))).tuples().all()
+    return {corrections[update_id].id: vintage for update_id, vintage in earlier
+            if vintage is not None and vintage != corrections[update_id].vintage}
 
 
 def evaluate_candidates(

@@ -225,11 +225,13 @@ class BenchmarkCategory(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class BenchmarkDefinition(Base):
-    """What is measured. Numeric benchmarks have a unit and a direction; milestone benchmarks an
-    ordered list of stages (stored as a JSON array of stage keys, first stage first)."""
+class Indicator(Base):
+    """What is measured, e.g. defence spending as a share of GDP. Numeric indicators have a unit
+    and a direction; milestone indicators an ordered list of stages (a JSON array of stage
+    keys, first stage first). Each candidate has one series of observations per indicator,
+    read by every target (BenchmarkDefinition) on it."""
 
-    __tablename__ = "benchmark_definitions"
+    __tablename__ = "indicators"
     __table_args__ = (
         CheckConstraint("key <> ''", name="key_not_empty"),
         CheckConstraint(_in("kind", BenchmarkKind), name="kind_known"),
@@ -260,23 +262,99 @@ class BenchmarkDefinition(Base):
     stages: Mapped[list[str] | None] = mapped_column(JSON)
     description: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(Text, default="")
-    is_illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Updates measured before this date are refused: the benchmark did not exist yet.
-    valid_from: Mapped[date] = mapped_column(Date)
 
     category: Mapped[BenchmarkCategory] = relationship()
-    requirements: Mapped[list["TierRequirement"]] = relationship(
-        back_populates="definition", order_by="TierRequirement.tier"
+
+
+class BenchmarkDefinition(Base):
+    """A target: what is asked of an indicator, per tier (TierRequirement, versioned by the
+    date each version takes effect), from the date it was adopted until it is retired. Its
+    kind, unit, range and stages are its indicator's."""
+
+    __tablename__ = "benchmark_definitions"
+    __table_args__ = (
+        CheckConstraint("key <> ''", name="key_not_empty"),
+        CheckConstraint("retired_on IS NULL OR retired_on > adopted_on", name="retired_after"),
     )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    title_fr: Mapped[str] = mapped_column(String(200), default="")
+    category_id: Mapped[int] = mapped_column(ForeignKey("benchmark_categories.id"), index=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(Text, default="")
+    is_illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The target counts from this date (an evaluation of an earlier date leaves it out) until
+    # the day before `retired_on`.
+    adopted_on: Mapped[date] = mapped_column(Date)
+    retired_on: Mapped[date | None] = mapped_column(Date)
+
+    category: Mapped[BenchmarkCategory] = relationship()
+    # Always loaded with the definition: its kind, unit, range and stages are read everywhere.
+    indicator: Mapped[Indicator] = relationship(lazy="joined", innerjoin=True)
+    # Every version of every tier's requirement, oldest version first.
+    requirements: Mapped[list["TierRequirement"]] = relationship(
+        back_populates="definition",
+        order_by="(TierRequirement.effective_on, TierRequirement.tier)",
+    )
+
+    @property
+    def kind(self) -> str:
+        return self.indicator.kind
+
+    @property
+    def unit(self) -> str | None:
+        return self.indicator.unit
+
+    @property
+    def direction(self) -> str | None:
+        return self.indicator.direction
+
+    @property
+    def min_value(self) -> float | None:
+        return self.indicator.min_value
+
+    @property
+    def max_value(self) -> float | None:
+        return self.indicator.max_value
+
+    @property
+    def stages(self) -> list[str] | None:
+        return self.indicator.stages
+
+    def is_in_force(self, on: date) -> bool:
+        return self.adopted_on <= on and (self.retired_on is None or on < self.retired_on)
+
+    def requirements_on(self, on: date) -> list["TierRequirement"]:
+        """The version in force on `on`: the requirements of the newest version that took
+        effect by then (the first version, if the target was adopted before it)."""
+        if not self.requirements:
+            return []
+        dates = {r.effective_on for r in self.requirements}
+        taken = [d for d in dates if d <= on]
+        version = max(taken) if taken else min(dates)
+        return [r for r in self.requirements if r.effective_on == version]
+
+    @property
+    def current_requirements(self) -> list["TierRequirement"]:
+        """The newest version's requirements, whenever it takes effect."""
+        if not self.requirements:
+            return []
+        newest = max(r.effective_on for r in self.requirements)
+        return [r for r in self.requirements if r.effective_on == newest]
 
 
 class TierRequirement(Base):
-    """What a tier asks of one benchmark: the target, its weight, and when it is due —
-    either on a fixed date or a number of days after the candidate entered the tier."""
+    """What a tier asks of one target in one version: the threshold, its weight, and when it is
+    due — either on a fixed date or a number of days after the candidate entered the tier. A
+    version is the set of a definition's requirements with one `effective_on`; a change of
+    policy is a new version, and evaluations of earlier dates keep reading the old one."""
 
     __tablename__ = "tier_requirements"
     __table_args__ = (
-        UniqueConstraint("definition_id", "tier"),
+        UniqueConstraint("definition_id", "effective_on", "tier"),
         CheckConstraint("weight > 0", name="weight_positive"),
         CheckConstraint("(target_value IS NULL) <> (target_stage IS NULL)", name="one_target"),
         CheckConstraint("NOT (due_on IS NOT NULL AND due_offset_days IS NOT NULL)", name="one_due"),
@@ -287,6 +365,7 @@ class TierRequirement(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("benchmark_definitions.id"))
+    effective_on: Mapped[date] = mapped_column(Date)
     tier: Mapped[str] = mapped_column(ForeignKey("tiers.key"))
     target_value: Mapped[float | None] = mapped_column(Float)
     target_stage: Mapped[str | None] = mapped_column(String(80))
@@ -361,31 +440,51 @@ class ApiToken(Base):
     user: Mapped[User] = relationship()
 
 
+class ObservationStatus(StrEnum):
+    """As SDMX's observation status: how firm the figure is."""
+
+    final = "final"
+    provisional = "provisional"
+    estimate = "estimate"
+
+
 class ProgressUpdate(Base):
-    """One measured value of a candidate benchmark, append-only. A correction is a new row that
-    `supersedes` the wrong one; the wrong one stays in the history."""
+    """One observation: a candidate's value of an indicator as of a date, append-only, with
+    where it comes from (`source`, and the source's release, `vintage`). A correction is a new
+    row that `supersedes` the newest of its chain; the wrong one stays in the history."""
 
     __tablename__ = "progress_updates"
     __table_args__ = (
         CheckConstraint("(value IS NULL) <> (stage IS NULL)", name="one_value"),
         CheckConstraint("source <> ''", name="source_not_empty"),
-        # The "latest value" path: the newest update of a benchmark without scanning its history.
-        Index("ix_progress_updates_benchmark_as_of", "candidate_benchmark_id", "as_of", "id"),
+        CheckConstraint(_in("observation_status", ObservationStatus),
+                        name="observation_status_known"),
+        # The "latest value" path: the newest observation of a series without scanning it.
+        Index("ix_progress_updates_series_as_of", "candidate_id", "indicator_id", "as_of", "id"),
+        # An update is corrected at most once: a chain, never two competing values.
+        Index("ux_progress_updates_supersedes", "supersedes_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    candidate_benchmark_id: Mapped[int] = mapped_column(ForeignKey("candidate_benchmarks.id"))
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"))
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"))
+    # Exactly as sent (a double): pages round for display, never storage.
     value: Mapped[float | None] = mapped_column(Float)
     stage: Mapped[str | None] = mapped_column(String(80))
     as_of: Mapped[date] = mapped_column(Date)
     source: Mapped[str] = mapped_column(Text)
+    # The source's release the figure is from, e.g. "SIPRI 2025".
+    vintage: Mapped[str | None] = mapped_column(String(80))
+    published_on: Mapped[date | None] = mapped_column(Date)
+    observation_status: Mapped[str] = mapped_column(String(20), default=ObservationStatus.final)
     note: Mapped[str] = mapped_column(Text, default="")
     is_illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
-    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("progress_updates.id"), index=True)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("progress_updates.id"))
 
-    candidate_benchmark: Mapped[CandidateBenchmark] = relationship()
+    candidate: Mapped[Candidate] = relationship()
+    indicator: Mapped[Indicator] = relationship()
     author: Mapped[User | None] = relationship()
     # The retraction in effect now, if any (at most one: see app/progress/retractions.py).
     retraction: Mapped["UpdateRetraction | None"] = relationship(

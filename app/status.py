@@ -64,6 +64,8 @@ class Measurement:
     stage: str | None = None
     supersedes_id: int | None = None
     retracted_at: datetime | None = None
+    vintage: str | None = None
+    observation_status: str = "final"
 
 
 @dataclass(frozen=True)

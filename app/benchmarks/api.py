@@ -17,8 +17,10 @@ from app.benchmarks.schemas import (
     DefinitionRead,
     ExpansionModelRead,
     FrameworkRead,
+    IndicatorRead,
     TierRead,
     definition_read,
+    indicator_read,
     target,
 )
 from app.candidates.deps import CandidateFromPath
@@ -73,6 +75,23 @@ def update_category(
     return CategoryRead.model_validate(service.update_category(session, key, data, author=admin))
 
 
+@router.get("/indicators", response_model=Page[IndicatorRead])
+def list_indicators(session: SessionDep, page: PageDep) -> Page[IndicatorRead]:
+    """What is measured, in category order: each indicator has one series of observations per
+    candidate, read by every target (benchmark) on it."""
+    indicators, total = service.list_indicators(session, limit=page.limit, offset=page.offset)
+    return Page(items=[indicator_read(i, targets) for i, targets in indicators], total=total,
+                limit=page.limit, offset=page.offset)
+
+
+@router.get("/indicators/{key}", response_model=IndicatorRead)
+def get_indicator(
+    key: Annotated[str, Path(max_length=80, description="An indicator key.")], session: SessionDep
+) -> IndicatorRead:
+    indicator = service.get_indicator(session, key)
+    return indicator_read(indicator, service.targets_on(session, indicator))
+
+
 @router.get("/benchmarks", response_model=Page[DefinitionRead])
 def list_definitions(session: SessionDep, page: PageDep) -> Page[DefinitionRead]:
     """Benchmark definitions in category order, each with its per-tier requirements."""
@@ -102,8 +121,11 @@ def create_definition(
 def update_definition(
     key: BenchmarkKeyPath, data: BenchmarkUpdate, admin: CurrentAdmin, session: WriteSessionDep
 ) -> DefinitionRead:
-    """Edits a benchmark. `requirements`, when sent, replace all of its requirements; the
-    candidates of a tier that gains or loses it get their benchmarks re-derived."""
+    """Edits a benchmark. `requirements`, when sent, make a new version of its requirements,
+    in force from `effective_on` (default today): evaluations of earlier dates keep the
+    version then in force. The candidates of a tier that gains or loses it get their
+    benchmarks re-derived. Unit, direction, range and stages are its indicator's, and change
+    for every target on that indicator."""
     return definition_read(service.update_definition(session, key, data, author=admin))
 
 

@@ -12,9 +12,18 @@ from pydantic import (
     Field,
     StringConstraints,
     field_validator,
+    model_validator,
 )
 
-from app.models import BenchmarkDefinition, BenchmarkKind, Direction, ExpansionModel, Tier
+from app.models import (
+    BenchmarkDefinition,
+    BenchmarkKind,
+    Direction,
+    ExpansionModel,
+    Indicator,
+    Tier,
+    TierRequirement,
+)
 from app.schema_types import InputBool, InputDate, InputFloat, bounded_float, bounded_int
 
 Value = float | str
@@ -61,6 +70,35 @@ class RequirementRead(BaseModel):
     due_offset_days: int | None
 
 
+class VersionRead(BaseModel):
+    effective_on: date
+    requirements: list[RequirementRead]
+
+
+class IndicatorRead(BaseModel):
+    key: str
+    title: str
+    title_fr: str
+    category: str
+    kind: BenchmarkKind
+    unit: str | None
+    direction: Direction | None
+    stages: list[str] | None
+    min_value: float | None
+    max_value: float | None
+    description: str
+    source: str
+    benchmarks: list[str] = Field(description="The keys of the targets that read this "
+                                  "indicator's series.")
+
+
+class IndicatorPage(BaseModel):
+    items: list[IndicatorRead]
+    total: int
+    limit: int
+    offset: int
+
+
 class DefinitionRead(BaseModel):
     key: str
     title: str
@@ -75,8 +113,14 @@ class DefinitionRead(BaseModel):
     description: str
     source: str
     is_illustrative: bool
-    valid_from: date
-    requirements: list[RequirementRead]
+    valid_from: date = Field(description="The same as adopted_on (its earlier name).")
+    indicator: str = Field(description="The key of the indicator the target reads.")
+    adopted_on: date = Field(description="The target counts in evaluations of this date on.")
+    retired_on: date | None = Field(description="The target no longer counts from this date.")
+    requirements: list[RequirementRead] = Field(
+        description="The requirements of the newest version.")
+    versions: list[VersionRead] = Field(description="Every version, oldest first: each applies "
+                                        "from its effective_on until the next one's.")
 
 
 class FrameworkRead(BaseModel):
@@ -104,20 +148,37 @@ class CandidateBenchmarkRead(BaseModel):
     is_illustrative: bool
 
 
+def requirement_read(r: TierRequirement) -> RequirementRead:
+    return RequirementRead(tier=r.tier, target=target(r.target_value, r.target_stage),
+                           weight=r.weight, due_on=r.due_on, due_offset_days=r.due_offset_days)
+
+
 def definition_read(definition: BenchmarkDefinition) -> DefinitionRead:
+    versions: dict[date, list[RequirementRead]] = {}
+    for r in sorted(definition.requirements, key=lambda r: (r.effective_on, r.tier)):
+        versions.setdefault(r.effective_on, []).append(requirement_read(r))
     return DefinitionRead(
         key=definition.key, title=definition.title, title_fr=definition.title_fr,
         category=definition.category.key, kind=definition.kind, unit=definition.unit,
         direction=definition.direction, stages=definition.stages,
         min_value=definition.min_value, max_value=definition.max_value,
         description=definition.description, source=definition.source,
-        is_illustrative=definition.is_illustrative, valid_from=definition.valid_from,
-        requirements=[
-            RequirementRead(tier=r.tier, target=target(r.target_value, r.target_stage),
-                            weight=r.weight, due_on=r.due_on, due_offset_days=r.due_offset_days)
-            for r in definition.requirements
-        ],
+        is_illustrative=definition.is_illustrative, valid_from=definition.adopted_on,
+        indicator=definition.indicator.key, adopted_on=definition.adopted_on,
+        retired_on=definition.retired_on,
+        requirements=list(versions[max(versions)]) if versions else [],
+        versions=[VersionRead(effective_on=day, requirements=requirements)
+                  for day, requirements in versions.items()],
     )
+
+
+def indicator_read(indicator: Indicator, benchmarks: list[str]) -> IndicatorRead:
+    return IndicatorRead(
+        key=indicator.key, title=indicator.title, title_fr=indicator.title_fr,
+        category=indicator.category.key, kind=indicator.kind, unit=indicator.unit,
+        direction=indicator.direction, stages=indicator.stages, min_value=indicator.min_value,
+        max_value=indicator.max_value, description=indicator.description,
+        source=indicator.source, benchmarks=benchmarks)
 
 
 def target(value: float | None, stage: str | None) -> float | str:
@@ -226,8 +287,29 @@ class BenchmarkCreate(BaseModel):
     description: Description = ""
     source: Source = ""
     is_illustrative: InputBool = False
-    valid_from: InputDate = Field(description="Updates measured before this date are refused.")
+    indicator: BenchmarkKey | None = Field(
+        default=None, description="The key of an existing indicator this target reads (its "
+        "kind, unit, range and stages apply; send none of them). Left out: a new indicator "
+        "of the benchmark's key, shaped by kind, unit, direction, range and stages.")
+    valid_from: InputDate | None = Field(default=None, description="The same as adopted_on.")
+    adopted_on: InputDate | None = Field(
+        default=None, description="The target counts in evaluations of this date on; "
+        "observations of any date may be stored. One of adopted_on and valid_from is needed.")
+    retired_on: InputDate | None = None
     requirements: list[RequirementWrite] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="after")
+    def _adopted(self) -> "BenchmarkCreate":
+        if self.adopted_on is None and self.valid_from is None:
+            raise ValueError("send adopted_on (or valid_from)")
+        if (self.adopted_on is not None and self.valid_from is not None
+                and self.adopted_on != self.valid_from):
+            raise ValueError("adopted_on and valid_from differ; send one")
+        return self
+
+    @property
+    def adoption(self) -> date:
+        return self.adopted_on or self.valid_from  # type: ignore[return-value]
 
 
 class BenchmarkUpdate(BaseModel):
@@ -248,9 +330,16 @@ class BenchmarkUpdate(BaseModel):
     description: Description | None = None
     source: Source | None = None
     is_illustrative: InputBool | None = None
-    valid_from: InputDate | None = None
-    requirements: list[RequirementWrite] | None = Field(default=None, max_length=20)
+    valid_from: InputDate | None = Field(default=None, description="The same as adopted_on.")
+    adopted_on: InputDate | None = None
+    retired_on: InputDate | None = Field(default=None, description="Null: not retired.")
+    requirements: list[RequirementWrite] | None = Field(
+        default=None, max_length=20, description="A new version of the requirements (all "
+        "tiers), in force from effective_on; earlier dates keep the version then in force.")
+    effective_on: InputDate | None = Field(
+        default=None, description="When the new requirements take effect (default: today). "
+        "The same date as an existing version amends that version.")
 
     _not_null = field_validator("title", "title_fr", "category", "kind", "description", "source",
-                                "is_illustrative", "valid_from", "requirements",
-                                mode="before")(_not_null)
+                                "is_illustrative", "valid_from", "adopted_on", "requirements",
+                                "effective_on", mode="before")(_not_null)

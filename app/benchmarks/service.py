@@ -3,7 +3,7 @@ a candidate; the admin's writes to all of these."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -28,6 +28,7 @@ from app.models import (
     CandidateBenchmark,
     CandidateStatusChange,
     ExpansionModelDefinition,
+    Indicator,
     ProgressUpdate,
     TierDefinition,
     TierRequirement,
@@ -73,6 +74,18 @@ def list_definitions(session: Session) -> list[BenchmarkDefinition]:
     return list(session.scalars(query))
 
 
+def status_on(
+    changes: Sequence[CandidateStatusChange], on: date
+) -> CandidateStatusChange | None:
+    """The candidate's status change in effect on `on` (changes oldest first): the last one
+    effective by then; before its first recorded status, the first (its status as tracking
+    began)."""
+    in_effect = [c for c in changes if c.effective_on <= on]
+    if in_effect:
+        return in_effect[-1]
+    return changes[0] if changes else None
+
+
 def tier_entered_on(changes: Sequence[CandidateStatusChange], tier: str) -> date | None:
     """The date a candidate entered `tier` for the last time, from its status history (oldest
     change first); None if its history does not end in that tier."""
@@ -83,6 +96,29 @@ def tier_entered_on(changes: Sequence[CandidateStatusChange], tier: str) -> date
             entered = change.effective_on
             previous_tier = change.tier
     return entered if previous_tier == tier else None
+
+
+def targets_in_force(
+    session: Session, tiers: set[str], on: date
+) -> dict[str, list[TierRequirement]]:
+    """For each tier, what it asks on `on`: the requirements of the version then in force of
+    every target adopted by then and not yet retired, in category order. The one place the
+    targets of a candidate are chosen (the status rules, the pages and the admin's lists)."""
+    by_tier: dict[str, list[TierRequirement]] = {tier: [] for tier in tiers}
+    definitions = session.scalars(
+        select(BenchmarkDefinition)
+        .join(BenchmarkDefinition.category)
+        .options(selectinload(BenchmarkDefinition.requirements),
+                 selectinload(BenchmarkDefinition.category))
+        .order_by(BenchmarkCategory.position, BenchmarkDefinition.key)
+    )
+    for definition in definitions:
+        if not definition.is_in_force(on):
+            continue
+        for requirement in definition.requirements_on(on):
+            if requirement.tier in by_tier:
+                by_tier[requirement.tier].append(requirement)
+    return by_tier
 
 
 def apply_requirement(
@@ -107,31 +143,26 @@ def apply_requirement(
 
 
 def applied_benchmarks(
-    session: Session, candidate: Candidate, tier: str | None = None
+    session: Session, candidate: Candidate, tier: str | None = None, on: date | None = None
 ) -> list[AppliedBenchmark]:
-    """The benchmarks `tier` (default: the candidate's own) asks of the candidate, in category
-    order. Another tier gives a what-if view without changing anything stored."""
-    tier = tier or candidate.tier
-    requirements = session.scalars(
-        select(TierRequirement)
-        .join(TierRequirement.definition)
-        .join(BenchmarkDefinition.category)
-        .where(TierRequirement.tier == tier)
-        .options(selectinload(TierRequirement.definition)
-                 .selectinload(BenchmarkDefinition.category))
-        .order_by(BenchmarkCategory.position, BenchmarkDefinition.key)
-    ).all()
+    """The targets `tier` (default: the candidate's own on that date) asks of the candidate on
+    `on` (default today), in category order. Another tier gives a what-if view without
+    changing anything stored."""
+    on = on or datetime.now(UTC).date()
+    changes = [c for c in candidate.status_changes if c.effective_on <= on]
+    status = status_on(candidate.status_changes, on)
+    own_tier = status.tier if status is not None else candidate.tier
+    tier = tier or own_tier
     by_definition = {
         cb.definition_id: cb
         for cb in session.scalars(
             select(CandidateBenchmark).where(CandidateBenchmark.candidate_id == candidate.id)
         )
     }
-    entered = (tier_entered_on(candidate.status_changes, tier) if tier == candidate.tier
-               else None)
+    entered = tier_entered_on(changes, tier) if tier == own_tier else None
     return [
         apply_requirement(req, by_definition.get(req.definition_id), entered)
-        for req in requirements
+        for req in targets_in_force(session, {tier}, on)[tier]
     ]
 
 
@@ -313,10 +344,8 @@ def _requirement_write(requirement: TierRequirement) -> RequirementWrite:
     )
 
 
-def _tier_requirement(
-    req: RequirementWrite, into: TierRequirement | None = None
-) -> TierRequirement:
-    requirement = into or TierRequirement(tier=req.tier)
+def _tier_requirement(req: RequirementWrite, *, effective_on: date) -> TierRequirement:
+    requirement = TierRequirement(tier=req.tier, effective_on=effective_on)
     requirement.target_value = req.target if isinstance(req.target, float) else None
     requirement.target_stage = req.target if isinstance(req.target, str) else None
     requirement.weight = req.weight
@@ -352,27 +381,95 @@ def _definition_snapshot(definition: BenchmarkDefinition) -> dict[str, Any]:
     return definition_read(definition).model_dump(mode="json")
 
 
+def get_indicator(session: Session, key: str) -> Indicator:
+    indicator = session.scalar(select(Indicator).where(Indicator.key == key)
+                               .options(selectinload(Indicator.category)))
+    if indicator is None:
+        raise NotFound("indicator", key)
+    return indicator
+
+
+def list_indicators(
+    session: Session, *, limit: int, offset: int
+) -> tuple[list[tuple[Indicator, list[str]]], int]:
+    """A page of the indicators in category order, each with the keys of the targets on it."""
+    total = session.scalar(select(func.count()).select_from(Indicator)) or 0
+    indicators = list(session.scalars(
+        select(Indicator).join(Indicator.category)
+        .options(selectinload(Indicator.category))
+        .order_by(BenchmarkCategory.position, Indicator.key).offset(offset).limit(limit)))
+    return [(i, targets_on(session, i)) for i in indicators], total
+
+
+def targets_on(session: Session, indicator: Indicator) -> list[str]:
+    return list(session.scalars(select(BenchmarkDefinition.key)
+                                .where(BenchmarkDefinition.indicator_id == indicator.id)
+                                .order_by(BenchmarkDefinition.key)))
+
+
+SHAPE_FIELDS = ("kind", "unit", "direction", "min_value", "max_value", "stages")
+
+
+def _indicator_for(
+    session: Session, data: BenchmarkCreate, errors: list[dict[str, Any]],
+    category: BenchmarkCategory | None,
+) -> tuple[Indicator | None, _Shape | None]:
+    """The indicator the new target reads: an existing one named by `indicator`, or a new one
+    of the benchmark's key shaped by the fields sent."""
+    if data.indicator is not None:
+        indicator = session.scalar(select(Indicator).where(Indicator.key == data.indicator))
+        if indicator is None:
+            errors.append(field_error(["body", "indicator"], f"no indicator {data.indicator!r}"))
+            return None, None
+        for field in SHAPE_FIELDS[1:]:
+            if getattr(data, field) is not None:
+                errors.append(field_error(["body", field], "the indicator defines it; leave "
+                                          "it out when naming an indicator"))
+        if data.kind != indicator.kind:
+            errors.append(field_error(["body", "kind"], f"indicator {indicator.key} is "
+                                      f"{indicator.kind}"))
+        return indicator, _Shape(indicator.kind, indicator.unit, indicator.direction,
+                                 indicator.min_value, indicator.max_value, indicator.stages)
+    if session.scalar(select(Indicator.id).where(Indicator.key == data.key)):
+        errors.append(field_error(["body", "indicator"], f"an indicator {data.key!r} exists: "
+                                  "name it in `indicator` to set a target on it"))
+        return None, None
+    shape = _Shape(data.kind, data.unit, data.direction, data.min_value, data.max_value,
+                   data.stages)
+    errors += _shape_errors(shape)
+    if category is None:
+        return None, shape
+    indicator = Indicator(key=data.key, title=data.title, title_fr=data.title_fr,
+                          category=category, kind=data.kind, unit=data.unit,
+                          direction=data.direction, min_value=data.min_value,
+                          max_value=data.max_value, stages=data.stages,
+                          description=data.description, source=data.source)
+    return indicator, shape
+
+
 def create_definition(
     session: Session, data: BenchmarkCreate, *, author: User
 ) -> BenchmarkDefinition:
-    """Adds a benchmark definition and its per-tier requirements, and applies it to every
+    """Adds a target on an indicator (a new one unless `indicator` names one) and its per-tier
+    requirements, the first version, in force from its adoption; applies it to every
     candidate of those tiers."""
     _refuse_taken_definition(session, data.key)
     errors: list[dict[str, Any]] = []
     category = _find_category(session, data.category, errors)
-    shape = _Shape(data.kind, data.unit, data.direction, data.min_value, data.max_value,
-                   data.stages)
-    errors += _shape_errors(shape)
-    errors += _requirement_errors(shape, data.requirements, sent=True)
+    indicator, shape = _indicator_for(session, data, errors, category)
+    if shape is not None:
+        errors += _requirement_errors(shape, data.requirements, sent=True)
+    if data.retired_on is not None and data.retired_on <= data.adoption:
+        errors.append(field_error(["body", "retired_on"], "must be after adopted_on"))
     _refuse_if_any(errors, "Nothing was stored.")
-    assert category is not None
+    assert category is not None and indicator is not None
 
     definition = BenchmarkDefinition(
         key=data.key, title=data.title, title_fr=data.title_fr, category=category,
-        kind=data.kind, unit=data.unit, direction=data.direction, min_value=data.min_value,
-        max_value=data.max_value, stages=data.stages, description=data.description,
-        source=data.source, is_illustrative=data.is_illustrative, valid_from=data.valid_from,
-        requirements=[_tier_requirement(r)
+        indicator=indicator, description=data.description, source=data.source,
+        is_illustrative=data.is_illustrative, adopted_on=data.adoption,
+        retired_on=data.retired_on,
+        requirements=[_tier_requirement(r, effective_on=data.adoption)
                       for r in sorted(data.requirements, key=lambda r: r.tier)],
     )
     session.add(definition)
@@ -392,24 +489,15 @@ def create_definition(
 def _history_errors(
     session: Session, definition: BenchmarkDefinition, data: BenchmarkUpdate
 ) -> list[dict[str, Any]]:
-    """What the recorded history of the benchmark forbids changing: stages that updates,
-    baselines or candidate targets use; a start after its first update; a range that would
-    exclude a recorded value."""
+    """What the recorded history of the indicator forbids changing: stages that observations,
+    baselines or candidate targets use; a range that would exclude a recorded value."""
     sent = data.model_fields_set
     errors = []
-    updates = (
-        select(ProgressUpdate)
-        .join(ProgressUpdate.candidate_benchmark)
-        .where(CandidateBenchmark.definition_id == definition.id)
-        .subquery()
-    )
-    first_as_of, lowest, highest = session.execute(
-        select(func.min(updates.c.as_of), func.min(updates.c.value), func.max(updates.c.value))
+    observations = (select(ProgressUpdate)
+                    .where(ProgressUpdate.indicator_id == definition.indicator_id).subquery())
+    lowest, highest = session.execute(
+        select(func.min(observations.c.value), func.max(observations.c.value))
     ).one()
-    if ("valid_from" in sent and first_as_of is not None and data.valid_from is not None
-            and data.valid_from > first_as_of):
-        errors.append(field_error(["body", "valid_from"], "an update was measured on "
-                             f"{first_as_of.isoformat()}; must not be after it"))
     if lowest is not None and data.min_value is not None and lowest < data.min_value:
         errors.append(field_error(["body", "min_value"], f"a recorded value is {lowest:g}; "
                              "must not be above it"))
@@ -418,30 +506,40 @@ def _history_errors(
                              "must not be below it"))
     removed = set(definition.stages or []) - set(data.stages or [])
     if "stages" in sent and definition.kind == BenchmarkKind.milestone and removed:
-        used = set(session.scalars(select(updates.c.stage).where(updates.c.stage.in_(removed))))
+        used = set(session.scalars(select(observations.c.stage)
+                                   .where(observations.c.stage.in_(removed))))
+        used |= set(session.scalars(
+            select(TierRequirement.target_stage).join(TierRequirement.definition)
+            .where(BenchmarkDefinition.indicator_id == definition.indicator_id,
+                   TierRequirement.target_stage.in_(removed))))
         for column in (CandidateBenchmark.target_stage, CandidateBenchmark.baseline_stage):
             used |= set(session.scalars(
-                select(column).where(CandidateBenchmark.definition_id == definition.id,
-                                     column.in_(removed))
+                select(column).join(CandidateBenchmark.definition)
+                .where(BenchmarkDefinition.indicator_id == definition.indicator_id,
+                       column.in_(removed))
             ))
         if used:
             errors.append(field_error(
-                ["body", "stages"], "recorded updates or candidate targets use "
+                ["body", "stages"], "recorded observations or targets use "
                 f"{', '.join(sorted(used))}; they cannot be removed"))
     return errors
 
 
-UPDATABLE = ("title", "title_fr", "unit", "direction", "min_value", "max_value", "stages",
-             "description", "source", "is_illustrative", "valid_from")
+# Fields of the target itself, and of the indicator it reads (shared with any other target
+# on that indicator).
+UPDATABLE = ("title", "title_fr", "description", "source", "is_illustrative", "retired_on")
+INDICATOR_UPDATABLE = ("unit", "direction", "min_value", "max_value", "stages")
 
 
 def update_definition(
-    session: Session, key: str, data: BenchmarkUpdate, *, author: User
+    session: Session, key: str, data: BenchmarkUpdate, *, author: User, today: date | None = None
 ) -> BenchmarkDefinition:
-    """Changes the fields sent; `requirements` replace all of the definition's requirements and
-    every candidate of an old or new tier gets its benchmarks re-derived. The kind never
-    changes. A request that changes nothing writes nothing."""
+    """Changes the fields sent. `requirements` make a new version, in force from
+    `effective_on` (default today; the date of an existing version amends that one), and every
+    candidate of an old or new tier gets its benchmarks re-derived. The kind never changes.
+    A request that changes nothing writes nothing."""
     definition = get_definition(session, key)
+    today = today or datetime.now(UTC).date()
     sent = data.model_fields_set
     if "kind" in sent and data.kind != definition.kind:
         _refuse_if_any([field_error(
@@ -457,21 +555,38 @@ def update_definition(
     shape = _Shape(definition.kind, proposed("unit"), proposed("direction"),
                    proposed("min_value"), proposed("max_value"), proposed("stages"))
     requirements = (data.requirements if data.requirements is not None
-                    else [_requirement_write(r) for r in definition.requirements])
+                    else [_requirement_write(r) for r in definition.current_requirements])
     errors += _shape_errors(shape)
     errors += _requirement_errors(shape, requirements, sent="requirements" in sent)
     errors += _history_errors(session, definition, data)
+    adopted_on = data.adopted_on or data.valid_from or definition.adopted_on
+    retired_on = data.retired_on if "retired_on" in sent else definition.retired_on
+    if data.adopted_on and data.valid_from and data.adopted_on != data.valid_from:
+        errors.append(field_error(["body", "adopted_on"], "adopted_on and valid_from differ"))
+    if retired_on is not None and retired_on <= adopted_on:
+        errors.append(field_error(["body", "retired_on"], "must be after adopted_on"))
+    effective_on = data.effective_on or max(today, adopted_on)
+    if "effective_on" in sent and data.requirements is None:
+        errors.append(field_error(["body", "effective_on"], "only with requirements: it is "
+                                  "when the new version of the requirements takes effect"))
+    if data.requirements is not None and effective_on < adopted_on:
+        errors.append(field_error(["body", "effective_on"], "must not be before adopted_on "
+                                  f"({adopted_on.isoformat()})"))
     _refuse_if_any(errors, "Nothing was changed.")
 
     before = _definition_snapshot(definition)
     for field in UPDATABLE:
         if field in sent:
             setattr(definition, field, getattr(data, field))
+    for field in INDICATOR_UPDATABLE:
+        if field in sent:
+            setattr(definition.indicator, field, getattr(data, field))
+    definition.adopted_on = adopted_on
     if category is not None:
         definition.category = category
     affected: set[str] = set()
     if data.requirements is not None:
-        affected = _replace_requirements(session, definition, data.requirements)
+        affected = _new_version(session, definition, data.requirements, effective_on)
     after = _definition_snapshot(definition)
     if after == before:
         return definition
@@ -483,20 +598,19 @@ def update_definition(
     return definition
 
 
-def _replace_requirements(
-    session: Session, definition: BenchmarkDefinition, requirements: Sequence[RequirementWrite]
+def _new_version(
+    session: Session, definition: BenchmarkDefinition, requirements: Sequence[RequirementWrite],
+    effective_on: date,
 ) -> set[str]:
-    """Updates each tier's requirement in place, adds new tiers, deletes dropped ones; returns
-    the tiers whose candidates need their benchmarks re-derived."""
-    existing = {str(r.tier): r for r in definition.requirements}
-    wanted = {str(r.tier): r for r in requirements}
-    for tier in existing.keys() - wanted.keys():
-        definition.requirements.remove(existing[tier])
-        session.delete(existing[tier])
-    for tier, req in wanted.items():
-        if tier in existing:
-            _tier_requirement(req, existing[tier])
-        else:
-            definition.requirements.append(_tier_requirement(req))
-    definition.requirements.sort(key=lambda r: r.tier)
-    return set(existing) ^ set(wanted)
+    """Adds the version of the requirements in force from `effective_on` (replacing the one of
+    that date, if any: an amendment of the same version, kept in the event log); returns the
+    tiers whose candidates need their benchmarks re-derived."""
+    previous = {str(r.tier) for r in definition.requirements_on(effective_on)}
+    for old in [r for r in definition.requirements if r.effective_on == effective_on]:
+        definition.requirements.remove(old)
+        session.delete(old)
+    session.flush()
+    for req in sorted(requirements, key=lambda r: r.tier):
+        definition.requirements.append(_tier_requirement(req, effective_on=effective_on))
+    definition.requirements.sort(key=lambda r: (r.effective_on, r.tier))
+    return previous ^ {str(r.tier) for r in requirements}

@@ -3,9 +3,9 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from sqlalchemy.orm import Session
 
 from app.auth.deps import CurrentAdmin
-from app.benchmarks.service import AppliedBenchmark
 from app.candidates import service
 from app.candidates.deps import CandidateFromPath
 from app.candidates.schemas import (
@@ -22,11 +22,17 @@ from app.candidates.schemas import (
 )
 from app.db import SessionDep, WriteSessionDep
 from app.errors import InvalidInput
-from app.evaluation import evaluate_candidates, evaluate_one, today
+from app.evaluation import (
+    CandidateStatus,
+    evaluate_candidates,
+    load_statuses,
+    revised_vintages,
+    today,
+)
 from app.models import Candidate, Phase, Tier
 from app.pagination import Page, PageDep
 from app.schema_types import InputDate
-from app.status import CandidateEvaluation, quarter_end_before
+from app.status import quarter_end_before
 
 router = APIRouter(prefix="/candidates", tags=["candidates"])
 
@@ -110,39 +116,44 @@ def get_candidate_status(
             [{"loc": ["query", "as_of"], "field": "query.as_of",
               "msg": "must not be after today", "type": "value_error"}],
         )
-    evaluation, applied = evaluate_one(session, candidate, as_of=as_of, tier=tier)
-    return candidate_status_read(candidate, evaluation, applied, tier)
+    status = load_statuses(session, [candidate], as_of=as_of, tier=tier)[candidate.id]
+    return candidate_status_read(session, candidate, status, tier)
 
 
 def candidate_status_read(
-    candidate: Candidate,
-    evaluation: CandidateEvaluation,
-    applied: list[AppliedBenchmark],
-    tier: Tier | None,
+    session: Session, candidate: Candidate, status: CandidateStatus, tier: Tier | None,
 ) -> CandidateStatusRead:
+    """The status as the API answers it. `status.tier` is the tier evaluated: the what-if
+    `tier`, or the candidate's own on the evaluated date (from its status history)."""
+    evaluation, applied = status.evaluation, status.applied
+    revised = revised_vintages(session, [b.latest for b in evaluation.benchmarks if b.latest])
+    indicators = {a.definition.key: a.definition.indicator.key for a in applied}
     category_titles = {a.definition.category.key: a.definition.category.title for a in applied}
     illustrative = {a.definition.key: a.definition.is_illustrative for a in applied}
     benchmarks = []
     for b in evaluation.benchmarks:
         spec, latest = b.spec, b.latest
         benchmarks.append(BenchmarkStatusRead(
-            key=spec.key, title=spec.title, category=spec.category, kind=spec.kind,
-            unit=spec.unit,
+            key=spec.key, indicator=indicators[spec.key], title=spec.title,
+            category=spec.category, kind=spec.kind, unit=spec.unit,
             target=spec.target_value if spec.target_value is not None else spec.target_stage or "",
             due_on=spec.due_on, weight=spec.weight,
             latest=LatestValue(
                 value=latest.value if latest.value is not None else latest.stage or "",
-                as_of=latest.as_of, source=latest.source,
+                as_of=latest.as_of, source=latest.source, vintage=latest.vintage,
+                observation_status=latest.observation_status, recorded_at=latest.recorded_at,
+                is_revision=latest.id in revised, revised_from=revised.get(latest.id),
             ) if latest else None,
             progress=b.progress, status=b.status, trend=b.trend, change=b.change,
             previous_status=b.previous_status, projected_on=b.projected_on,
             projection_note=b.projection_note, reason=b.reason,
             is_illustrative=illustrative[spec.key],
+            target_is_illustrative=illustrative[spec.key],
         ))
     return CandidateStatusRead(
         slug=candidate.slug,
-        tier=tier or candidate.tier,
-        is_what_if=tier is not None and tier != candidate.tier,
+        tier=status.tier,
+        is_what_if=tier is not None and tier != status.own_tier,
         as_of=evaluation.as_of,
         previous_review_on=quarter_end_before(evaluation.as_of),
         readiness=evaluation.readiness,

@@ -1,11 +1,11 @@
 """Wire shapes of candidates."""
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from app.models import BenchmarkKind, ExpansionModel, Phase, Tier
+from app.models import BenchmarkKind, ExpansionModel, ObservationStatus, Phase, Tier
 from app.schema_types import InputDate
 from app.status import Change, Status, Trend
 
@@ -38,13 +38,20 @@ class CandidateRead(CandidateSummary):
 
 
 class LatestValue(BaseModel):
-    value: float | str
+    value: float | str = Field(description="As stored: never rounded.")
     as_of: date
     source: str
+    vintage: str | None = Field(description='The source\'s release, e.g. "SIPRI 2025".')
+    observation_status: ObservationStatus
+    recorded_at: datetime
+    is_revision: bool = Field(description="A correction from a newer release of the source "
+                              "(another vintage), not of a mistake.")
+    revised_from: str | None = Field(description="The vintage it revises, when a revision.")
 
 
 class BenchmarkStatusRead(BaseModel):
     key: str
+    indicator: str = Field(description="The indicator whose series the target reads.")
     title: str
     category: str
     kind: BenchmarkKind
@@ -62,6 +69,7 @@ class BenchmarkStatusRead(BaseModel):
     projection_note: str
     reason: str
     is_illustrative: bool
+    target_is_illustrative: bool = Field(description="The target itself is illustrative.")
 
 
 class CategoryStatusRead(BaseModel):

@@ -42,14 +42,18 @@ def list_progress_updates(
     candidate: CandidateFromPath,
     session: SessionDep,
     page: PageDep,
-    benchmark: Annotated[str | None, Query(max_length=80, description="A benchmark key.")] = None,
+    indicator: Annotated[str | None, Query(max_length=80,
+                                           description="An indicator key: its series.")] = None,
+    benchmark: Annotated[str | None, Query(
+        max_length=80, description="A benchmark key: the series of its indicator.")] = None,
     date_from: Annotated[date | None, Query(alias="from", description="as_of on or after.")] = None,
     date_to: Annotated[date | None, Query(alias="to", description="as_of on or before.")] = None,
 ) -> Page[ProgressUpdateRead]:
     """The candidate's measured values, newest first; corrections and the values they
     supersede both appear (`supersedes` links them)."""
     items, total = service.list_progress_updates(
-        session, candidate, benchmark=benchmark, date_from=date_from, date_to=date_to,
+        session, candidate, indicator=indicator, benchmark=benchmark, date_from=date_from,
+        date_to=date_to,
         limit=page.limit, offset=page.offset,
     )
     return Page(items=[update_read(u) for u in items], total=total, limit=page.limit,

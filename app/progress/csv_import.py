@@ -16,8 +16,10 @@ from app.models import Candidate, User
 from app.progress.schemas import ProgressUpdateCreate
 from app.progress.service import UpdateSet, add_progress_updates
 
-COLUMNS = ("candidate", "benchmark", "value", "as_of", "source", "note", "supersedes")
-REQUIRED = ("candidate", "benchmark", "value", "as_of", "source")
+COLUMNS = ("candidate", "benchmark", "indicator", "value", "as_of", "source", "note",
+           "supersedes", "vintage", "published_on", "observation_status")
+REQUIRED = ("candidate", "value", "as_of", "source")
+OPTIONAL = ("note", "supersedes", "vintage", "published_on", "observation_status")
 
 _number = TypeAdapter(float)
 
@@ -48,14 +50,16 @@ def _value(text: str) -> float | str:
 
 def _parse(row: dict[str, str], line: int) -> tuple[ProgressUpdateCreate | None, list[RowError]]:
     missing = [c for c in REQUIRED if not (row.get(c) or "").strip()]
+    if not (row.get("indicator") or "").strip() and not (row.get("benchmark") or "").strip():
+        missing.append("indicator")
     if missing:
         return None, [RowError(line, c, "is empty") for c in missing]
     fields: dict[str, Any] = {
-        "benchmark": row["benchmark"].strip(), "value": _value(row["value"]),
-        "as_of": row["as_of"].strip(), "source": row["source"], "note": row.get("note") or "",
+        "value": _value(row["value"]), "as_of": row["as_of"].strip(), "source": row["source"],
     }
-    if (row.get("supersedes") or "").strip():
-        fields["supersedes"] = row["supersedes"].strip()
+    for column in ("indicator", "benchmark", *OPTIONAL):
+        if (row.get(column) or "").strip():
+            fields[column] = row[column] if column == "note" else row[column].strip()
     try:
         return ProgressUpdateCreate.model_validate(fields), []
     except ValidationError as exc:
@@ -75,8 +79,11 @@ def import_progress_updates(
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
         unknown_header = set(reader.fieldnames or ()) - set(COLUMNS)
-        if not reader.fieldnames or unknown_header or not set(REQUIRED) <= set(reader.fieldnames):
-            raise ImportRefused([RowError(1, "header", f"expected columns {', '.join(COLUMNS)}")])
+        names = set(reader.fieldnames or ())
+        if (not reader.fieldnames or unknown_header or not set(REQUIRED) <= names
+                or not names & {"indicator", "benchmark"}):
+            raise ImportRefused([RowError(1, "header", f"expected columns {', '.join(COLUMNS)} "
+                                          "(indicator or benchmark, not necessarily both)")])
         rows = list(reader)
 
     begin_write(session)  # with a server writing too, SQLite's lock is taken (queued) up front
@@ -98,9 +105,10 @@ def import_progress_updates(
                       [[line] for line, _ in numbered])
             for slug, numbered in groups.items()]
     stored = 0
-    for updates, refused in add_progress_updates(session, sets):
-        errors += [RowError(e["loc"][0], str(e["loc"][-1]), e["msg"]) for e in refused]
-        stored += len(updates)
+    for outcome in add_progress_updates(session, sets):
+        errors += [RowError(e["loc"][0], str(e["loc"][-1]), e["msg"])
+                   for e in outcome.errors + outcome.conflicts]
+        stored += len(outcome.updates)
     if errors:
         session.rollback()
         raise ImportRefused(sorted(errors, key=lambda e: e.line))

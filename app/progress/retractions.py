@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session, selectinload
 from app.errors import Conflict, Forbidden, NotFound
 from app.events.service import record_event, snapshot
 from app.models import (
-    CandidateBenchmark,
     ProgressUpdate,
     RetractionConfirmation,
     RetractionStatus,
@@ -24,10 +23,9 @@ from app.models import (
 )
 from app.progress.service import RETRACTION_DETAILS, RETRACTIONS, UPDATE_FIELDS
 
-# The update a retraction concerns, with its benchmark and candidate.
-WITH_UPDATE = selectinload(UpdateRetraction.update).selectinload(
-    ProgressUpdate.candidate_benchmark).options(
-        selectinload(CandidateBenchmark.definition), selectinload(CandidateBenchmark.candidate))
+# The update a retraction concerns, with its indicator and candidate.
+WITH_UPDATE = selectinload(UpdateRetraction.update).options(
+    selectinload(ProgressUpdate.indicator), selectinload(ProgressUpdate.candidate))
 
 
 def _lock_update(session: Session, update_id: int) -> ProgressUpdate:
@@ -37,8 +35,7 @@ def _lock_update(session: Session, update_id: int) -> ProgressUpdate:
     update = session.scalar(
         select(ProgressUpdate).where(ProgressUpdate.id == update_id)
         .with_for_update(of=ProgressUpdate, key_share=True)
-        .options(selectinload(ProgressUpdate.candidate_benchmark)
-                 .selectinload(CandidateBenchmark.definition), RETRACTIONS)
+        .options(selectinload(ProgressUpdate.indicator), RETRACTIONS)
         .execution_options(populate_existing=True)
     )
     if update is None:
@@ -82,7 +79,7 @@ def retract_progress_update(
                                   retracted_at=utcnow(), needs_confirmation=not own)
     session.add(retraction)
     session.flush()
-    candidate_id = update.candidate_benchmark.candidate_id
+    candidate_id = update.candidate_id
     if own:
         record_event(
             session, kind="progress_update.retracted", entity="progress_update",
@@ -120,7 +117,7 @@ def confirm_retraction(
     record_event(
         session, kind="progress_update.retracted", entity="progress_update",
         entity_id=update.id, actor=confirmer,
-        candidate_id=update.candidate_benchmark.candidate_id,
+        candidate_id=update.candidate_id,
         before=snapshot(update, UPDATE_FIELDS),
         after={"retracted": True, "reason": retraction.reason, "retraction_id": retraction.id},
     )
@@ -144,7 +141,7 @@ def undo_retraction(
     update = retraction.update
     record_event(
         session, kind="progress_update.retraction_undone", entity="progress_update",
-        entity_id=update.id, actor=admin, candidate_id=update.candidate_benchmark.candidate_id,
+        entity_id=update.id, actor=admin, candidate_id=update.candidate_id,
         before={"retracted": was == RetractionStatus.retracted, "status": was.value,
                 "retraction_id": retraction.id},
         after={"retracted": False, "reason": reason, "retraction_id": retraction.id},

@@ -1,5 +1,5 @@
-"""Wire shapes of progress updates. `value` is a number for numeric benchmarks and a stage key
-for milestones."""
+"""Wire shapes of progress updates (observations). `value` is a number for numeric indicators
+and a stage key for milestones."""
 
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -12,9 +12,10 @@ from pydantic import (
     Field,
     StringConstraints,
     Tag,
+    model_validator,
 )
 
-from app.models import ProgressUpdate, RetractionStatus, UpdateRetraction
+from app.models import ObservationStatus, ProgressUpdate, RetractionStatus, UpdateRetraction
 from app.schema_types import Id, InputDate, NoNul
 
 MAX_BATCH = 500
@@ -34,17 +35,44 @@ Value = Annotated[Number | StageKey, BeforeValidator(_not_bool)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000), NoNul]
 
 
+Key = Annotated[str, StringConstraints(min_length=1, max_length=80), NoNul]
+
+
 class ProgressUpdateCreate(BaseModel):
+    """One observation. Name what was measured by `indicator`, or by `benchmark` (a target's
+    key stands for the indicator it reads): one of the two."""
+
     model_config = ConfigDict(extra="forbid")
 
-    benchmark: Annotated[str, StringConstraints(min_length=1, max_length=80), NoNul]
+    indicator: Key | None = Field(default=None, description="The indicator's key.")
+    benchmark: Key | None = Field(default=None,
+                                  description="A benchmark's key: its indicator is observed.")
     value: Value
     as_of: InputDate
     source: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                              max_length=2000), NoNul]
     note: Text = ""
-    supersedes: Id | None = Field(default=None,
-                                   description="The id of an earlier update this one corrects.")
+    supersedes: Id | None = Field(
+        default=None, description="The id of the update this one corrects: the newest of its "
+        "chain (an update already corrected is refused with 409, naming its correction).")
+    vintage: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                              max_length=80), NoNul] | None = Field(
+        default=None, description='The source\'s release the figure is from, e.g. "SIPRI 2025".')
+    published_on: InputDate | None = Field(
+        default=None, description="When the source published the figure.")
+    observation_status: ObservationStatus = Field(
+        default=ObservationStatus.final, description="final, provisional or estimate.")
+
+    @model_validator(mode="after")
+    def _one_key(self) -> "ProgressUpdateCreate":
+        if (self.indicator is None) == (self.benchmark is None):
+            raise ValueError("send `indicator` or `benchmark` (one of them)")
+        return self
+
+    @property
+    def key(self) -> str:
+        """What the item names: an indicator's key or a benchmark's."""
+        return self.indicator or self.benchmark or ""
 
 
 class ProgressUpdateBatch(BaseModel):
@@ -100,15 +128,22 @@ class RetractionDetail(RetractionRead):
 
     update_id: int
     candidate: str
-    benchmark: str
+    benchmark: str = Field(description="The indicator's key (the name it had before "
+                           "indicators were kept apart from targets).")
+    indicator: str
 
 
 class ProgressUpdateRead(BaseModel):
     id: int
-    benchmark: str
-    value: float | str
+    indicator: str
+    benchmark: str = Field(description="The indicator's key, as `indicator` (kept for the "
+                           "scripts that read it).")
+    value: float | str = Field(description="As sent: never rounded in storage.")
     as_of: date
     source: str
+    vintage: str | None
+    published_on: date | None
+    observation_status: ObservationStatus
     note: str
     author: str | None
     recorded_at: datetime
@@ -126,9 +161,10 @@ def retraction_read(retraction: UpdateRetraction) -> RetractionRead:
 
 
 def retraction_detail(retraction: UpdateRetraction) -> RetractionDetail:
-    benchmark = retraction.update.candidate_benchmark
+    update = retraction.update
     return RetractionDetail(**_retraction_fields(retraction), update_id=retraction.update_id,
-                            candidate=benchmark.candidate.slug, benchmark=benchmark.definition.key)
+                            candidate=update.candidate.slug, benchmark=update.indicator.key,
+                            indicator=update.indicator.key)
 
 
 def _retraction_fields(retraction: UpdateRetraction) -> dict[str, Any]:
@@ -149,10 +185,11 @@ def update_read(update: ProgressUpdate) -> ProgressUpdateRead:
     """Needs the update's retractions loaded (progress.service.RETRACTIONS)."""
     by_status = {r.status: r for r in update.retractions}
     return ProgressUpdateRead(
-        id=update.id,
-        benchmark=update.candidate_benchmark.definition.key,
+        id=update.id, indicator=update.indicator.key, benchmark=update.indicator.key,
         value=update.value if update.value is not None else update.stage or "",
-        as_of=update.as_of, source=update.source, note=update.note,
+        as_of=update.as_of, source=update.source, vintage=update.vintage,
+        published_on=update.published_on, observation_status=update.observation_status,
+        note=update.note,
         author=update.author.name if update.author else None,
         recorded_at=update.recorded_at, supersedes=update.supersedes_id,
         is_illustrative=update.is_illustrative,

@@ -10,13 +10,14 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Session, contains_eager, selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from app.auth.service import verify_digests
 from app.bulk_insert import insert_rows
 from app.config import get_settings
 from app.db import begin_write, mark_changed
 from app.errors import (
+    Conflict,
     DomainError,
     InvalidInput,
     NotFound,
@@ -28,8 +29,8 @@ from app.models import (
     BenchmarkDefinition,
     BenchmarkKind,
     Candidate,
-    CandidateBenchmark,
     IdempotencyKey,
+    Indicator,
     ProgressUpdate,
     RetractionConfirmation,
     RetractionUndo,
@@ -50,46 +51,51 @@ RETRACTION_DETAILS = (
 RETRACTIONS = selectinload(ProgressUpdate.retractions).options(*RETRACTION_DETAILS)
 
 
+def resolve_indicator(
+    session: Session, *, indicator: str | None = None, benchmark: str | None = None
+) -> Indicator:
+    """The indicator named by its key, or by the key of a target (benchmark) on it."""
+    if indicator is not None:
+        found = session.scalar(select(Indicator).where(Indicator.key == indicator))
+        if found is None:
+            raise NotFound("indicator", indicator)
+        return found
+    found = session.scalar(select(Indicator).join(BenchmarkDefinition,
+                                                  BenchmarkDefinition.indicator_id == Indicator.id)
+                           .where(BenchmarkDefinition.key == benchmark))
+    if found is None:
+        raise NotFound("benchmark", benchmark)
+    return found
+
+
+# What an update's answer shows of its relations.
+UPDATE_DETAILS = (selectinload(ProgressUpdate.indicator), selectinload(ProgressUpdate.author))
+
+
 def list_progress_updates(
     session: Session,
     candidate: Candidate,
     *,
+    indicator: str | None = None,
     benchmark: str | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
     limit: int | None = None,
     offset: int = 0,
 ) -> tuple[list[ProgressUpdate], int]:
-    """A candidate's updates, newest measurement first; dates filter `as_of`, inclusive."""
-    query = (
-        select(ProgressUpdate)
-        .join(ProgressUpdate.candidate_benchmark)
-        .where(CandidateBenchmark.candidate_id == candidate.id)
-    )
-    if benchmark is not None:
-        definition_id = session.scalar(
-            select(CandidateBenchmark.definition_id)
-            .join(CandidateBenchmark.definition)
-            .where(CandidateBenchmark.candidate_id == candidate.id,
-                   BenchmarkDefinition.key == benchmark)
-        )
-        if definition_id is None:
-            raise NotFound("benchmark", benchmark,
-                           f"Candidate {candidate.slug!r} has no benchmark {benchmark!r}.")
-        query = query.where(CandidateBenchmark.definition_id == definition_id)
+    """A candidate's observations, newest measurement first; `indicator` (or a `benchmark`,
+    standing for its indicator) picks one series; dates filter `as_of`, inclusive."""
+    query = select(ProgressUpdate).where(ProgressUpdate.candidate_id == candidate.id)
+    if indicator is not None or benchmark is not None:
+        series = resolve_indicator(session, indicator=indicator, benchmark=benchmark)
+        query = query.where(ProgressUpdate.indicator_id == series.id)
     if date_from is not None:
         query = query.where(ProgressUpdate.as_of >= date_from)
     if date_to is not None:
         query = query.where(ProgressUpdate.as_of <= date_to)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = (
-        query.options(
-            selectinload(ProgressUpdate.candidate_benchmark).selectinload(
-                CandidateBenchmark.definition
-            ),
-            selectinload(ProgressUpdate.author),
-            RETRACTIONS,
-        )
+        query.options(*UPDATE_DETAILS, RETRACTIONS)
         .order_by(ProgressUpdate.as_of.desc(), ProgressUpdate.id.desc())
         .offset(offset)
         .limit(limit)
@@ -97,43 +103,74 @@ def list_progress_updates(
     return list(session.scalars(page)), total
 
 
+@dataclass(frozen=True)
+class Correction:
+    """What a correction's `supersedes` names, and the newer correction of it, if any."""
+
+    update: ProgressUpdate
+    corrected_by: int | None
+
+
 def _validate_update(
     item: ProgressUpdateCreate,
-    benchmark: CandidateBenchmark | None,
-    superseded: ProgressUpdate | None,
+    indicator: Indicator | None,
+    candidate_id: int,
+    corrected: Correction | None,
     loc: list[Any],
     today: date,
 ) -> list[dict[str, Any]]:
-    """The business rules one update must meet; each broken rule names its field."""
-    if benchmark is None:
-        return [field_error([*loc, "benchmark"],
-                       f"no benchmark {item.benchmark!r} applies to this candidate")]
-    definition = benchmark.definition
+    """The business rules one observation must meet; each broken rule names its field. Any
+    indicator may be observed for any candidate, for any date up to today."""
+    if indicator is None:
+        field = "indicator" if item.indicator is not None else "benchmark"
+        return [field_error([*loc, field], f"no {field} {item.key!r}")]
     errors = []
-    if definition.kind == BenchmarkKind.numeric:
+    if indicator.kind == BenchmarkKind.numeric:
         if not isinstance(item.value, float):
             errors.append(field_error([*loc, "value"],
-                                      f"{definition.key} is numeric: send a number"))
-        elif definition.min_value is not None and item.value < definition.min_value:
+                                      f"{indicator.key} is numeric: send a number"))
+        elif indicator.min_value is not None and item.value < indicator.min_value:
             errors.append(field_error([*loc, "value"], f"{item.value:g} is below the lowest sane "
-                                 f"value, {definition.min_value:g} {definition.unit}"))
-        elif definition.max_value is not None and item.value > definition.max_value:
+                                 f"value, {indicator.min_value:g} {indicator.unit}"))
+        elif indicator.max_value is not None and item.value > indicator.max_value:
             errors.append(field_error([*loc, "value"], f"{item.value:g} is above the highest sane "
-                                 f"value, {definition.max_value:g} {definition.unit}"))
-    elif not isinstance(item.value, str) or item.value not in (definition.stages or []):
-        stages = ", ".join(definition.stages or [])
+                                 f"value, {indicator.max_value:g} {indicator.unit}"))
+    elif not isinstance(item.value, str) or item.value not in (indicator.stages or []):
+        stages = ", ".join(indicator.stages or [])
         errors.append(field_error([*loc, "value"],
-                             f"{definition.key} is a milestone: send one of its stages ({stages})"))
+                             f"{indicator.key} is a milestone: send one of its stages ({stages})"))
     if item.as_of > today:
         errors.append(field_error([*loc, "as_of"], "as_of is in the future"))
-    elif item.as_of < definition.valid_from:
-        errors.append(field_error([*loc, "as_of"], f"as_of is before the benchmark existed "
-                             f"({definition.valid_from.isoformat()})"))
+    if item.published_on is not None and item.published_on > today:
+        errors.append(field_error([*loc, "published_on"], "published_on is in the future"))
     if item.supersedes is not None and (
-        superseded is None or superseded.candidate_benchmark_id != benchmark.id
+        corrected is None or corrected.update.candidate_id != candidate_id
+        or corrected.update.indicator_id != indicator.id
     ):
         errors.append(field_error([*loc, "supersedes"], f"update {item.supersedes} is not an "
-                                  f"update of {definition.key} for this candidate"))
+                                  f"observation of {indicator.key} for this candidate"))
+    return errors
+
+
+def _correction_conflicts(
+    items: Sequence[ProgressUpdateCreate], locations: Sequence[list[Any]],
+    corrections: dict[int, Correction],
+) -> list[dict[str, Any]]:
+    """A correction must name the newest value of its chain: an update corrected already (or
+    twice in one request) is a conflict, naming the newer correction."""
+    errors = []
+    named: dict[int, list[Any]] = {}
+    for item, loc in zip(items, locations, strict=True):
+        if item.supersedes is None or item.supersedes not in corrections:
+            continue
+        newer = corrections[item.supersedes].corrected_by
+        if newer is not None:
+            errors.append(field_error([*loc, "supersedes"], f"update {item.supersedes} is "
+                                      f"already corrected by update {newer}: correct that one"))
+        elif item.supersedes in named:
+            errors.append(field_error([*loc, "supersedes"], f"update {item.supersedes} is "
+                                      "corrected by another item of this request"))
+        named[item.supersedes] = loc
     return errors
 
 
@@ -196,19 +233,15 @@ def get_progress_updates(session: Session, ids: Sequence[int]) -> list[ProgressU
     found = {
         u.id: u
         for u in session.scalars(
-            select(ProgressUpdate).where(ProgressUpdate.id.in_(ids)).options(
-                selectinload(ProgressUpdate.candidate_benchmark)
-                .selectinload(CandidateBenchmark.definition),
-                selectinload(ProgressUpdate.author),
-                RETRACTIONS,
-            )
+            select(ProgressUpdate).where(ProgressUpdate.id.in_(ids))
+            .options(*UPDATE_DETAILS, RETRACTIONS)
         )
     }
     return [found[i] for i in ids]
 
 
-UPDATE_FIELDS = ("id", "value", "stage", "as_of", "source", "note", "supersedes_id",
-                 "recorded_at")
+UPDATE_FIELDS = ("id", "value", "stage", "as_of", "source", "vintage", "published_on",
+                 "observation_status", "note", "supersedes_id", "recorded_at")
 
 
 @dataclass(frozen=True)
@@ -222,73 +255,87 @@ class UpdateSet:
     locations: Sequence[list[Any]]
 
 
-def add_progress_updates(
-    session: Session, sets: Sequence[UpdateSet]
-) -> list[tuple[list[ProgressUpdateRead], list[dict[str, Any]]]]:
+@dataclass
+class SetOutcome:
+    """What became of one UpdateSet: stored, refused (422: `errors`) or in conflict with a
+    newer correction (409: `conflicts`)."""
+
+    updates: list[ProgressUpdateRead]
+    errors: list[dict[str, Any]]
+    conflicts: list[dict[str, Any]]
+
+
+def add_progress_updates(session: Session, sets: Sequence[UpdateSet]) -> list[SetOutcome]:
     """Validates every item of every set (reporting each broken rule at its item's location)
     and inserts the sets that pass, with their events; for each set, what was stored or what
     was refused. The caller commits.
 
-    However many sets, it reads with two queries and writes with two Core statements: the
+    However many sets, it reads with three queries and writes with two Core statements: the
     sets of many concurrent requests go in as one insert of updates and one of events, and
     what is answered is built from what was sent."""
-    keys = {item.benchmark for update_set in sets for item in update_set.items}
-    benchmarks = {
-        (cb.candidate_id, cb.definition.key): cb
-        for cb in session.scalars(
-            select(CandidateBenchmark).join(CandidateBenchmark.definition)
-            .where(CandidateBenchmark.candidate_id.in_({s.candidate_id for s in sets}),
-                   CandidateBenchmark.is_active.is_(True),
-                   BenchmarkDefinition.key.in_(keys))
-            .options(contains_eager(CandidateBenchmark.definition))
-        )
-    }
-    superseded_ids = {i.supersedes for s in sets for i in s.items if i.supersedes is not None}
-    superseded = {
-        u.id: u for u in session.scalars(
-            select(ProgressUpdate).where(ProgressUpdate.id.in_(superseded_ids))
-        )
-    } if superseded_ids else {}
+    items = [item for update_set in sets for item in update_set.items]
+    indicators = {i.key: i for i in session.scalars(
+        select(Indicator).where(Indicator.key.in_({i.indicator for i in items if i.indicator})))}
+    by_benchmark = dict(session.execute(
+        select(BenchmarkDefinition.key, Indicator)
+        .join(Indicator, BenchmarkDefinition.indicator_id == Indicator.id)
+        .where(BenchmarkDefinition.key.in_({i.benchmark for i in items if i.benchmark}))
+    ).tuples().all())
+    superseded_ids = {i.supersedes for i in items if i.supersedes is not None}
+    corrections: dict[int, Correction] = {}
+    if superseded_ids:
+        newer = dict(session.execute(
+            select(ProgressUpdate.supersedes_id, ProgressUpdate.id)
+            .where(ProgressUpdate.supersedes_id.in_(superseded_ids))).tuples().all())
+        corrections = {u.id: Correction(u, newer.get(u.id)) for u in session.scalars(
+            select(ProgressUpdate).where(ProgressUpdate.id.in_(superseded_ids)))}
     today = utcnow().date()
-    results: list[tuple[list[ProgressUpdateRead], list[dict[str, Any]]]] = []
-    # (index of its set, item, benchmark) for the sets whose every item passed
-    accepted: list[tuple[int, ProgressUpdateCreate, CandidateBenchmark]] = []
+    results: list[SetOutcome] = []
+    # (index of its set, item, indicator) for the sets whose every item passed
+    accepted: list[tuple[int, ProgressUpdateCreate, Indicator]] = []
     for n, update_set in enumerate(sets):
         errors, passed = [], []
         for item, loc in zip(update_set.items, update_set.locations, strict=True):
-            benchmark = benchmarks.get((update_set.candidate_id, item.benchmark))
-            errors += _validate_update(item, benchmark, superseded.get(item.supersedes or 0),
-                                       loc, today)
-            passed.append((n, item, benchmark))
-        if not errors:
+            indicator = (indicators.get(item.indicator) if item.indicator is not None
+                         else by_benchmark.get(item.benchmark or ""))
+            errors += _validate_update(item, indicator, update_set.candidate_id,
+                                       corrections.get(item.supersedes or 0), loc, today)
+            passed.append((n, item, indicator))
+        conflicts = [] if errors else _correction_conflicts(
+            update_set.items, update_set.locations, corrections)
+        if not errors and not conflicts:
             accepted += passed
-        results.append(([], errors))
+        results.append(SetOutcome([], errors, conflicts))
     if not accepted:
         return results
 
     recorded_at = utcnow()
     ids = insert_rows(session, ProgressUpdate.__table__, [
-        {"candidate_benchmark_id": benchmark.id,
+        {"candidate_id": sets[n].candidate_id, "indicator_id": indicator.id,
          "value": item.value if isinstance(item.value, float) else None,
          "stage": item.value if isinstance(item.value, str) else None,
-         "as_of": item.as_of, "source": item.source, "note": item.note,
-         "is_illustrative": False, "author_id": sets[n].author.id,
+         "as_of": item.as_of, "source": item.source, "vintage": item.vintage,
+         "published_on": item.published_on, "observation_status": item.observation_status,
+         "note": item.note, "is_illustrative": False, "author_id": sets[n].author.id,
          "recorded_at": recorded_at, "supersedes_id": item.supersedes}
-        for n, item, benchmark in accepted
+        for n, item, indicator in accepted
     ], returning_ids=True)
     events = []
-    for update_id, (n, item, _) in zip(ids, accepted, strict=True):
+    for update_id, (n, item, indicator) in zip(ids, accepted, strict=True):
         update = ProgressUpdateRead(
-            id=update_id, benchmark=item.benchmark, value=item.value, as_of=item.as_of,
-            source=item.source, note=item.note, author=sets[n].author.name,
-            recorded_at=recorded_at, supersedes=item.supersedes, is_illustrative=False,
+            id=update_id, indicator=indicator.key, benchmark=indicator.key, value=item.value,
+            as_of=item.as_of, source=item.source, vintage=item.vintage,
+            published_on=item.published_on, observation_status=item.observation_status,
+            note=item.note, author=sets[n].author.name, recorded_at=recorded_at,
+            supersedes=item.supersedes, is_illustrative=False,
         )
-        results[n][0].append(update)
+        results[n].updates.append(update)
         events.append({
             "kind": "progress_update.created", "entity": "progress_update",
             "entity_id": str(update_id), "actor_id": sets[n].author.id,
             "candidate_id": sets[n].candidate_id,
-            "after": {"benchmark": update.benchmark, **_update_snapshot(update)}})
+            "after": {"indicator": indicator.key, "benchmark": indicator.key,
+                      **_update_snapshot(update)}})
     record_events(session, events)
     mark_changed(session)
     return results
@@ -301,9 +348,16 @@ def _update_snapshot(update: ProgressUpdateRead) -> dict[str, Any]:
         "id": update.id,
         "value": update.value if isinstance(update.value, float) else None,
         "stage": update.value if isinstance(update.value, str) else None,
-        "as_of": update.as_of.isoformat(), "source": update.source, "note": update.note,
+        "as_of": update.as_of.isoformat(), "source": update.source, "vintage": update.vintage,
+        "published_on": update.published_on.isoformat() if update.published_on else None,
+        "observation_status": str(update.observation_status), "note": update.note,
         "supersedes_id": update.supersedes, "recorded_at": update.recorded_at.isoformat(),
     }
+
+
+def conflict(conflicts: list[dict[str, Any]]) -> Conflict:
+    detail = "; ".join(f"{e['field']}: {e['msg']}" for e in conflicts[:10])
+    return Conflict(f"Nothing was stored. {detail}", errors=conflicts)
 
 
 def refuse(errors: list[dict[str, Any]]) -> InvalidInput:
@@ -339,7 +393,8 @@ class Recorded:
 
 
 def record_update_requests(
-    session: Session, requests: Sequence[UpdateRequest], *, key_lifetime: timedelta | None = None
+    session: Session, requests: Sequence[UpdateRequest], *, key_lifetime: timedelta | None = None,
+    retried: bool = False,
 ) -> list[Recorded | DomainError | SQLAlchemyError]:
     """Stores each request's updates whole or not at all, and answers each request on its
     own: what it stored (or the replay of an earlier request with its Idempotency-Key), or the
@@ -397,14 +452,19 @@ def record_update_requests(
         else:
             sets[n] = UpdateSet(candidate_ids[request.slug], request.items, request.author,
                                 request.locations)
-    for n, (updates, errors) in zip(sets, add_progress_updates(session, list(sets.values())),
-                                    strict=True):
-        outcomes[n] = refuse(errors) if errors else Recorded(updates)
+    for n, outcome in zip(sets, add_progress_updates(session, list(sets.values())), strict=True):
         request = requests[n]
-        if not errors and request.idempotency_key is not None:
-            session.add(IdempotencyKey(user_id=request.author.id, key=request.idempotency_key,
-                                       request_hash=hashes[n], status_code=201,
-                                       response={"update_ids": [u.id for u in updates]}))
+        if outcome.errors:
+            outcomes[n] = refuse(outcome.errors)
+        elif outcome.conflicts:
+            outcomes[n] = conflict(outcome.conflicts)
+        else:
+            outcomes[n] = Recorded(outcome.updates)
+            if request.idempotency_key is not None:
+                session.add(IdempotencyKey(
+                    user_id=request.author.id, key=request.idempotency_key,
+                    request_hash=hashes[n], status_code=201,
+                    response={"update_ids": [u.id for u in outcome.updates]}))
     try:
         session.commit()
     except IntegrityError:
@@ -416,9 +476,14 @@ def record_update_requests(
         replayed = (_replay(session, request.author, request.idempotency_key, hashes[0],
                             expired_before=expired_before)
                     if request.idempotency_key is not None else None)
-        if replayed is None:
-            raise
-        return [Recorded(replayed, replayed=True)]
+        if replayed is not None:
+            return [Recorded(replayed, replayed=True)]
+        if not retried and any(item.supersedes is not None for item in request.items):
+            # A concurrent correction of the same update committed first: checked again,
+            # this one is now a conflict naming it.
+            return record_update_requests(session, [request], key_lifetime=key_lifetime,
+                                          retried=True)
+        raise
     for n in sorted(later):
         outcomes[n] = _record_alone(session, requests[n], key_lifetime)
     return outcomes  # type: ignore[return-value]
@@ -439,44 +504,41 @@ def last_recorded(session: Session, candidate_ids: Sequence[int]) -> dict[int, A
     if not candidate_ids:
         return {}
     rows = session.execute(
-        select(CandidateBenchmark.candidate_id, func.max(ProgressUpdate.recorded_at))
-        .join(ProgressUpdate.candidate_benchmark)
-        .where(CandidateBenchmark.candidate_id.in_(candidate_ids))
-        .group_by(CandidateBenchmark.candidate_id)
+        select(ProgressUpdate.candidate_id, func.max(ProgressUpdate.recorded_at))
+        .where(ProgressUpdate.candidate_id.in_(candidate_ids))
+        .group_by(ProgressUpdate.candidate_id)
     ).all()
     return {candidate_id: moment for candidate_id, moment in rows}
 
 
-def list_benchmark_history(
+def list_series(
     session: Session, candidate: Candidate, key: str, *, limit: int, offset: int = 0
-) -> tuple[CandidateBenchmark, list[ProgressUpdate], int]:
-    """A page of one of the candidate's benchmark's updates, newest first, corrections and
-    retracted ones included, and how many there are in all."""
-    benchmark = session.scalar(
-        select(CandidateBenchmark).join(CandidateBenchmark.definition)
-        .where(CandidateBenchmark.candidate_id == candidate.id, BenchmarkDefinition.key == key)
-        .options(selectinload(CandidateBenchmark.definition)
-                 .selectinload(BenchmarkDefinition.category))
+) -> tuple[BenchmarkDefinition, list[ProgressUpdate], int]:
+    """A page of the series a target (benchmark `key`) reads for the candidate, newest first,
+    corrections and retracted ones included, and how many there are in all."""
+    definition = session.scalar(
+        select(BenchmarkDefinition).where(BenchmarkDefinition.key == key)
+        .options(selectinload(BenchmarkDefinition.category))
     )
-    if benchmark is None:
-        raise NotFound("benchmark", key, f"Candidate {candidate.slug!r} has no benchmark {key!r}.")
-    of_benchmark = ProgressUpdate.candidate_benchmark_id == benchmark.id
-    total = session.scalar(select(func.count()).where(of_benchmark)) or 0
+    if definition is None:
+        raise NotFound("benchmark", key)
+    of_series = (ProgressUpdate.candidate_id == candidate.id,
+                 ProgressUpdate.indicator_id == definition.indicator_id)
+    total = session.scalar(select(func.count()).where(*of_series)) or 0
     updates = session.scalars(
-        select(ProgressUpdate).where(of_benchmark)
+        select(ProgressUpdate).where(*of_series)
         .options(selectinload(ProgressUpdate.author), RETRACTIONS)
         .order_by(ProgressUpdate.as_of.desc(), ProgressUpdate.id.desc())
         .offset(offset).limit(limit)
     ).all()
-    return benchmark, list(updates), total
+    return definition, list(updates), total
 
 
 def corrections_of(session: Session, update_ids: Sequence[int]) -> dict[int, int]:
-    """For each of these updates that a later one corrects: the id of its (newest) correction."""
+    """For each of these updates that a later one corrects: the id of its correction."""
     if not update_ids:
         return {}
     return dict(session.execute(
         select(ProgressUpdate.supersedes_id, ProgressUpdate.id)
         .where(ProgressUpdate.supersedes_id.in_(update_ids))
-        .order_by(ProgressUpdate.as_of, ProgressUpdate.id)
-    ).all())
+    ).tuples().all())

@@ -19,7 +19,6 @@ from app.db import SessionDep
 from app.evaluation import load_statuses
 from app.models import (
     Candidate,
-    CandidateBenchmark,
     ProgressReport,
     ProgressUpdate,
     RatificationStepRecord,
@@ -40,7 +39,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 UPDATE_COLUMNS = ("candidate", "iso3", "benchmark", "kind", "unit", "value", "as_of", "source",
                   "note", "is_illustrative", "recorded_at", "update_id", "supersedes",
-                  "retracted")
+                  "retracted", "indicator", "vintage", "published_on", "observation_status")
 
 
 def update_row_pages(session: Session, candidates: Sequence[Candidate]
@@ -48,33 +47,34 @@ def update_row_pages(session: Session, candidates: Sequence[Candidate]
     """Every update of `candidates`, ordered by candidate, date and id, ROWS_PER_PIECE at a
     time: each page is read from where the last one ended, so no download is held whole."""
     by_id = {c.id: c for c in candidates}
-    order = (CandidateBenchmark.candidate_id, ProgressUpdate.as_of, ProgressUpdate.id)
+    order = (ProgressUpdate.candidate_id, ProgressUpdate.as_of, ProgressUpdate.id)
     after: tuple[Any, ...] | None = None
     while True:
-        query = (select(ProgressUpdate).join(ProgressUpdate.candidate_benchmark)
-                 .where(CandidateBenchmark.candidate_id.in_(by_id))
-                 .options(selectinload(ProgressUpdate.candidate_benchmark)
-                          .selectinload(CandidateBenchmark.definition),
+        query = (select(ProgressUpdate)
+                 .where(ProgressUpdate.candidate_id.in_(by_id))
+                 .options(selectinload(ProgressUpdate.indicator),
                           selectinload(ProgressUpdate.retraction))
                  .order_by(*order).limit(ROWS_PER_PIECE))
         if after is not None:
             query = query.where(tuple_(*order) > tuple_(*after))
         updates = list(session.scalars(query))
         if updates:
-            yield [_update_row(by_id[u.candidate_benchmark.candidate_id], u) for u in updates]
+            yield [_update_row(by_id[u.candidate_id], u) for u in updates]
         if len(updates) < ROWS_PER_PIECE:
             return
         last = updates[-1]
-        after = (last.candidate_benchmark.candidate_id, last.as_of, last.id)
+        after = (last.candidate_id, last.as_of, last.id)
 
 
 def _update_row(candidate: Candidate, u: ProgressUpdate) -> dict[str, Any]:
-    definition = u.candidate_benchmark.definition
+    indicator = u.indicator
     return {
-        "candidate": candidate.slug, "iso3": candidate.iso3, "benchmark": definition.key,
-        "kind": definition.kind, "unit": definition.unit or "",
+        "candidate": candidate.slug, "iso3": candidate.iso3, "benchmark": indicator.key,
+        "indicator": indicator.key, "kind": indicator.kind, "unit": indicator.unit or "",
         "value": u.value if u.value is not None else u.stage,
-        "as_of": u.as_of.isoformat(), "source": u.source, "note": u.note,
+        "as_of": u.as_of.isoformat(), "source": u.source, "vintage": u.vintage,
+        "published_on": u.published_on.isoformat() if u.published_on else None,
+        "observation_status": u.observation_status, "note": u.note,
         "is_illustrative": u.is_illustrative, "recorded_at": u.recorded_at.isoformat(),
         "update_id": u.id, "supersedes": u.supersedes_id,
         "retracted": u.retraction.reason if u.retraction else None,
@@ -129,10 +129,10 @@ def ratification_rows(session: Session, candidate: Candidate) -> list[dict[str, 
              "source": s.source, "confidence": s.confidence, "note": s.note} for s in steps]
 
 
-def candidate_document(candidate: Candidate, status) -> dict[str, Any]:
+def candidate_document(session: Session, candidate: Candidate, status) -> dict[str, Any]:
     """A candidate's download but for its updates and ratification steps (candidate_pieces
     adds them, in that order)."""
-    evaluation = candidate_status_read(candidate, status.evaluation, status.applied, None)
+    evaluation = candidate_status_read(session, candidate, status, None)
     return {
         "slug": candidate.slug, "iso3": candidate.iso3, "name": candidate.name,
         "tier": candidate.tier, "model": candidate.model, "phase": candidate.phase,
@@ -145,7 +145,7 @@ def candidate_document(candidate: Candidate, status) -> dict[str, Any]:
 
 def candidate_pieces(session: Session, candidate: Candidate, status) -> Iterator[str]:
     """One candidate's JSON document, its updates a page at a time."""
-    yield _json(candidate_document(candidate, status))[:-1] + ',"updates":['
+    yield _json(candidate_document(session, candidate, status))[:-1] + ',"updates":['
     for n, page in enumerate(update_row_pages(session, [candidate])):
         yield ("," if n else "") + ",".join(_json(row) for row in page)
     yield '],"ratification_steps":' + _json(ratification_rows(session, candidate)) + "}"

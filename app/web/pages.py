@@ -13,7 +13,7 @@ from app.db import SessionDep
 from app.evaluation import history_chart_points, load_statuses
 from app.framework import list_instruments
 from app.models import Phase, Tier
-from app.progress.service import corrections_of, last_recorded, list_benchmark_history
+from app.progress.service import corrections_of, last_recorded, list_series
 from app.ratifications.service import list_ratifications
 from app.reports.rendering import render_markdown
 from app.reports.service import get_published_report, list_published_reports, writers
@@ -152,13 +152,13 @@ def benchmark_page(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     candidate = get_candidate(session, slug)
-    benchmark, shown, total = list_benchmark_history(
+    definition, shown, total = list_series(
         session, candidate, key, limit=HISTORY_PAGE_SIZE, offset=(page - 1) * HISTORY_PAGE_SIZE)
     status = load_statuses(session, [candidate])[candidate.id]
     applied = next((a for a in status.applied if a.definition.key == key), None)
     evaluation = next((b for b in status.evaluation.benchmarks if b.spec.key == key), None)
-    definition = benchmark.definition
-    points = history_chart_points(session, benchmark.id, definition.stages or [],
+    points = history_chart_points(session, (candidate.id, definition.indicator_id),
+                                  definition.stages or [],
                                   status.evaluation.as_of, CHART_POINTS)
     superseded_by = corrections_of(session, [u.id for u in shown])
     pages = max(1, -(-total // HISTORY_PAGE_SIZE))
