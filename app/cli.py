@@ -10,6 +10,7 @@ import typer
 import uvicorn
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import Engine
 
 from app.config import Settings, get_settings
 from app.db import get_engine, get_sessionmaker, get_write_sessionmaker
@@ -40,11 +41,34 @@ def alembic_config() -> Config:
     return config
 
 
+def run_migrations(engine: Engine, revision: str, *, down: bool = False,
+                   configure_logger: bool = True) -> None:
+    """Upgrades (or downgrades) to `revision` in one transaction. On SQLite, foreign keys are
+    checked once at the end instead of at each statement: SQLite alters a table by building a
+    new one and dropping the old, which for a moment leaves the rows that refer to it without
+    their row. PRAGMA foreign_keys is ignored inside a transaction, so it is set before."""
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:  # on the driver's connection: SQLAlchemy would begin a transaction first
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                config = alembic_config()
+                config.attributes["connection"] = connection
+                config.attributes["configure_logger"] = configure_logger
+                (command.downgrade if down else command.upgrade)(config, revision)
+                if sqlite:
+                    orphans = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if orphans:
+                        raise RuntimeError("the migration would leave rows whose referenced "
+                                           f"rows are missing: {orphans[:5]}; nothing changed")
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+
+
 def upgrade_database(revision: str = "head") -> None:
-    with get_engine().begin() as connection:
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    run_migrations(get_engine(), revision)
 
 
 @db_app.command("upgrade")
@@ -57,10 +81,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
 @db_app.command("downgrade")
 def db_downgrade(revision: Annotated[str, typer.Argument()]) -> None:
     """Revert migrations down to REVISION (`base` removes every table)."""
-    with get_engine().begin() as connection:
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
+    run_migrations(get_engine(), revision, down=True)
 
 
 @app.command()

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
@@ -20,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.deps import auth_failures, recent_tokens, writes
 from app.auth.service import create_user, issue_token
-from app.cli import alembic_config
+from app.cli import run_migrations
 from app.db import get_session, make_engine
 from app.main import create_app
 from app.progress.writer import no_close
@@ -31,19 +30,11 @@ BACKENDS = ["sqlite", "postgresql"]
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    with engine.begin() as connection:
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        config.attributes["configure_logger"] = False
-        command.upgrade(config, revision)
+    run_migrations(engine, revision, configure_logger=False)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
-    with engine.begin() as connection:
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        config.attributes["configure_logger"] = False
-        command.downgrade(config, revision)
+    run_migrations(engine, revision, down=True, configure_logger=False)
 
 
 class DatabaseFactory:

@@ -40,10 +40,13 @@ def test_rows_are_stored_as_sqlalchemy_stores_them(session):
 
 
 def test_ids_come_back_in_the_rows_order(session):
-    benchmark_id = session.scalar(select(ProgressUpdate.candidate_benchmark_id).limit(1))
-    rows = [{"candidate_benchmark_id": benchmark_id, "value": 1000.0 - n, "stage": None,
+    candidate_id, indicator_id = session.execute(
+        select(ProgressUpdate.candidate_id, ProgressUpdate.indicator_id).limit(1)).one()
+    rows = [{"candidate_id": candidate_id, "indicator_id": indicator_id, "value": 1000.0 - n,
+             "stage": None,
              "as_of": date(2025, 1, 1) + timedelta(days=n), "source": f"row {n}", "note": "",
              "is_illustrative": False, "author_id": None, "supersedes_id": None,
+             "vintage": None, "published_on": None, "observation_status": "final",
              "recorded_at": datetime.now(UTC)} for n in range(300)]
     ids = insert_rows(session, ProgressUpdate.__table__, rows, returning_ids=True)
     stored = dict(session.execute(

@@ -4,6 +4,7 @@ corrections, chains of corrections through retracted links, retractions, late re
 milestone stages, and thinning must keep the first and last points in order."""
 
 import random
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -13,7 +14,6 @@ from app.candidates.service import get_candidate
 from app.evaluation import _measurements, end_of_day, history_chart_points
 from app.models import (
     BenchmarkDefinition,
-    CandidateBenchmark,
     ProgressUpdate,
     RetractionConfirmation,
     RetractionUndo,
@@ -23,11 +23,22 @@ from app.models import (
 from app.status import effective_measurements
 
 
+@dataclass(frozen=True)
+class SeriesOf:
+    """Georgia's series of the indicator of one target."""
+
+    definition: BenchmarkDefinition
+    candidate_id: int
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return self.candidate_id, self.definition.indicator_id
+
+
 def benchmark(session, key):
     georgia = get_candidate(session, "georgia")
-    return session.scalar(
-        select(CandidateBenchmark).join(CandidateBenchmark.definition)
-        .where(CandidateBenchmark.candidate_id == georgia.id, BenchmarkDefinition.key == key))
+    definition = session.scalar(select(BenchmarkDefinition).where(BenchmarkDefinition.key == key))
+    return SeriesOf(definition, georgia.id)
 
 
 def messy_history(session, cb, rng, stages):
@@ -38,15 +49,20 @@ def messy_history(session, cb, rng, stages):
     someone = User(name="chart-tester", role="analyst")
     session.add(someone)
     session.flush()
-    made = []
+    made, corrected = [], set()
     for i in range(80):
         measured = start + timedelta(days=7 * i)
+        open_ends = [u for u in made if u.id not in corrected]  # a chain has one newest value
+        supersedes = rng.choice(open_ends) if open_ends and rng.random() < 0.3 else None
+        if supersedes is not None:
+            corrected.add(supersedes.id)
         update = ProgressUpdate(
-            candidate_benchmark_id=cb.id, as_of=measured.date(), source=f"chart test {i}",
+            candidate_id=cb.candidate_id, indicator_id=cb.definition.indicator_id,
+            as_of=measured.date(), source=f"chart test {i}",
             note="", recorded_at=measured + timedelta(days=rng.choice([0, 0, 1, 400])),
             value=None if stages else round(rng.uniform(0.5, 3), 2),
             stage=rng.choice([*stages, "not_a_stage"]) if stages else None,
-            supersedes_id=rng.choice(made).id if made and rng.random() < 0.3 else None,
+            supersedes_id=supersedes.id if supersedes is not None else None,
         )
         session.add(update)
         session.flush()
@@ -71,7 +87,8 @@ def messy_history(session, cb, rng, stages):
 
 def python_points(session, cb, stages, as_of):
     measurements = [m for _, m in _measurements(
-        session, end_of_day(as_of), ProgressUpdate.candidate_benchmark_id == cb.id)]
+        session, end_of_day(as_of), ProgressUpdate.candidate_id == cb.candidate_id,
+        ProgressUpdate.indicator_id == cb.definition.indicator_id)]
     points = []
     for m in effective_measurements(measurements, as_of):
         if m.value is not None:
@@ -89,15 +106,15 @@ def test_sql_points_are_the_rules_effective_measurements(session, key, seed):
     messy_history(session, cb, random.Random(seed), stages)
     for as_of in (date(2023, 6, 30), date(2024, 3, 1), date(2026, 11, 1)):
         expected = python_points(session, cb, stages, as_of)
-        assert history_chart_points(session, cb.id, stages, as_of, most=10_000) == expected
+        assert history_chart_points(session, cb.key, stages, as_of, most=10_000) == expected
     assert len(expected) > 20  # the history really is long and mixed
 
 
 def test_thinning_keeps_first_and_last_and_order(session):
     cb = benchmark(session, "defence_spending_gdp")
     messy_history(session, cb, random.Random(7), [])
-    every = history_chart_points(session, cb.id, [], date(2026, 11, 1), most=10_000)
-    thinned = history_chart_points(session, cb.id, [], date(2026, 11, 1), most=10)
+    every = history_chart_points(session, cb.key, [], date(2026, 11, 1), most=10_000)
+    thinned = history_chart_points(session, cb.key, [], date(2026, 11, 1), most=10)
     assert len(every) > 30
     assert 10 <= len(thinned) <= 11
     assert thinned[0] == every[0] and thinned[-1] == every[-1]

@@ -105,7 +105,7 @@ def test_retraction_steps_and_report_editors_are_append_only(session, table):
 def test_downgrading_retractions_keeps_those_in_effect(empty_engine):
     """Before revision 0006 an update had one retraction, in effect: a downgrade keeps those
     and drops what the old schema cannot say (pending and undone ones)."""
-    upgrade(empty_engine)
+    upgrade(empty_engine, "0006")
     with empty_engine.begin() as c:
         c.execute(text("INSERT INTO users (name, role, is_active, created_at) "
                        "VALUES ('ana', 'analyst', true, CURRENT_TIMESTAMP)"))
@@ -143,3 +143,58 @@ def test_downgrading_retractions_keeps_those_in_effect(empty_engine):
     with empty_engine.connect() as c:
         assert c.execute(text("SELECT update_id FROM update_retractions "
                               "WHERE NOT needs_confirmation ORDER BY id")).scalars().all() == [1, 3]
+
+
+def test_indicators_migration_merges_the_series_of_one_indicator(empty_engine):
+    """A database at revision 0006 holding updates on both spending benchmarks (the 2 %
+    guideline and the 3.5 % core target, then separate series): after 0007 they are one
+    series of the indicator, every distinct row kept, and two corrections of one update
+    become a chain."""
+    upgrade(empty_engine, "0006")
+    with empty_engine.begin() as c:
+        c.execute(text(
+            "INSERT INTO candidates (slug, iso3, name, name_fr, tier, model, phase, summary, "
+            "created_at) VALUES ('testland', 'TST', 'Testland', '', 'full_candidate', "
+            "'hybrid_integration', 'outreach', '', CURRENT_TIMESTAMP)"))
+        for key, valid_from in (("defence_spending_gdp", "2014-01-01"),
+                                ("defence_core_3_5_gdp", "2025-06-25")):
+            c.execute(text(
+                "INSERT INTO benchmark_definitions (key, title, title_fr, category_id, kind, "
+                "unit, direction, min_value, max_value, description, source, is_illustrative, "
+                "valid_from) SELECT :key, :key, '', min(id), 'numeric', '% of GDP', "
+                "'higher_is_better', 0, 100, '', '', false, :valid_from "
+                "FROM benchmark_categories"), {"key": key, "valid_from": valid_from})
+        c.execute(text("INSERT INTO candidate_benchmarks (candidate_id, definition_id, "
+                       "is_active) SELECT 1, id, true FROM benchmark_definitions ORDER BY id"))
+        sipri = "SIPRI Military Expenditure Database (2025 release, data 1949-2024)"
+        rows = [  # (candidate benchmark, value, as_of, source, supersedes, recorded)
+            (1, 2.41, "2024-12-31", sipri, None, "2025-04-28 12:00:00"),  # 1
+            (2, 2.41, "2024-12-31", sipri, None, "2025-07-01 12:00:00"),  # 2: the same, twice
+            (1, 2.2, "2023-12-31", sipri, None, "2025-04-28 12:00:00"),  # 3
+            (2, 2.3, "2023-12-31", "Ministry", None, "2025-08-01 12:00:00"),  # 4: differs
+            (1, 2.0, "2022-12-31", "first", None, "2023-04-24 12:00:00"),  # 5
+            (1, 2.1, "2022-12-31", "fix a", 5, "2024-01-01 12:00:00"),  # 6
+            (1, 2.2, "2022-12-31", "fix b", 5, "2024-02-01 12:00:00"),  # 7: corrects 5 again
+        ]
+        for benchmark, value, as_of, source, supersedes, recorded in rows:
+            c.execute(text(
+                "INSERT INTO progress_updates (candidate_benchmark_id, value, as_of, source, "
+                "note, is_illustrative, recorded_at, supersedes_id) VALUES (:b, :v, :a, :s, '', "
+                "false, :r, :sup)"), {"b": benchmark, "v": value, "a": as_of, "s": source,
+                                      "r": recorded, "sup": supersedes})
+    upgrade(empty_engine)
+    with empty_engine.connect() as c:
+        indicators = c.execute(text("SELECT key FROM indicators")).scalars().all()
+        assert indicators == ["defence_spending_gdp"]
+        assert c.execute(text(
+            "SELECT DISTINCT i.key FROM benchmark_definitions d JOIN indicators i "
+            "ON i.id = d.indicator_id")).scalars().all() == ["defence_spending_gdp"]
+        stored = {row.id: row for row in c.execute(text(
+            "SELECT id, value, supersedes_id, vintage, indicator_id FROM progress_updates"))}
+        assert set(stored) == {1, 3, 4, 5, 6, 7}  # the identical copy (2) is merged into 1
+        assert {row.indicator_id for row in stored.values()} == {1}
+        assert stored[4].supersedes_id == 3  # the later recorded value supersedes
+        assert (stored[6].supersedes_id, stored[7].supersedes_id) == (5, 6)  # a chain
+        assert stored[1].vintage == "SIPRI 2025" and stored[4].vintage is None
+        assert c.execute(text(
+            "SELECT effective_on FROM tier_requirements")).scalars().all() == []

@@ -55,7 +55,8 @@ def test_progress_update_needs_a_source_and_one_value(session):
     for fields in ({"value": 1.0, "source": ""}, {"value": None, "stage": None, "source": "x"},
                    {"value": 1.0, "stage": "adopted", "source": "x"}):
         nested = session.begin_nested()
-        session.add(ProgressUpdate(candidate_benchmark_id=existing.candidate_benchmark_id,
+        session.add(ProgressUpdate(candidate_id=existing.candidate_id,
+                                   indicator_id=existing.indicator_id,
                                    as_of=date(2024, 1, 1), **fields))
         with pytest.raises(IntegrityError):
             session.flush()

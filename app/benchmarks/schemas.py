@@ -300,16 +300,14 @@ class BenchmarkCreate(BaseModel):
 
     @model_validator(mode="after")
     def _adopted(self) -> "BenchmarkCreate":
-        if self.adopted_on is None and self.valid_from is None:
-            raise ValueError("send adopted_on (or valid_from)")
         if (self.adopted_on is not None and self.valid_from is not None
                 and self.adopted_on != self.valid_from):
             raise ValueError("adopted_on and valid_from differ; send one")
         return self
 
     @property
-    def adoption(self) -> date:
-        return self.adopted_on or self.valid_from  # type: ignore[return-value]
+    def adoption(self) -> date | None:
+        return self.adopted_on or self.valid_from
 
 
 class BenchmarkUpdate(BaseModel):

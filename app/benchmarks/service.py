@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.benchmarks.schemas import (
     BenchmarkCreate,
@@ -117,6 +118,9 @@ def targets_in_force(
             continue
         for requirement in definition.requirements_on(on):
             if requirement.tier in by_tier:
+                # Held by the requirement: the session keeps loaded objects only while
+                # something refers to them, and reading it again would cost a query each.
+                set_committed_value(requirement, "definition", definition)
                 by_tier[requirement.tier].append(requirement)
     return by_tier
 
@@ -167,13 +171,17 @@ def applied_benchmarks(
 
 
 def derive_candidate_benchmarks(session: Session, candidate: Candidate) -> list[CandidateBenchmark]:
-    """Make the candidate's benchmarks match its tier: add what the tier requires, reactivate
-    what it requires again, deactivate (never delete) what it no longer requires. Flushes only."""
-    required = set(
-        session.scalars(
-            select(TierRequirement.definition_id).where(TierRequirement.tier == candidate.tier)
-        )
-    )
+    """Make the candidate's benchmarks match its tier: add what the newest version of each
+    target requires of the tier, reactivate what it requires again, deactivate (never delete)
+    what it no longer requires. Flushes only."""
+    newest = (select(TierRequirement.definition_id,
+                     func.max(TierRequirement.effective_on).label("effective_on"))
+              .group_by(TierRequirement.definition_id).subquery())
+    required = set(session.scalars(
+        select(TierRequirement.definition_id)
+        .join(newest, (newest.c.definition_id == TierRequirement.definition_id)
+              & (newest.c.effective_on == TierRequirement.effective_on))
+        .where(TierRequirement.tier == candidate.tier)))
     existing = {
         cb.definition_id: cb
         for cb in session.scalars(
@@ -459,10 +467,13 @@ def create_definition(
     indicator, shape = _indicator_for(session, data, errors, category)
     if shape is not None:
         errors += _requirement_errors(shape, data.requirements, sent=True)
-    if data.retired_on is not None and data.retired_on <= data.adoption:
+    if data.adoption is None:
+        errors.append(field_error(["body", "adopted_on"], "send adopted_on (or valid_from): "
+                                  "the date the target counts from"))
+    elif data.retired_on is not None and data.retired_on <= data.adoption:
         errors.append(field_error(["body", "retired_on"], "must be after adopted_on"))
     _refuse_if_any(errors, "Nothing was stored.")
-    assert category is not None and indicator is not None
+    assert category is not None and indicator is not None and data.adoption is not None
 
     definition = BenchmarkDefinition(
         key=data.key, title=data.title, title_fr=data.title_fr, category=category,

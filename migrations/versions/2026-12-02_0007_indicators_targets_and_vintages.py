@@ -58,9 +58,6 @@ def set_append_only(table: str, on: bool) -> None:
 
 def upgrade() -> None:
     bind = op.get_bind()
-    if bind.dialect.name == "sqlite":
-        # Batch operations rebuild tables that others refer to; check the references at commit.
-        op.execute("PRAGMA defer_foreign_keys = ON")
     indicators = op.create_table(
         "indicators",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -251,8 +248,6 @@ def _chain_second_corrections(bind: sa.Connection) -> None:
 
 def downgrade() -> None:
     bind = op.get_bind()
-    if bind.dialect.name == "sqlite":
-        op.execute("PRAGMA defer_foreign_keys = ON")
     set_append_only("progress_updates", False)
     with op.batch_alter_table("progress_updates", schema=None) as batch_op:
         batch_op.add_column(sa.Column("candidate_benchmark_id", sa.Integer(), nullable=True))

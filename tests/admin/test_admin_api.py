@@ -403,7 +403,7 @@ def requirement(**fields):
         (numeric(category="cyber"), "body.category", "cyber"),
         (numeric(kind="ranking"), "body.kind", ""),
         (numeric(key="Cyber Budget"), "body.key", ""),
-        (numeric(valid_from=None), "body.valid_from", ""),
+        (numeric(valid_from=None), "body.adopted_on", ""),
     ],
 )
 def test_bad_benchmark_definition_is_422_naming_the_field(client, session, admin_headers, body,
@@ -465,7 +465,7 @@ def test_benchmark_edit_keeps_requirements_when_not_sent(client, admin_headers):
         ("joint_exercises", {"kind": "milestone"}, "body.kind", "cannot change"),
         ("joint_exercises", {"max_value": 3}, "body.requirements", "above max_value"),
         ("defence_spending_gdp", {"max_value": 20}, "body.max_value", "recorded value"),
-        ("defence_spending_gdp", {"valid_from": "2030-01-01"}, "body.valid_from", "measured"),
+        ("defence_spending_gdp", {"retired_on": "2010-01-01"}, "body.retired_on", "after"),
         ("defence_spending_gdp", {"unit": None}, "body.unit", "needs a unit"),
         ("defence_spending_gdp", {"stages": ["a"]}, "body.stages", "only a milestone"),
         ("nato_standards_adoption",

@@ -230,7 +230,8 @@ def test_evaluations_as_of_a_date_see_the_retraction_in_effect_then(session, ana
     spending = next(cb for cb in georgia.benchmarks
                     if cb.definition.key == "defence_spending_gdp")
     noon = datetime(2024, 1, 10, 12, tzinfo=UTC)
-    value = ProgressUpdate(candidate_benchmark_id=spending.id, value=7.77,
+    value = ProgressUpdate(candidate_id=georgia.id, indicator_id=spending.definition.indicator_id,
+                           value=7.77,
                            as_of=date(2024, 1, 10), source="test", recorded_at=noon,
                            author_id=analyst.id)
     session.add(value)

@@ -40,7 +40,8 @@ def test_single_update_is_stored_and_visible_at_once(client, session, analyst_he
     assert events[-1]["after"]["id"] == stored["id"] and events[-1]["actor"] == "ana"
     # The event records the row as stored, in the shape every other record of it takes.
     row = session.get(ProgressUpdate, stored["id"])
-    assert events[-1]["after"] == {"benchmark": "defence_spending_gdp",
+    assert events[-1]["after"] == {"indicator": "defence_spending_gdp",
+                                   "benchmark": "defence_spending_gdp",
                                    **snapshot(row, UPDATE_FIELDS)}
 
 
@@ -99,8 +100,12 @@ TOMORROW = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
         ({"benchmark": "nato_standards_adoption", "value": "done"}, "value", "stages"),
         ({"benchmark": "nato_standards_adoption", "value": 3}, "value", "milestone"),
         ({"as_of": TOMORROW}, "as_of", "future"),
-        ({"as_of": "1990-01-01"}, "as_of", "before the benchmark existed"),
-        ({"supersedes": 999999}, "supersedes", "not an update"),
+        ({"supersedes": 999999}, "supersedes", "not an observation"),
+        ({"benchmark": None, "indicator": "nope"}, "indicator", "no indicator"),
+        ({"benchmark": None, "indicator": "nato_standards_adoption", "value": "done"}, "value",
+         "stages"),
+        ({"observation_status": "rumour"}, "observation_status", "final"),
+        ({"published_on": TOMORROW}, "published_on", "future"),
     ],
 )
 def test_business_rules_are_422_naming_the_field(client, session, analyst_headers, fields,

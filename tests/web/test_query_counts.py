@@ -50,7 +50,8 @@ def grow(session) -> None:
     benchmarks = session.scalars(select(CandidateBenchmark).where(
         CandidateBenchmark.candidate_id == get_candidate(session, "georgia").id)).all()
     numeric = [cb for cb in benchmarks if cb.definition.kind == "numeric"]
-    rows = [dict(candidate_benchmark_id=cb.id, value=1.0 + i / 1000, as_of=date(2019, 1, 1)
+    rows = [dict(candidate_id=cb.candidate_id, indicator_id=cb.definition.indicator_id,
+                 value=1.0 + i / 1000, as_of=date(2019, 1, 1)
                  + timedelta(days=i), source="synthetic", recorded_at=utcnow(), note="",
                  is_illustrative=True)
             for cb in numeric for i in range(200)]
@@ -72,7 +73,7 @@ def test_bounded_history_reading_matches_reading_everything(session, monkeypatch
     grow(session)  # 200 updates per numeric benchmark: far more than the rules read
     candidates, _ = list_candidates(session)
     seeks = evaluation.load_statuses(session, candidates)
-    monkeypatch.setattr(evaluation, "MAX_BOUNDED_BENCHMARKS", 0)
+    monkeypatch.setattr(evaluation, "MAX_BOUNDED_SERIES", 0)
     window = evaluation.load_statuses(session, candidates)
     monkeypatch.setattr(evaluation, "RECENT_MEASUREMENTS", 10**6)
     everything = evaluation.load_statuses(session, candidates)
@@ -89,9 +90,10 @@ def test_a_long_benchmark_history_pages_its_table_and_charts_it_whole(client, se
     grow(session)
     url = "/candidates/georgia/benchmarks/defence_spending_gdp"
     ids = sorted(session.scalars(
-        select(ProgressUpdate.id).join(ProgressUpdate.candidate_benchmark)
-        .join(CandidateBenchmark.definition)
-        .where(CandidateBenchmark.candidate_id == get_candidate(session, "georgia").id,
+        select(ProgressUpdate.id)
+        .join(BenchmarkDefinition,
+              BenchmarkDefinition.indicator_id == ProgressUpdate.indicator_id)
+        .where(ProgressUpdate.candidate_id == get_candidate(session, "georgia").id,
                BenchmarkDefinition.key == "defence_spending_gdp")
     ).all())
     assert len(ids) > 2 * HISTORY_PAGE_SIZE
