@@ -23,6 +23,7 @@ from app.models import (
     CandidateBenchmark,
     CandidateStatusChange,
     Event,
+    Indicator,
     ProgressUpdate,
     Role,
     TierRequirement,
@@ -107,10 +108,11 @@ def _requirements(engine: Engine) -> dict[str, list[dict[str, object]]]:
     """What each tier asks for, with what a valid value of each benchmark looks like."""
     query = (
         select(TierRequirement.tier, TierRequirement.target_value, BenchmarkDefinition.id,
-               BenchmarkDefinition.key, BenchmarkDefinition.kind, BenchmarkDefinition.stages,
-               BenchmarkDefinition.min_value, BenchmarkDefinition.max_value,
-               BenchmarkDefinition.valid_from)
+               BenchmarkDefinition.key, Indicator.kind, Indicator.stages,
+               Indicator.min_value, Indicator.max_value, BenchmarkDefinition.adopted_on,
+               BenchmarkDefinition.indicator_id)
         .join(TierRequirement.definition)
+        .join(Indicator, Indicator.id == BenchmarkDefinition.indicator_id)
         .order_by(TierRequirement.tier, BenchmarkDefinition.key)
     )
     by_tier: dict[str, list[dict[str, object]]] = {}
@@ -119,7 +121,8 @@ def _requirements(engine: Engine) -> dict[str, list[dict[str, object]]]:
             by_tier.setdefault(row.tier, []).append({
                 "definition_id": row.id, "key": row.key, "kind": row.kind,
                 "stages": list(row.stages or []), "target": row.target_value,
-                "min": row.min_value, "max": row.max_value, "valid_from": row.valid_from,
+                "min": row.min_value, "max": row.max_value, "valid_from": row.adopted_on,
+                "indicator_id": row.indicator_id,
             })
     return by_tier
 
@@ -191,26 +194,25 @@ def _add_synthetic(engine: Engine, fixture: Fixture, rng: random.Random) -> None
              "is_active": True}
             for row in candidate_rows for b in tiers[row["tier"]]
         ])
-        benchmark_ids = {
-            (candidate_id, definition_id): cb_id
-            for cb_id, candidate_id, definition_id in connection.execute(
-                select(CandidateBenchmark.id, CandidateBenchmark.candidate_id,
-                       CandidateBenchmark.definition_id)
-                .where(CandidateBenchmark.candidate_id.in_(list(ids.values()))))
-        }
 
         def history(slug: str, tier: str, n: int) -> list[dict[str, object]]:
             rows = []
+            # One series per indicator, however many of the tier's targets read it.
+            series: dict[object, dict[str, object]] = {}
             for b in tiers[tier]:
+                known = series.get(b["indicator_id"])
+                if known is None or b["valid_from"] < known["valid_from"]:  # type: ignore[operator]
+                    series[b["indicator_id"]] = b
+            for b in series.values():
                 first = max(b["valid_from"], started_on)  # type: ignore[type-var]
                 span = (today - timedelta(days=1) - first).days  # type: ignore[operator]
-                cb_id = benchmark_ids[(ids[slug], b["definition_id"])]
                 for k in range(n):
                     step = (k + 1) / n
                     as_of = first + timedelta(days=int(span * step))  # type: ignore[operator]
                     value, stage = synthetic_value(b, step, rng)
                     rows.append({
-                        "candidate_benchmark_id": cb_id, "value": value, "stage": stage,
+                        "candidate_id": ids[slug], "indicator_id": b["indicator_id"],
+                        "value": value, "stage": stage,
                         "as_of": as_of, "source": SOURCE, "note": "", "is_illustrative": True,
                         "author_id": None, "supersedes_id": None,
                         "recorded_at": min(datetime.combine(as_of, datetime.min.time(), UTC)
