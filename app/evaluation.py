@@ -295,7 +295,9 @@ def load_statuses(
     return results
 
 
-def revised_vintages(session: Session, measurements: Sequence[Measurement]) -> dict[int, str]:
+def revised_vintages(
+    session: Session, measurements: Sequence[Measurement | ProgressUpdate]
+) -> dict[int, str]:
     """For each of these measurements that revises another (a correction from another release
     of the source): the vintage it revises, by its id. One query."""
     corrections = {m.supersedes_id: m for m in measurements

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from app.benchmarks.service import list_definitions, list_expansion_models, list_tiers
 from app.candidates.service import get_candidate, list_candidates
 from app.db import SessionDep
-from app.evaluation import history_chart_points, load_statuses
+from app.evaluation import history_chart_points, load_statuses, revised_vintages
 from app.framework import list_instruments
 from app.models import Phase, Tier
 from app.progress.service import corrections_of, last_recorded, list_series
@@ -161,6 +161,7 @@ def benchmark_page(
                                   definition.stages or [],
                                   status.evaluation.as_of, CHART_POINTS)
     superseded_by = corrections_of(session, [u.id for u in shown])
+    revised = revised_vintages(session, shown)
     pages = max(1, -(-total // HISTORY_PAGE_SIZE))
     chart = history_chart(
         "history", points, title=localized(definition, "title"),
@@ -170,7 +171,8 @@ def benchmark_page(
     )
     return render(request, "candidates/benchmark.html", candidate=candidate,
                   definition=definition, applied=applied, evaluation=evaluation,
-                  updates=shown, superseded_by=superseded_by, chart=chart, points=points,
+                  updates=shown, superseded_by=superseded_by, revised=revised, chart=chart,
+                  points=points,
                   page=page, pages=pages, total=total)
 
 
