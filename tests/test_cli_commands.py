@@ -127,3 +127,31 @@ def test_import_refuses_a_wrong_header(demo_engine, tmp_path: Path):
     wrong.write_text("country,value\nGeorgia,2\n")
     result = invoke("import", str(wrong), "--as", "ana")
     assert result.exit_code == 1 and "line 1" in result.output
+
+
+def test_import_takes_indicators_vintages_and_observation_status(demo_engine, tmp_path: Path):
+    invoke("users", "add", "ana", "--role", "analyst")
+    before = updates(demo_engine)
+    sheet = tmp_path / "indicators.csv"
+    sheet.write_text(
+        "candidate,indicator,benchmark,value,as_of,source,vintage,published_on,"
+        "observation_status\n"
+        "georgia,defence_spending_gdp,,1.9977175,2013-12-31,SIPRI,SIPRI 2025,2025-04-28,final\n"
+        "finland,,defence_core_3_5_gdp,2.41,2025-06-30,MoD,,,provisional\n"
+    )
+    result = invoke("import", str(sheet), "--as", "ana")
+    assert result.exit_code == 0, result.output
+    with Session(demo_engine) as session:
+        stored = session.scalars(select(ProgressUpdate).order_by(ProgressUpdate.id.desc())
+                                 .limit(2)).all()
+        assert {(u.indicator.key, u.value, u.vintage, u.observation_status) for u in stored} == {
+            ("defence_spending_gdp", 1.9977175, "SIPRI 2025", "final"),
+            ("defence_spending_gdp", 2.41, None, "provisional")}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("candidate,indicator,value,as_of,source,observation_status\n"
+                   "georgia,defence_spending_gdp,1,2025-01-01,x,rumour\n"
+                   "georgia,nope,1,2025-01-01,x,final\n")
+    result = invoke("import", str(bad), "--as", "ana")
+    assert result.exit_code == 1
+    assert "line 2, observation_status" in result.output and "line 3, indicator" in result.output
+    assert updates(demo_engine) == before + 2

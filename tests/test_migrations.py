@@ -1,6 +1,8 @@
 """Alembic is the only way the schema is made: it upgrades from nothing, downgrades to nothing
 and back, and agrees with the models — on each backend."""
 
+import csv
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -17,6 +19,7 @@ from app.models import (
     RetractionUndo,
     UpdateRetraction,
 )
+from app.web.templating import PROJECT_ROOT
 from tests.conftest import downgrade, upgrade
 
 
@@ -182,6 +185,20 @@ def test_indicators_migration_merges_the_series_of_one_indicator(empty_engine):
                 "note, is_illustrative, recorded_at, supersedes_id) VALUES (:b, :v, :a, :s, '', "
                 "false, :r, :sup)"), {"b": benchmark, "v": value, "a": as_of, "s": source,
                                       "r": recorded, "sup": supersedes})
+        # Sweden's 2024 figure as the demo loader stored it before: rounded to 2.0.
+        sweden = next(row for row in csv.DictReader(
+            (PROJECT_ROOT / "app" / "data" / "defence_spending.csv").open(encoding="utf-8"))
+            if row["iso3"] == "SWE" and row["year"] == "2024")
+        c.execute(text(
+            "INSERT INTO candidates (slug, iso3, name, name_fr, tier, model, phase, summary, "
+            "created_at) VALUES ('sweden', 'SWE', 'Sweden', '', 'full_candidate', "
+            "'hybrid_integration', 'member', '', CURRENT_TIMESTAMP)"))
+        c.execute(text("INSERT INTO candidate_benchmarks (candidate_id, definition_id, "
+                       "is_active) VALUES (2, 1, true)"))
+        c.execute(text(
+            "INSERT INTO progress_updates (candidate_benchmark_id, value, as_of, source, note, "
+            "is_illustrative, recorded_at) VALUES (3, 2.0, '2024-12-31', :s, '', false, "
+            "'2025-04-24 12:00:00')"), {"s": sweden["source"]})
     upgrade(empty_engine)
     with empty_engine.connect() as c:
         indicators = c.execute(text("SELECT key FROM indicators")).scalars().all()
@@ -191,10 +208,12 @@ def test_indicators_migration_merges_the_series_of_one_indicator(empty_engine):
             "ON i.id = d.indicator_id")).scalars().all() == ["defence_spending_gdp"]
         stored = {row.id: row for row in c.execute(text(
             "SELECT id, value, supersedes_id, vintage, indicator_id FROM progress_updates"))}
-        assert set(stored) == {1, 3, 4, 5, 6, 7}  # the identical copy (2) is merged into 1
+        assert set(stored) >= {1, 3, 4, 5, 6, 7, 8} and 2 not in stored  # 2 merged into 1
+        # The rounded figure is kept, and corrected by the figure as published.
+        [exact] = [row for row in stored.values() if row.supersedes_id == 8]
+        assert exact.value == 1.9977175 and exact.vintage == "SIPRI 2025"
         assert {row.indicator_id for row in stored.values()} == {1}
+        assert stored[8].value == 2.0
         assert stored[4].supersedes_id == 3  # the later recorded value supersedes
         assert (stored[6].supersedes_id, stored[7].supersedes_id) == (5, 6)  # a chain
         assert stored[1].vintage == "SIPRI 2025" and stored[4].vintage is None
-        assert c.execute(text(
-            "SELECT effective_on FROM tier_requirements")).scalars().all() == []

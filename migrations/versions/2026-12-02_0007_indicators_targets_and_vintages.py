@@ -13,9 +13,12 @@ Revises: 0006
 Create Date: 2026-12-02 13:00:00
 """
 
+import csv
 import re
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import op
@@ -193,6 +196,7 @@ def _observations_upgrade(bind: sa.Connection, indicator_of: dict[int, int]) -> 
         batch_op.create_index("ix_progress_updates_series_as_of",
                               ["candidate_id", "indicator_id", "as_of", "id"], unique=False)
         batch_op.create_index("ux_progress_updates_supersedes", ["supersedes_id"], unique=True)
+    _unround_published_figures(bind)
     set_append_only("progress_updates", True)
 
 
@@ -229,6 +233,52 @@ def _merge_series(bind: sa.Connection, rows: Sequence[sa.RowMapping],
                                      "WHERE id = :id"), {"s": newest["id"], "id": row["id"]})
                 superseded.add(newest["id"])
             kept.append(row)
+
+
+# The published figures the demo loader stored rounded to two decimals before this revision.
+PUBLISHED_SPENDING = Path(__file__).resolve().parents[2] / "app" / "data" / "defence_spending.csv"
+
+
+def _unround_published_figures(bind: sa.Connection) -> None:
+    """A SIPRI figure of app/data stored rounded (the newest of its chain) gets a correction
+    with the figure as published: history keeps the rounded row, and evaluations of the dates
+    since it was recorded still see what was shown then."""
+    spending = bind.execute(sa.text(
+        "SELECT id FROM indicators WHERE key = 'defence_spending_gdp'")).scalar()
+    if spending is None or not PUBLISHED_SPENDING.exists():
+        return
+    sqlite = bind.dialect.name == "sqlite"
+    now = datetime.now(UTC)
+    updates = sa.table(
+        "progress_updates", sa.column("candidate_id"), sa.column("indicator_id"),
+        sa.column("value"), sa.column("as_of", sa.Date()), sa.column("source"),
+        sa.column("vintage"), sa.column("published_on"), sa.column("note"),
+        sa.column("is_illustrative"), sa.column("observation_status"),
+        sa.column("recorded_at", sa.DateTime(timezone=True)), sa.column("supersedes_id"))
+    with PUBLISHED_SPENDING.open(newline="", encoding="utf-8") as handle:
+        published = list(csv.DictReader(handle))
+    for figure in published:
+        exact = float(figure["pct_gdp_unrounded"])
+        if round(exact, 2) == exact:
+            continue
+        as_of = date(int(figure["year"]), 12, 31)
+        stored = bind.execute(sa.text(
+            "SELECT u.id, u.candidate_id, u.as_of, u.source, u.vintage, u.published_on "
+            "FROM progress_updates u JOIN candidates c ON c.id = u.candidate_id "
+            "WHERE c.iso3 = :iso3 AND u.indicator_id = :indicator AND u.as_of = :as_of "
+            "AND u.value = :rounded AND u.source = :source AND NOT EXISTS (SELECT 1 FROM "
+            "progress_updates n WHERE n.supersedes_id = u.id)"),
+            {"iso3": figure["iso3"], "indicator": spending, "as_of": as_of,
+             "rounded": round(exact, 2), "source": figure["source"]}).mappings().all()
+        for row in stored:
+            bind.execute(sa.insert(updates).values(
+                candidate_id=row["candidate_id"], indicator_id=spending, value=exact,
+                as_of=as_of, source=row["source"], vintage=row["vintage"],
+                published_on=row["published_on"], is_illustrative=False,
+                observation_status="final", supersedes_id=row["id"],
+                recorded_at=now.replace(tzinfo=None) if sqlite else now,
+                note="The figure as published; the row it corrects was rounded to two "
+                     "decimals when stored."))
 
 
 def _chain_second_corrections(bind: sa.Connection) -> None:
