@@ -24,7 +24,7 @@ from app.middleware import (
     RequestContextMiddleware,
     SiteHeadersMiddleware,
 )
-from app.progress.writer import UpdateWriter
+from app.progress.ingest import UpdateWriter
 from app.web.cache import ResponseCacheMiddleware
 from app.web.downloads import router as downloads_router
 from app.web.pages import router as pages_router

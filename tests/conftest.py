@@ -22,7 +22,7 @@ from app.auth.service import create_user, issue_token
 from app.cli import run_migrations
 from app.db import get_session, make_engine
 from app.main import create_app
-from app.progress.writer import no_close
+from app.progress.ingest import no_close
 
 POSTGRES_URL = os.environ.get("ACCESSION_TEST_POSTGRES_URL", "")
 REQUIRE_POSTGRES = os.environ.get("ACCESSION_TEST_REQUIRE_POSTGRES") == "1"

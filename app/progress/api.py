@@ -21,6 +21,7 @@ from app.errors import Unauthorized
 from app.models import RetractionStatus
 from app.pagination import Page, PageDep
 from app.progress import retractions, service
+from app.progress.ingest import UpdateRequest, UpdateWriterDep
 from app.progress.schemas import (
     ProgressUpdateBatch,
     ProgressUpdateBody,
@@ -32,7 +33,6 @@ from app.progress.schemas import (
     retraction_detail,
     update_read,
 )
-from app.progress.service import UpdateRequest
 
 router = APIRouter(tags=["progress updates"])
 
@@ -68,6 +68,7 @@ async def create_progress_updates(
     body: ProgressUpdateBody,
     analyst: AnalystForWrite,
     digest: TokenDigest,
+    writer: UpdateWriterDep,
     request: Request,
     response: Response,
     idempotency_key: Annotated[
@@ -80,7 +81,7 @@ async def create_progress_updates(
     whole or not at all. A 422 names each refused item and field."""
     is_batch = isinstance(body, ProgressUpdateBatch)
     try:
-        recorded = await request.app.state.update_writer.record(UpdateRequest(
+        recorded = await writer.record(UpdateRequest(
             slug, body.updates if is_batch else [body], analyst, idempotency_key, is_batch,
             token_digest=digest))
     except Unauthorized:  # revoked (or expired) since it was last accepted

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from app.db import begin_write
 from app.models import Candidate, User
+from app.progress.ingest import UpdateSet, add_progress_updates
 from app.progress.schemas import ProgressUpdateCreate
-from app.progress.service import UpdateSet, add_progress_updates
 
 COLUMNS = ("candidate", "benchmark", "indicator", "value", "as_of", "source", "note",
            "supersedes", "vintage", "published_on", "observation_status")

@@ -7,10 +7,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.benchmarks.service import list_definitions, list_expansion_models, list_tiers
+from app.benchmarks.service import (
+    list_expansion_models,
+    list_tiers,
+    targets_in_force,
+)
 from app.candidates.service import get_candidate, list_candidates
 from app.db import SessionDep
-from app.evaluation import history_chart_points, load_statuses, revised_vintages
+from app.evaluation import history_chart_points, load_statuses, revised_vintages, today
 from app.framework import list_instruments
 from app.models import Phase, Tier
 from app.progress.service import corrections_of, last_recorded, list_series
@@ -213,8 +217,11 @@ def compare_page(
 @router.get("/framework", response_class=HTMLResponse)
 def framework_page(request: Request, session: SessionDep) -> Response:
     candidates, _ = list_candidates(session)
-    return render(request, "framework.html", tiers=list_tiers(session),
-                  definitions=list_definitions(session), instruments=list_instruments(session),
+    tiers = list_tiers(session)
+    # What each tier asks today: the targets in force, each in its version of today.
+    asked = targets_in_force(session, {t.key for t in tiers}, today())
+    return render(request, "framework.html", tiers=tiers, asked=asked,
+                  instruments=list_instruments(session),
                   models=list_expansion_models(session), candidates=candidates)
 
 

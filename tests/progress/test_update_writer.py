@@ -1,4 +1,4 @@
-"""Concurrent posts share a write transaction (app/progress/writer.py) and are still answered
+"""Concurrent posts share a write transaction (app/progress/ingest.py) and are still answered
 one by one: each request is stored whole or not at all, with its own 404, 422, 401 or replay."""
 
 import asyncio
@@ -14,10 +14,15 @@ from app.auth import deps
 from app.auth.service import hash_token, issue_token, revoke_token
 from app.errors import InvalidInput, NotFound, Unauthorized
 from app.models import Event, IdempotencyKey, ProgressUpdate
-from app.progress import writer as writer_module
+from app.progress import ingest as writer_module
+from app.progress.ingest import (
+    Recorded,
+    UpdateRequest,
+    UpdateWriter,
+    no_close,
+    record_update_requests,
+)
 from app.progress.schemas import ProgressUpdateCreate
-from app.progress.service import Recorded, UpdateRequest, record_update_requests
-from app.progress.writer import UpdateWriter, no_close
 from tests.conftest import bearer, run_in_own_loop
 
 URL = "/api/v1/candidates/georgia/updates"
@@ -118,15 +123,15 @@ def test_an_expired_key_is_new_again(session, analyst):
 
 
 def test_expired_keys_are_purged_in_bulk(session, analyst, monkeypatch):
-    from app.progress import service
+    from app.progress import ingest
 
-    monkeypatch.setattr(service, "expired_keys", service.ExpiredKeys())
+    monkeypatch.setattr(ingest, "expired_keys", ingest.ExpiredKeys())
     for key in ("old-1", "old-2", "recent"):
         record_update_requests(session, [
             UpdateRequest("georgia", [item(source=key)], analyst, idempotency_key=key)])
     session.execute(update(IdempotencyKey).where(IdempotencyKey.key.in_(("old-1", "old-2")))
                     .values(created_at=datetime.now(UTC) - timedelta(hours=25)))
-    service.expired_keys.purged_at = None  # as if the last purge were an hour ago
+    ingest.expired_keys.purged_at = None  # as if the last purge were an hour ago
     record_update_requests(session, [
         UpdateRequest("ukraine", [item()], analyst, idempotency_key="another")])
     assert set(session.scalars(select(IdempotencyKey.key))) == {"recent", "another"}

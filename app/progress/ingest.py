@@ -1,0 +1,518 @@
+"""The write path of progress updates (observations): validation, idempotency, and the writer
+that stores the requests of one process in shared transactions.
+
+Concurrent posts share one write transaction. A database writes one transaction at a time
+(SQLite literally; PostgreSQL through the event-order lock), and each transaction costs a lock
+hand-over, a commit and a flush to disk whatever it holds. So the requests of one process are
+written in groups: while a group is being written, the requests that arrive queue, and the next
+group takes all of them (up to MAX_GROUP_ROWS updates) into one transaction — the same reads,
+inserts and commit as one request. A request arriving when nothing is being written is written
+at once, alone: no request waits for company. Each request is still stored whole or not at
+all, and answered on its own (record_update_requests).
+"""
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import time
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from app.auth.service import verify_digests
+from app.bulk_insert import insert_rows
+from app.config import get_settings
+from app.db import begin_write, mark_changed
+from app.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    Unauthorized,
+    field_error,
+)
+from app.events.service import record_events
+from app.models import (
+    BenchmarkDefinition,
+    BenchmarkKind,
+    Candidate,
+    IdempotencyKey,
+    Indicator,
+    ProgressUpdate,
+    User,
+    utcnow,
+)
+from app.progress.schemas import ProgressUpdateCreate, ProgressUpdateRead, update_read
+from app.progress.service import get_progress_updates
+
+
+@dataclass(frozen=True)
+class Correction:
+    """What a correction's `supersedes` names, and the newer correction of it, if any."""
+
+    update: ProgressUpdate
+    corrected_by: int | None
+
+
+def _validate_update(
+    item: ProgressUpdateCreate,
+    indicator: Indicator | None,
+    candidate_id: int,
+    corrected: Correction | None,
+    loc: list[Any],
+    today: date,
+) -> list[dict[str, Any]]:
+    """The business rules one observation must meet; each broken rule names its field. Any
+    indicator may be observed for any candidate, for any date up to today."""
+    if indicator is None:
+        field = "indicator" if item.indicator is not None else "benchmark"
+        return [field_error([*loc, field], f"no {field} {item.key!r}")]
+    errors = []
+    if indicator.kind == BenchmarkKind.numeric:
+        if not isinstance(item.value, float):
+            errors.append(field_error([*loc, "value"],
+                                      f"{indicator.key} is numeric: send a number"))
+        elif indicator.min_value is not None and item.value < indicator.min_value:
+            errors.append(field_error([*loc, "value"], f"{item.value:g} is below the lowest sane "
+                                 f"value, {indicator.min_value:g} {indicator.unit}"))
+        elif indicator.max_value is not None and item.value > indicator.max_value:
+            errors.append(field_error([*loc, "value"], f"{item.value:g} is above the highest sane "
+                                 f"value, {indicator.max_value:g} {indicator.unit}"))
+    elif not isinstance(item.value, str) or item.value not in (indicator.stages or []):
+        stages = ", ".join(indicator.stages or [])
+        errors.append(field_error([*loc, "value"],
+                             f"{indicator.key} is a milestone: send one of its stages ({stages})"))
+    if item.as_of > today:
+        errors.append(field_error([*loc, "as_of"], "as_of is in the future"))
+    if item.published_on is not None and item.published_on > today:
+        errors.append(field_error([*loc, "published_on"], "published_on is in the future"))
+    if item.supersedes is not None and (
+        corrected is None or corrected.update.candidate_id != candidate_id
+        or corrected.update.indicator_id != indicator.id
+    ):
+        errors.append(field_error([*loc, "supersedes"], f"update {item.supersedes} is not an "
+                                  f"observation of {indicator.key} for this candidate"))
+    return errors
+
+
+def _correction_conflicts(
+    items: Sequence[ProgressUpdateCreate], locations: Sequence[list[Any]],
+    corrections: dict[int, Correction],
+) -> list[dict[str, Any]]:
+    """A correction must name the newest value of its chain: an update corrected already (or
+    twice in one request) is a conflict, naming the newer correction."""
+    errors = []
+    named: dict[int, list[Any]] = {}
+    for item, loc in zip(items, locations, strict=True):
+        if item.supersedes is None or item.supersedes not in corrections:
+            continue
+        newer = corrections[item.supersedes].corrected_by
+        if newer is not None:
+            errors.append(field_error([*loc, "supersedes"], f"update {item.supersedes} is "
+                                      f"already corrected by update {newer}: correct that one"))
+        elif item.supersedes in named:
+            errors.append(field_error([*loc, "supersedes"], f"update {item.supersedes} is "
+                                      "corrected by another item of this request"))
+        named[item.supersedes] = loc
+    return errors
+
+
+def _request_hash(request: "UpdateRequest") -> str:
+    """What an Idempotency-Key is bound to: the method, the path (so the candidate) and the
+    body as parsed (a single update and a batch of one are different bodies)."""
+    items = [i.model_dump(mode="json") for i in request.items]
+    body = {"updates": items} if request.is_batch else items[0]
+    canonical = json.dumps(["POST", f"/api/v1/candidates/{request.slug}/updates", body],
+                           sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class ExpiredKeys:
+    """Forgets expired Idempotency-Keys in bulk, at most once per `every` seconds per process,
+    so the table holds about one lifetime's keys (they are a cache of answers, not history)."""
+
+    def __init__(self, every: float = 3600.0) -> None:
+        self.every = every
+        self.purged_at: float | None = None
+
+    def purge(self, session: Session, expired_before: datetime) -> None:
+        now = time.monotonic()
+        if self.purged_at is not None and now - self.purged_at < self.every:
+            return
+        self.purged_at = now
+        session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < expired_before))
+
+
+expired_keys = ExpiredKeys()
+
+
+def _replay(
+    session: Session, user: User, key: str, request_hash: str, *, expired_before: datetime
+) -> list[ProgressUpdateRead] | None:
+    """The answer stored for this key, if it is the same request; None if the key is unknown or
+    expired (an expired key's row is deleted: it is a cache of answers, not history)."""
+    stored = session.scalar(
+        select(IdempotencyKey).where(IdempotencyKey.user_id == user.id, IdempotencyKey.key == key)
+    )
+    if stored is None:
+        return None
+    if stored.created_at < expired_before:
+        # A statement, not session.delete(): a concurrent request that deleted it first
+        # leaves nothing to delete, which the ORM would call an error.
+        session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == stored.id))
+        session.expunge(stored)
+        return None
+    if stored.request_hash != request_hash:
+        raise InvalidInput(
+            "This Idempotency-Key was used for a different request (another candidate, "
+            "another body); nothing was stored. Use a new key for a new request.",
+            [field_error(["header", "Idempotency-Key"],
+                         "already used for a request with another method, path or body")],
+        )
+    return [update_read(u) for u in get_progress_updates(session, stored.response["update_ids"])]
+
+
+@dataclass(frozen=True)
+class UpdateSet:
+    """Updates for one candidate by one author, stored together or not at all; `locations`
+    names where each item came from in the errors (`["body", "updates", 3]`, a CSV line)."""
+
+    candidate_id: int
+    items: Sequence[ProgressUpdateCreate]
+    author: User
+    locations: Sequence[list[Any]]
+
+
+@dataclass
+class SetOutcome:
+    """What became of one UpdateSet: stored, refused (422: `errors`) or in conflict with a
+    newer correction (409: `conflicts`)."""
+
+    updates: list[ProgressUpdateRead]
+    errors: list[dict[str, Any]]
+    conflicts: list[dict[str, Any]]
+
+
+def add_progress_updates(session: Session, sets: Sequence[UpdateSet]) -> list[SetOutcome]:
+    """Validates every item of every set (reporting each broken rule at its item's location)
+    and inserts the sets that pass, with their events; for each set, what was stored or what
+    was refused. The caller commits.
+
+    However many sets, it reads with three queries and writes with two Core statements: the
+    sets of many concurrent requests go in as one insert of updates and one of events, and
+    what is answered is built from what was sent."""
+    items = [item for update_set in sets for item in update_set.items]
+    indicators = {i.key: i for i in session.scalars(
+        select(Indicator).where(Indicator.key.in_({i.indicator for i in items if i.indicator})))}
+    by_benchmark = dict(session.execute(
+        select(BenchmarkDefinition.key, Indicator)
+        .join(Indicator, BenchmarkDefinition.indicator_id == Indicator.id)
+        .where(BenchmarkDefinition.key.in_({i.benchmark for i in items if i.benchmark}))
+    ).tuples().all())
+    superseded_ids = {i.supersedes for i in items if i.supersedes is not None}
+    corrections: dict[int, Correction] = {}
+    if superseded_ids:
+        newer = dict(session.execute(
+            select(ProgressUpdate.supersedes_id, ProgressUpdate.id)
+            .where(ProgressUpdate.supersedes_id.in_(superseded_ids))).tuples().all())
+        corrections = {u.id: Correction(u, newer.get(u.id)) for u in session.scalars(
+            select(ProgressUpdate).where(ProgressUpdate.id.in_(superseded_ids)))}
+    today = utcnow().date()
+    results: list[SetOutcome] = []
+    # (index of its set, item, indicator) for the sets whose every item passed
+    accepted: list[tuple[int, ProgressUpdateCreate, Indicator]] = []
+    for n, update_set in enumerate(sets):
+        errors, passed = [], []
+        for item, loc in zip(update_set.items, update_set.locations, strict=True):
+            indicator = (indicators.get(item.indicator) if item.indicator is not None
+                         else by_benchmark.get(item.benchmark or ""))
+            errors += _validate_update(item, indicator, update_set.candidate_id,
+                                       corrections.get(item.supersedes or 0), loc, today)
+            passed.append((n, item, indicator))
+        conflicts = [] if errors else _correction_conflicts(
+            update_set.items, update_set.locations, corrections)
+        if not errors and not conflicts:
+            accepted += passed
+        results.append(SetOutcome([], errors, conflicts))
+    if not accepted:
+        return results
+
+    recorded_at = utcnow()
+    ids = insert_rows(session, ProgressUpdate.__table__, [
+        {"candidate_id": sets[n].candidate_id, "indicator_id": indicator.id,
+         "value": item.value if isinstance(item.value, float) else None,
+         "stage": item.value if isinstance(item.value, str) else None,
+         "as_of": item.as_of, "source": item.source, "vintage": item.vintage,
+         "published_on": item.published_on, "observation_status": item.observation_status,
+         "note": item.note, "is_illustrative": False, "author_id": sets[n].author.id,
+         "recorded_at": recorded_at, "supersedes_id": item.supersedes}
+        for n, item, indicator in accepted
+    ], returning_ids=True)
+    events = []
+    for update_id, (n, item, indicator) in zip(ids, accepted, strict=True):
+        update = ProgressUpdateRead(
+            id=update_id, indicator=indicator.key, benchmark=indicator.key, value=item.value,
+            as_of=item.as_of, source=item.source, vintage=item.vintage,
+            published_on=item.published_on, observation_status=item.observation_status,
+            note=item.note, author=sets[n].author.name, recorded_at=recorded_at,
+            supersedes=item.supersedes, is_illustrative=False,
+        )
+        results[n].updates.append(update)
+        events.append({
+            "kind": "progress_update.created", "entity": "progress_update",
+            "entity_id": str(update_id), "actor_id": sets[n].author.id,
+            "candidate_id": sets[n].candidate_id,
+            "after": {"indicator": indicator.key, "benchmark": indicator.key,
+                      **_update_snapshot(update)}})
+    record_events(session, events)
+    mark_changed(session)
+    return results
+
+
+def _update_snapshot(update: ProgressUpdateRead) -> dict[str, Any]:
+    """The event's record of a new update: the same fields as snapshot(update, UPDATE_FIELDS)
+    gives for a stored one."""
+    return {
+        "id": update.id,
+        "value": update.value if isinstance(update.value, float) else None,
+        "stage": update.value if isinstance(update.value, str) else None,
+        "as_of": update.as_of.isoformat(), "source": update.source, "vintage": update.vintage,
+        "published_on": update.published_on.isoformat() if update.published_on else None,
+        "observation_status": str(update.observation_status), "note": update.note,
+        "supersedes_id": update.supersedes, "recorded_at": update.recorded_at.isoformat(),
+    }
+
+
+def conflict(conflicts: list[dict[str, Any]]) -> Conflict:
+    detail = "; ".join(f"{e['field']}: {e['msg']}" for e in conflicts[:10])
+    return Conflict(f"Nothing was stored. {detail}", errors=conflicts)
+
+
+def refuse(errors: list[dict[str, Any]]) -> InvalidInput:
+    detail = "; ".join(f"{e['field']}: {e['msg']}" for e in errors[:10])
+    more = f" (and {len(errors) - 10} more)" if len(errors) > 10 else ""
+    return InvalidInput(f"Nothing was stored. {detail}{more}", errors)
+
+
+@dataclass(frozen=True)
+class UpdateRequest:
+    """One POST of progress updates: a single update or a batch, for the candidate `slug`."""
+
+    slug: str
+    items: Sequence[ProgressUpdateCreate]
+    author: User
+    idempotency_key: str | None = None
+    is_batch: bool = False
+    # The hash of the token the author was accepted with, when it was accepted before this
+    # transaction: it is checked again here, so a token revoked since stores nothing.
+    token_digest: str | None = None
+
+    @property
+    def locations(self) -> list[list[Any]]:
+        if not self.is_batch:
+            return [["body"]]
+        return [["body", "updates", i] for i in range(len(self.items))]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    updates: list[ProgressUpdateRead]
+    replayed: bool = False  # the answer to an earlier request with the same Idempotency-Key
+
+
+def record_update_requests(
+    session: Session, requests: Sequence[UpdateRequest], *, key_lifetime: timedelta | None = None,
+    retried: bool = False,
+) -> list[Recorded | DomainError | SQLAlchemyError]:
+    """Stores each request's updates whole or not at all, and answers each request on its
+    own: what it stored (or the replay of an earlier request with its Idempotency-Key), or the
+    error that refused it (unknown candidate, every broken rule of every item, a key used for
+    another request). The requests that pass are written in one transaction, so concurrent
+    requests share one commit. An Idempotency-Key older than `key_lifetime` (default: the
+    setting idempotency_key_hours) is forgotten: the request is taken as new.
+
+    Everything checked here is read inside the write transaction (begin_write), so no other
+    writer can change it between the check and the commit."""
+    if key_lifetime is None:
+        key_lifetime = timedelta(hours=get_settings().idempotency_key_hours)
+    expired_before = utcnow() - key_lifetime
+    hashes = [_request_hash(r) if r.idempotency_key is not None else "" for r in requests]
+    begin_write(session)
+    if any(r.idempotency_key is not None for r in requests):
+        expired_keys.purge(session, expired_before)
+    outcomes: list[Recorded | DomainError | SQLAlchemyError | None] = [None] * len(requests)
+    digests = {r.token_digest for r in requests if r.token_digest is not None}
+    holders = verify_digests(session, digests) if digests else {}
+    for n, request in enumerate(requests):
+        holder = holders.get(request.token_digest or "")
+        if isinstance(holder, Unauthorized):
+            outcomes[n] = holder
+    # A key sent twice in one group: the later request waits and replays the first.
+    later: set[int] = set()
+    seen_keys: set[tuple[int, str]] = set()
+    for n, request in enumerate(requests):
+        if request.idempotency_key is None or outcomes[n] is not None:
+            continue
+        key = (request.author.id, request.idempotency_key)
+        if key in seen_keys:
+            later.add(n)
+            continue
+        seen_keys.add(key)
+        try:
+            replayed = _replay(session, request.author, request.idempotency_key, hashes[n],
+                               expired_before=expired_before)
+        except InvalidInput as refused:
+            outcomes[n] = refused
+            continue
+        if replayed is not None:
+            outcomes[n] = Recorded(replayed, replayed=True)
+
+    waiting = [n for n, o in enumerate(outcomes) if o is None and n not in later]
+    candidate_ids = dict(session.execute(
+        select(Candidate.slug, Candidate.id)
+        .where(Candidate.slug.in_({requests[n].slug for n in waiting}))
+    ).all()) if waiting else {}
+    sets = {}
+    for n in waiting:
+        request = requests[n]
+        if request.slug not in candidate_ids:
+            outcomes[n] = NotFound("candidate", request.slug)
+        else:
+            sets[n] = UpdateSet(candidate_ids[request.slug], request.items, request.author,
+                                request.locations)
+    for n, outcome in zip(sets, add_progress_updates(session, list(sets.values())), strict=True):
+        request = requests[n]
+        if outcome.errors:
+            outcomes[n] = refuse(outcome.errors)
+        elif outcome.conflicts:
+            outcomes[n] = conflict(outcome.conflicts)
+        else:
+            outcomes[n] = Recorded(outcome.updates)
+            if request.idempotency_key is not None:
+                session.add(IdempotencyKey(
+                    user_id=request.author.id, key=request.idempotency_key,
+                    request_hash=hashes[n], status_code=201,
+                    response={"update_ids": [u.id for u in outcome.updates]}))
+    try:
+        session.commit()
+    except IntegrityError:
+        # A concurrent retry with the same key committed first: answer each request alone.
+        session.rollback()
+        if len(requests) > 1:
+            return [_record_alone(session, request, key_lifetime) for request in requests]
+        request = requests[0]
+        replayed = (_replay(session, request.author, request.idempotency_key, hashes[0],
+                            expired_before=expired_before)
+                    if request.idempotency_key is not None else None)
+        if replayed is not None:
+            return [Recorded(replayed, replayed=True)]
+        if not retried and any(item.supersedes is not None for item in request.items):
+            # A concurrent correction of the same update committed first: checked again,
+            # this one is now a conflict naming it.
+            return record_update_requests(session, [request], key_lifetime=key_lifetime,
+                                          retried=True)
+        raise
+    for n in sorted(later):
+        outcomes[n] = _record_alone(session, requests[n], key_lifetime)
+    return outcomes  # type: ignore[return-value]
+
+
+def _record_alone(
+    session: Session, request: UpdateRequest, key_lifetime: timedelta
+) -> Recorded | DomainError | SQLAlchemyError:
+    try:
+        return record_update_requests(session, [request], key_lifetime=key_lifetime)[0]
+    except SQLAlchemyError as failed:
+        session.rollback()
+        return failed
+
+
+# The writer: one per process, made with the app.
+
+MAX_GROUP_ROWS = 2000
+
+Outcome = Recorded | DomainError | SQLAlchemyError
+Pending = tuple[UpdateRequest, "asyncio.Future[Outcome]"]
+
+
+class UpdateWriter:
+    def __init__(self, session_scope: Callable[[], AbstractContextManager[Session]]) -> None:
+        """`session_scope` gives the session a group is written in (tests hand in theirs)."""
+        self.session_scope = session_scope
+        self._pending: list[Pending] = []
+        self._task: asyncio.Task[None] | None = None
+        self.groups_written = 0  # how many transactions (tests read them)
+        self.requests_written = 0
+
+    async def record(self, request: UpdateRequest) -> Recorded:
+        """Writes the request (with whatever else is waiting) and returns what it stored;
+        raises what refused it."""
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self._pending.append((request, future))
+        if self._task is None:
+            self._task = asyncio.create_task(self._write_pending(), name="update-writer")
+        # If the client goes away its request is still written: shielded, like a request
+        # whose worker thread had started.
+        outcome = await asyncio.shield(future)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    async def _write_pending(self) -> None:
+        try:
+            while self._pending:
+                group = self._take_group()
+                try:
+                    outcomes = await run_in_threadpool(self._write, [r for r, _ in group])
+                except Exception as failed:  # the whole transaction failed: so did each request
+                    outcomes = [failed] * len(group)
+                except BaseException:  # cancelled (shutdown): no request waits for ever
+                    for _, future in group + self._pending:
+                        future.cancel()
+                    self._pending = []
+                    raise
+                for (_, future), outcome in zip(group, outcomes, strict=True):
+                    future.set_result(outcome)
+        finally:
+            self._task = None
+
+    def _take_group(self) -> list[Pending]:
+        rows = 0
+        for n, (request, _) in enumerate(self._pending):
+            rows += len(request.items)
+            if n > 0 and rows > MAX_GROUP_ROWS:
+                break
+        else:
+            n = len(self._pending)
+        group, self._pending = self._pending[:n], self._pending[n:]
+        return group
+
+    def _write(self, requests: list[UpdateRequest]) -> list[Outcome]:
+        with self.session_scope() as session:
+            outcomes = record_update_requests(session, requests)
+        self.groups_written += 1
+        self.requests_written += len(requests)
+        return outcomes
+
+
+def no_close(session: Session) -> Callable[[], AbstractContextManager[Session]]:
+    """A session_scope that hands out one session and leaves it open (tests)."""
+    return lambda: contextlib.nullcontext(session)
+
+
+def get_update_writer(request: Request) -> UpdateWriter:
+    """The process's writer (made with the app: app.main)."""
+    writer: UpdateWriter = request.app.state.update_writer
+    return writer
+
+
+UpdateWriterDep = Annotated[UpdateWriter, Depends(get_update_writer)]
