@@ -109,6 +109,7 @@ def candidate_page(request: Request, slug: str, session: SessionDep) -> Response
     status = load_statuses(session, [candidate])[candidate.id]
     evaluation = status.evaluation
     applied = {a.definition.key: a for a in status.applied}
+    revised = revised_vintages(session, [b.latest for b in evaluation.benchmarks if b.latest])
     benchmarks = []
     for b in evaluation.benchmarks:
         a = applied[b.spec.key]
@@ -133,7 +134,7 @@ def candidate_page(request: Request, slug: str, session: SessionDep) -> Response
     return render(
         request, "candidates/detail.html",
         candidate=candidate, history=candidate.status_changes, evaluation=evaluation,
-        benchmarks=benchmarks, categories=categories,
+        benchmarks=benchmarks, categories=categories, revised=revised,
         overall_bar=progress_bar("ready-overall", evaluation.readiness,
                                  localized(candidate, "name")),
         category_bars={c.key: progress_bar(f"ready-{c.key}", c.readiness,

@@ -136,8 +136,8 @@ def test_a_correction_from_a_newer_release_is_shown_as_a_revision(client, analys
     assert response.status_code == 201, response.text
     latest = entry(status_of(client, "georgia"), "defence_spending_gdp")["latest"]
     assert latest["is_revision"] is True and latest["revised_from"] == "SIPRI 2025"
-    page = client.get("/candidates/georgia/benchmarks/defence_spending_gdp").text
-    assert "SIPRI 2025 → SIPRI 2026" in page
+    for url in ("/candidates/georgia/benchmarks/defence_spending_gdp", "/candidates/georgia"):
+        assert "SIPRI 2025 → SIPRI 2026" in client.get(url).text
 
 
 def test_the_demo_holds_a_real_revision_with_both_vintages(client):
