@@ -233,6 +233,7 @@ class CandidateStatus:
     measurements: dict[str, list[Measurement]]
     tier: str
     own_tier: str  # the candidate's tier on the evaluated date
+    phase: str  # the candidate's phase on the evaluated date
 
 
 def load_statuses(
@@ -257,10 +258,11 @@ def load_statuses(
         .order_by(CandidateStatusChange.effective_on, CandidateStatusChange.id)
     ):
         changes[change.candidate_id].append(change)
-    tier_then = {}
+    tier_then, phase_then = {}, {}
     for candidate in candidates:
         status = status_on(changes[candidate.id], as_of)
         tier_then[candidate.id] = status.tier if status is not None else candidate.tier
+        phase_then[candidate.id] = status.phase if status is not None else candidate.phase
     requirements_by_tier = targets_in_force(
         session, {tier} if tier else set(tier_then.values()), as_of)
     benchmarks: dict[tuple[int, int], CandidateBenchmark] = {
@@ -291,7 +293,8 @@ def load_statuses(
                         for a in applied}
         items = [(benchmark_spec(a), measurements[a.definition.key]) for a in applied]
         results[candidate.id] = CandidateStatus(evaluate_candidate(items, as_of), applied,
-                                                measurements, evaluated_tier, own_tier)
+                                                measurements, evaluated_tier, own_tier,
+                                                phase_then[candidate.id])
     return results
 
 

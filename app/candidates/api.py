@@ -153,6 +153,7 @@ def candidate_status_read(
     return CandidateStatusRead(
         slug=candidate.slug,
         tier=status.tier,
+        phase=status.phase,
         is_what_if=tier is not None and tier != status.own_tier,
         as_of=evaluation.as_of,
         previous_review_on=quarter_end_before(evaluation.as_of),

@@ -84,7 +84,10 @@ class CandidateStatusRead(BaseModel):
     """The whole evaluation of one candidate, as `docs/methodology.md` defines it."""
 
     slug: str
-    tier: Tier
+    tier: Tier = Field(description="The tier evaluated: the what-if `tier`, or the "
+                       "candidate's own on `as_of`, from its status history.")
+    phase: Phase = Field(description="The candidate's phase on `as_of`, from its status "
+                         "history.")
     is_what_if: bool
     as_of: date
     previous_review_on: date

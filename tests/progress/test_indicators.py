@@ -86,11 +86,15 @@ def test_a_past_date_is_evaluated_with_the_tier_and_targets_of_that_date(
         client, admin_headers):
     then = status_of(client, "ukraine", as_of="2023-06-30")
     assert then["tier"] == "strategic_partner" and then["is_what_if"] is False
+    assert then["phase"] == "outreach"
     # The 3.5 % core target (adopted 2025-06-25) did not count before it existed.
     assert "defence_core_3_5_gdp" not in {b["key"] for b in status_of(
         client, "finland", as_of="2025-06-24")["benchmarks"]}
     assert "defence_core_3_5_gdp" in {b["key"] for b in status_of(
         client, "finland", as_of="2025-06-25")["benchmarks"]}
+    # Finland as of mid-2022 was a candidate in accession talks, not yet a member.
+    assert status_of(client, "finland", as_of="2022-06-30")["phase"] != "member"
+    assert status_of(client, "finland")["phase"] == "member"
     # A tier change today does not move the due dates of an old review.
     before = status_of(client, "ukraine", as_of="2024-06-30")
     response = client.patch("/api/v1/candidates/ukraine", headers=admin_headers,
