@@ -2,6 +2,7 @@
 and back, and agrees with the models — on each backend."""
 
 import csv
+import json
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -169,6 +170,11 @@ def test_indicators_migration_merges_the_series_of_one_indicator(empty_engine):
                 "FROM benchmark_categories"), {"key": key, "valid_from": valid_from})
         c.execute(text("INSERT INTO candidate_benchmarks (candidate_id, definition_id, "
                        "is_active) SELECT 1, id, true FROM benchmark_definitions ORDER BY id"))
+        c.execute(text(
+            "INSERT INTO benchmark_definitions (key, title, title_fr, category_id, kind, "
+            "stages, description, source, is_illustrative, valid_from) SELECT 'law', 'Law', "
+            "'', min(id), 'milestone', :stages, '', '', false, '2019-01-01' "
+            "FROM benchmark_categories"), {"stages": '["drafted", "adopted"]'})
         sipri = "SIPRI Military Expenditure Database (2025 release, data 1949-2024)"
         rows = [  # (candidate benchmark, value, as_of, source, supersedes, recorded)
             (1, 2.41, "2024-12-31", sipri, None, "2025-04-28 12:00:00"),  # 1
@@ -201,11 +207,15 @@ def test_indicators_migration_merges_the_series_of_one_indicator(empty_engine):
             "'2025-04-24 12:00:00')"), {"s": sweden["source"]})
     upgrade(empty_engine)
     with empty_engine.connect() as c:
-        indicators = c.execute(text("SELECT key FROM indicators")).scalars().all()
-        assert indicators == ["defence_spending_gdp"]
+        indicators = dict(c.execute(text("SELECT key, stages FROM indicators")).tuples().all())
+        assert set(indicators) == {"defence_spending_gdp", "law"}
+        stages = indicators["law"]  # JSON: a list (read back as text on SQLite)
+        assert (json.loads(stages) if isinstance(stages, str) else stages) == [
+            "drafted", "adopted"]
         assert c.execute(text(
-            "SELECT DISTINCT i.key FROM benchmark_definitions d JOIN indicators i "
-            "ON i.id = d.indicator_id")).scalars().all() == ["defence_spending_gdp"]
+            "SELECT i.key FROM benchmark_definitions d JOIN indicators i "
+            "ON i.id = d.indicator_id ORDER BY d.id")).scalars().all() == [
+                "defence_spending_gdp", "defence_spending_gdp", "law"]
         stored = {row.id: row for row in c.execute(text(
             "SELECT id, value, supersedes_id, vintage, indicator_id FROM progress_updates"))}
         assert set(stored) >= {1, 3, 4, 5, 6, 7, 8} and 2 not in stored  # 2 merged into 1

@@ -1,7 +1,7 @@
 """Wire shapes of the benchmark framework and of a candidate's benchmarks.
 `target` and `baseline` are a number for numeric benchmarks and a stage key for milestones."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from pydantic import (
@@ -12,7 +12,6 @@ from pydantic import (
     Field,
     StringConstraints,
     field_validator,
-    model_validator,
 )
 
 from app.models import (
@@ -118,7 +117,7 @@ class DefinitionRead(BaseModel):
     adopted_on: date = Field(description="The target counts in evaluations of this date on.")
     retired_on: date | None = Field(description="The target no longer counts from this date.")
     requirements: list[RequirementRead] = Field(
-        description="The requirements of the newest version.")
+        description="The requirements of the version in force today.")
     versions: list[VersionRead] = Field(description="Every version, oldest first: each applies "
                                         "from its effective_on until the next one's.")
 
@@ -166,7 +165,8 @@ def definition_read(definition: BenchmarkDefinition) -> DefinitionRead:
         is_illustrative=definition.is_illustrative, valid_from=definition.adopted_on,
         indicator=definition.indicator.key, adopted_on=definition.adopted_on,
         retired_on=definition.retired_on,
-        requirements=list(versions[max(versions)]) if versions else [],
+        requirements=[requirement_read(r)
+                      for r in definition.requirements_on(datetime.now(UTC).date())],
         versions=[VersionRead(effective_on=day, requirements=requirements)
                   for day, requirements in versions.items()],
     )
@@ -297,13 +297,6 @@ class BenchmarkCreate(BaseModel):
         "observations of any date may be stored. One of adopted_on and valid_from is needed.")
     retired_on: InputDate | None = None
     requirements: list[RequirementWrite] = Field(default_factory=list, max_length=20)
-
-    @model_validator(mode="after")
-    def _adopted(self) -> "BenchmarkCreate":
-        if (self.adopted_on is not None and self.valid_from is not None
-                and self.adopted_on != self.valid_from):
-            raise ValueError("adopted_on and valid_from differ; send one")
-        return self
 
     @property
     def adoption(self) -> date | None:

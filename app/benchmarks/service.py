@@ -153,8 +153,9 @@ def applied_benchmarks(
     `on` (default today), in category order. Another tier gives a what-if view without
     changing anything stored."""
     on = on or datetime.now(UTC).date()
-    changes = [c for c in candidate.status_changes if c.effective_on <= on]
-    status = status_on(candidate.status_changes, on)
+    history = sorted(candidate.status_changes, key=lambda c: (c.effective_on, c.id))
+    changes = [c for c in history if c.effective_on <= on]
+    status = status_on(history, on)
     own_tier = status.tier if status is not None else candidate.tier
     tier = tier or own_tier
     by_definition = {
@@ -406,7 +407,13 @@ def list_indicators(
         select(Indicator).join(Indicator.category)
         .options(selectinload(Indicator.category))
         .order_by(BenchmarkCategory.position, Indicator.key).offset(offset).limit(limit)))
-    return [(i, targets_on(session, i)) for i in indicators], total
+    targets: dict[int, list[str]] = {i.id: [] for i in indicators}
+    for indicator_id, key in session.execute(
+            select(BenchmarkDefinition.indicator_id, BenchmarkDefinition.key)
+            .where(BenchmarkDefinition.indicator_id.in_(targets))
+            .order_by(BenchmarkDefinition.key)):
+        targets[indicator_id].append(key)
+    return [(i, targets[i.id]) for i in indicators], total
 
 
 def targets_on(session: Session, indicator: Indicator) -> list[str]:
@@ -467,7 +474,10 @@ def create_definition(
     indicator, shape = _indicator_for(session, data, errors, category)
     if shape is not None:
         errors += _requirement_errors(shape, data.requirements, sent=True)
-    if data.adoption is None:
+    if data.adopted_on and data.valid_from and data.adopted_on != data.valid_from:
+        errors.append(field_error(["body", "adopted_on"], "adopted_on and valid_from differ "
+                                  "(valid_from is its earlier name): send one"))
+    elif data.adoption is None:
         errors.append(field_error(["body", "adopted_on"], "send adopted_on (or valid_from): "
                                   "the date the target counts from"))
     elif data.retired_on is not None and data.retired_on <= data.adoption:

@@ -122,11 +122,15 @@ def get_candidate_status(
 
 def candidate_status_read(
     session: Session, candidate: Candidate, status: CandidateStatus, tier: Tier | None,
+    revised: dict[int, str] | None = None,
 ) -> CandidateStatusRead:
     """The status as the API answers it. `status.tier` is the tier evaluated: the what-if
-    `tier`, or the candidate's own on the evaluated date (from its status history)."""
+    `tier`, or the candidate's own on the evaluated date (from its status history).
+    `revised` (evaluation.revised_vintages) may be read once for many candidates."""
     evaluation, applied = status.evaluation, status.applied
-    revised = revised_vintages(session, [b.latest for b in evaluation.benchmarks if b.latest])
+    if revised is None:
+        revised = revised_vintages(session, [b.latest for b in evaluation.benchmarks
+                                             if b.latest])
     indicators = {a.definition.key: a.definition.indicator.key for a in applied}
     category_titles = {a.definition.category.key: a.definition.category.title for a in applied}
     illustrative = {a.definition.key: a.definition.is_illustrative for a in applied}

@@ -73,6 +73,9 @@ def _validate_update(
 ) -> list[dict[str, Any]]:
     """The business rules one observation must meet; each broken rule names its field. Any
     indicator may be observed for any candidate, for any date up to today."""
+    if (item.indicator is None) == (item.benchmark is None):
+        return [field_error([*loc, "indicator"], "send `indicator` or `benchmark` (one of "
+                            "them): what was measured")]
     if indicator is None:
         field = "indicator" if item.indicator is not None else "benchmark"
         return [field_error([*loc, field], f"no {field} {item.key!r}")]
@@ -207,7 +210,7 @@ def add_progress_updates(session: Session, sets: Sequence[UpdateSet]) -> list[Se
     and inserts the sets that pass, with their events; for each set, what was stored or what
     was refused. The caller commits.
 
-    However many sets, it reads with three queries and writes with two Core statements: the
+    However many sets, it reads with four queries and writes with two Core statements: the
     sets of many concurrent requests go in as one insert of updates and one of events, and
     what is answered is built from what was sent."""
     items = [item for update_set in sets for item in update_set.items]
@@ -230,6 +233,7 @@ def add_progress_updates(session: Session, sets: Sequence[UpdateSet]) -> list[Se
     results: list[SetOutcome] = []
     # (index of its set, item, indicator) for the sets whose every item passed
     accepted: list[tuple[int, ProgressUpdateCreate, Indicator]] = []
+    claimed: dict[int, int] = {}  # update id -> the index of the set correcting it
     for n, update_set in enumerate(sets):
         errors, passed = [], []
         for item, loc in zip(update_set.items, update_set.locations, strict=True):
@@ -240,8 +244,16 @@ def add_progress_updates(session: Session, sets: Sequence[UpdateSet]) -> list[Se
             passed.append((n, item, indicator))
         conflicts = [] if errors else _correction_conflicts(
             update_set.items, update_set.locations, corrections)
+        # Another request written in the same transaction corrects the same update.
+        conflicts += [field_error([*loc, "supersedes"], f"update {item.supersedes} is being "
+                                  "corrected by another request; read it again and correct "
+                                  "the newest value")
+                      for item, loc in zip(update_set.items, update_set.locations, strict=True)
+                      if not errors and item.supersedes in claimed]
         if not errors and not conflicts:
             accepted += passed
+            claimed.update({i.supersedes: n for i in update_set.items
+                            if i.supersedes is not None})
         results.append(SetOutcome([], errors, conflicts))
     if not accepted:
         return results
@@ -389,23 +401,26 @@ def record_update_requests(
         else:
             sets[n] = UpdateSet(candidate_ids[request.slug], request.items, request.author,
                                 request.locations)
-    for n, outcome in zip(sets, add_progress_updates(session, list(sets.values())), strict=True):
-        request = requests[n]
-        if outcome.errors:
-            outcomes[n] = refuse(outcome.errors)
-        elif outcome.conflicts:
-            outcomes[n] = conflict(outcome.conflicts)
-        else:
-            outcomes[n] = Recorded(outcome.updates)
-            if request.idempotency_key is not None:
-                session.add(IdempotencyKey(
-                    user_id=request.author.id, key=request.idempotency_key,
-                    request_hash=hashes[n], status_code=201,
-                    response={"update_ids": [u.id for u in outcome.updates]}))
     try:
+        for n, outcome in zip(sets, add_progress_updates(session, list(sets.values())),
+                              strict=True):
+            request = requests[n]
+            if outcome.errors:
+                outcomes[n] = refuse(outcome.errors)
+            elif outcome.conflicts:
+                outcomes[n] = conflict(outcome.conflicts)
+            else:
+                outcomes[n] = Recorded(outcome.updates)
+                if request.idempotency_key is not None:
+                    session.add(IdempotencyKey(
+                        user_id=request.author.id, key=request.idempotency_key,
+                        request_hash=hashes[n], status_code=201,
+                        response={"update_ids": [u.id for u in outcome.updates]}))
         session.commit()
     except IntegrityError:
-        # A concurrent retry with the same key committed first: answer each request alone.
+        # A concurrent retry with the same key committed first, or another process's
+        # correction of the same update (the unique index on supersedes_id): answer each
+        # request alone, checked again.
         session.rollback()
         if len(requests) > 1:
             return [_record_alone(session, request, key_lifetime) for request in requests]

@@ -12,7 +12,6 @@ from pydantic import (
     Field,
     StringConstraints,
     Tag,
-    model_validator,
 )
 
 from app.models import ObservationStatus, ProgressUpdate, RetractionStatus, UpdateRetraction
@@ -62,12 +61,6 @@ class ProgressUpdateCreate(BaseModel):
         default=None, description="When the source published the figure.")
     observation_status: ObservationStatus = Field(
         default=ObservationStatus.final, description="final, provisional or estimate.")
-
-    @model_validator(mode="after")
-    def _one_key(self) -> "ProgressUpdateCreate":
-        if (self.indicator is None) == (self.benchmark is None):
-            raise ValueError("send `indicator` or `benchmark` (one of them)")
-        return self
 
     @property
     def key(self) -> str:

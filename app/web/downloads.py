@@ -16,7 +16,7 @@ from app.candidates.api import candidate_status_read
 from app.candidates.service import get_candidate, list_candidates
 from app.config import get_settings
 from app.db import SessionDep
-from app.evaluation import load_statuses
+from app.evaluation import load_statuses, revised_vintages
 from app.models import (
     Candidate,
     ProgressReport,
@@ -129,10 +129,11 @@ def ratification_rows(session: Session, candidate: Candidate) -> list[dict[str, 
              "source": s.source, "confidence": s.confidence, "note": s.note} for s in steps]
 
 
-def candidate_document(session: Session, candidate: Candidate, status) -> dict[str, Any]:
+def candidate_document(session: Session, candidate: Candidate, status,
+                       revised: dict[int, str] | None = None) -> dict[str, Any]:
     """A candidate's download but for its updates and ratification steps (candidate_pieces
     adds them, in that order)."""
-    evaluation = candidate_status_read(session, candidate, status, None)
+    evaluation = candidate_status_read(session, candidate, status, None, revised)
     return {
         "slug": candidate.slug, "iso3": candidate.iso3, "name": candidate.name,
         "tier": candidate.tier, "model": candidate.model, "phase": candidate.phase,
@@ -143,9 +144,10 @@ def candidate_document(session: Session, candidate: Candidate, status) -> dict[s
     }
 
 
-def candidate_pieces(session: Session, candidate: Candidate, status) -> Iterator[str]:
+def candidate_pieces(session: Session, candidate: Candidate, status,
+                     revised: dict[int, str] | None = None) -> Iterator[str]:
     """One candidate's JSON document, its updates a page at a time."""
-    yield _json(candidate_document(session, candidate, status))[:-1] + ',"updates":['
+    yield _json(candidate_document(session, candidate, status, revised))[:-1] + ',"updates":['
     for n, page in enumerate(update_row_pages(session, [candidate])):
         yield ("," if n else "") + ",".join(_json(row) for row in page)
     yield '],"ratification_steps":' + _json(ratification_rows(session, candidate)) + "}"
@@ -189,10 +191,14 @@ def dataset_json(session: SessionDep) -> StreamingResponse:
             for candidate in piece:
                 session.refresh(candidate, ["status_changes"])
             statuses = load_statuses(session, piece)
+            revised = revised_vintages(session, [
+                b.latest for s in statuses.values() for b in s.evaluation.benchmarks
+                if b.latest])
             for m, candidate in enumerate(piece):
                 if n or m:
                     yield ","
-                yield from candidate_pieces(session, candidate, statuses[candidate.id])
+                yield from candidate_pieces(session, candidate, statuses[candidate.id],
+                                            revised)
         yield "]}"
 
     return StreamingResponse(pieces(), media_type="application/json",

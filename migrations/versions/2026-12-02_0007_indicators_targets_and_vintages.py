@@ -14,6 +14,7 @@ Create Date: 2026-12-02 13:00:00
 """
 
 import csv
+import json
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -109,6 +110,8 @@ def upgrade() -> None:
     op.bulk_insert(indicators, [
         {"key": d["key"], "title": d["title"], "title_fr": d["title_fr"],
          "category_id": d["category_id"], **{f: d[f] for f in SHAPE},
+         # Read as text, SQLite's JSON is still encoded: decoded here, encoded once on insert.
+         "stages": json.loads(d["stages"]) if isinstance(d["stages"], str) else d["stages"],
          "description": d["description"], "source": d["source"]} for d in own])
     indicator_ids = dict(bind.execute(sa.text("SELECT key, id FROM indicators")).all())
     indicator_of = {d["id"]: indicator_ids[shares.get(d["key"], d["key"])] for d in definitions}
@@ -163,8 +166,9 @@ def _observations_upgrade(bind: sa.Connection, indicator_of: dict[int, int]) -> 
         batch_op.add_column(sa.Column("observation_status", sa.String(length=20),
                                       server_default="final", nullable=False))
     rows = bind.execute(sa.text(
-        "SELECT u.id, u.value, u.stage, u.as_of, u.source, u.recorded_at, u.supersedes_id, "
-        "cb.candidate_id, cb.definition_id FROM progress_updates u JOIN candidate_benchmarks cb "
+        "SELECT u.id, u.value, u.stage, u.as_of, u.source, u.note, u.is_illustrative, "
+        "u.recorded_at, u.supersedes_id, cb.candidate_id, cb.definition_id "
+        "FROM progress_updates u JOIN candidate_benchmarks cb "
         "ON cb.id = u.candidate_benchmark_id ORDER BY u.id")).mappings().all()
     for row in rows:
         bind.execute(sa.text(
@@ -209,7 +213,6 @@ def _merge_series(bind: sa.Connection, rows: Sequence[sa.RowMapping],
         "SELECT supersedes_id FROM progress_updates WHERE supersedes_id IS NOT NULL "
         "UNION SELECT update_id FROM update_retractions"))}
     superseded = set(referred)
-    correcting = {row["id"] for row in rows if row["supersedes_id"] is not None}
     groups: dict[tuple, list[sa.RowMapping]] = defaultdict(list)
     for row in rows:
         groups[(row["candidate_id"], indicator_of[row["definition_id"]], row["as_of"])].append(row)
@@ -218,10 +221,16 @@ def _merge_series(bind: sa.Connection, rows: Sequence[sa.RowMapping],
             continue  # one series: nothing to merge
         kept: list[sa.RowMapping] = []
         for row in sorted(group, key=lambda r: (r["recorded_at"], r["id"])):
+            # The same figure already kept from the other series, and still its newest
+            # value: this copy says nothing more (if nothing refers to it).
             twin = next((k for k in kept if k["definition_id"] != row["definition_id"]
-                         and (k["value"], k["stage"], k["source"])
-                         == (row["value"], row["stage"], row["source"])), None)
-            if twin is not None and row["id"] not in referred and row["id"] not in correcting:
+                         and k["id"] not in superseded
+                         and (k["value"], k["stage"], k["source"], k["note"],
+                              k["is_illustrative"])
+                         == (row["value"], row["stage"], row["source"], row["note"],
+                             row["is_illustrative"])), None)
+            if (twin is not None and row["id"] not in referred
+                    and row["supersedes_id"] is None):
                 bind.execute(sa.text("DELETE FROM progress_updates WHERE id = :id"),
                              {"id": row["id"]})
                 continue
@@ -282,18 +291,21 @@ def _unround_published_figures(bind: sa.Connection) -> None:
 
 
 def _chain_second_corrections(bind: sa.Connection) -> None:
-    """Two corrections of one update competed; the later now corrects the earlier."""
+    """Each correction is attached to the newest value of its chain when it was recorded: two
+    corrections of one update competed before; now the later corrects the earlier (or the
+    newest correction below it)."""
     rows = bind.execute(sa.text(
-        "SELECT id, supersedes_id FROM progress_updates WHERE supersedes_id IN (SELECT "
-        "supersedes_id FROM progress_updates GROUP BY supersedes_id HAVING count(*) > 1) "
-        "ORDER BY supersedes_id, recorded_at, id")).all()
-    by_target: dict[int, list[int]] = defaultdict(list)
+        "SELECT id, supersedes_id FROM progress_updates WHERE supersedes_id IS NOT NULL "
+        "ORDER BY recorded_at, id")).all()
+    corrected_by: dict[int, int] = {}
     for update_id, target in rows:
-        by_target[target].append(update_id)
-    for corrections in by_target.values():
-        for earlier, later in zip(corrections, corrections[1:], strict=False):
+        head = target
+        while head in corrected_by:
+            head = corrected_by[head]
+        if head != target:
             bind.execute(sa.text("UPDATE progress_updates SET supersedes_id = :s WHERE id = :id"),
-                         {"s": earlier, "id": later})
+                         {"s": head, "id": update_id})
+        corrected_by[head] = update_id
 
 
 def downgrade() -> None:

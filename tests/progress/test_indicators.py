@@ -188,3 +188,26 @@ def test_indicators_are_listed_with_the_targets_that_read_them(client):
     target = client.get("/api/v1/benchmarks/defence_core_3_5_gdp").json()
     assert target["indicator"] == "defence_spending_gdp"
     assert target["adopted_on"] == "2025-06-25" and target["retired_on"] is None
+
+
+def test_two_requests_written_together_cannot_both_correct_one_update(session, analyst):
+    """Requests of one writer group share a transaction: the second correction of the same
+    update is a conflict, and the group's other requests are stored."""
+    from app.errors import Conflict
+    from app.progress.ingest import Recorded, UpdateRequest, record_update_requests
+    from app.progress.schemas import ProgressUpdateCreate
+
+    def item(**fields):
+        return ProgressUpdateCreate(indicator="defence_spending_gdp", value=1.5,
+                                    as_of=date(2025, 3, 31), source="s", **fields)
+
+    [first] = record_update_requests(session, [UpdateRequest("georgia", [item()], analyst)])
+    target = first.updates[0].id
+    outcomes = record_update_requests(session, [
+        UpdateRequest("georgia", [item(supersedes=target)], analyst),
+        UpdateRequest("georgia", [item(supersedes=target)], analyst),
+        UpdateRequest("ukraine", [item()], analyst),
+    ])
+    assert isinstance(outcomes[0], Recorded) and isinstance(outcomes[2], Recorded)
+    assert isinstance(outcomes[1], Conflict)
+    assert "another request" in outcomes[1].detail

@@ -105,6 +105,8 @@ TOMORROW = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
         ({"benchmark": None, "indicator": "nato_standards_adoption", "value": "done"}, "value",
          "stages"),
         ({"observation_status": "rumour"}, "observation_status", "final"),
+        ({"indicator": "defence_spending_gdp"}, "indicator", "one of them"),
+        ({"benchmark": None}, "indicator", "one of them"),
         ({"published_on": TOMORROW}, "published_on", "future"),
     ],
 )
