@@ -25,6 +25,7 @@ from sqlalchemy import (
     exists,
     false,
     or_,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -461,8 +462,11 @@ class ProgressUpdate(Base):
                         name="observation_status_known"),
         # The "latest value" path: the newest observation of a series without scanning it.
         Index("ix_progress_updates_series_as_of", "candidate_id", "indicator_id", "as_of", "id"),
-        # An update is corrected at most once: a chain, never two competing values.
-        Index("ux_progress_updates_supersedes", "supersedes_id", unique=True),
+        # An update is corrected at most once: a chain, never two competing values. Partial:
+        # the rows that correct nothing (nearly all) cost the index nothing on insert.
+        Index("ux_progress_updates_supersedes", "supersedes_id", unique=True,
+              sqlite_where=text("supersedes_id IS NOT NULL"),
+              postgresql_where=text("supersedes_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

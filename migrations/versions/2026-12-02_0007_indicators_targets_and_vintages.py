@@ -199,7 +199,9 @@ def _observations_upgrade(bind: sa.Connection, indicator_of: dict[int, int]) -> 
             batch_op.f("ck_progress_updates_observation_status_known"), STATUSES)
         batch_op.create_index("ix_progress_updates_series_as_of",
                               ["candidate_id", "indicator_id", "as_of", "id"], unique=False)
-        batch_op.create_index("ux_progress_updates_supersedes", ["supersedes_id"], unique=True)
+        batch_op.create_index("ux_progress_updates_supersedes", ["supersedes_id"], unique=True,
+                              sqlite_where=sa.text("supersedes_id IS NOT NULL"),
+                              postgresql_where=sa.text("supersedes_id IS NOT NULL"))
     _unround_published_figures(bind)
     set_append_only("progress_updates", True)
 
