@@ -15,7 +15,6 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    tuple_,
     union_all,
 )
 from sqlalchemy.orm import Session, aliased
@@ -98,7 +97,9 @@ def _load_history(
                 ProgressUpdate.as_of.desc(), ProgressUpdate.id.desc())).label("newest"),
             func.row_number().over(partition_by=of_series, order_by=(
                 ProgressUpdate.as_of, ProgressUpdate.id)).label("oldest"),
-        ).where(tuple_(*of_series).in_(series), *known).subquery()
+        ).where(  # every series of these candidates and indicators: a few more than asked for
+            ProgressUpdate.candidate_id.in_({c for c, _ in series}),
+            ProgressUpdate.indicator_id.in_({i for _, i in series}), *known).subquery()
         condition = ProgressUpdate.id.in_(
             select(ranked.c.id).where(or_(ranked.c.newest <= RECENT_MEASUREMENTS,
                                           ranked.c.oldest == 1)))

@@ -35,7 +35,9 @@ SHARED_INDICATORS = {"defence_core_3_5_gdp": "defence_spending_gdp"}
 SHAPE = ("kind", "unit", "direction", "min_value", "max_value", "stages")
 # "SIPRI Military Expenditure Database (2025 release, ...)" -> "SIPRI 2025"
 RELEASE = re.compile(r"\b(SIPRI)\b.*?\b((?:19|20)\d\d) release", re.IGNORECASE)
-STATUSES = "observation_status IN ('final', 'provisional', 'estimate')"
+# Equalities, not IN (...): SQLite builds a table for an IN list at each row it checks.
+STATUSES = ("observation_status = 'final' OR observation_status = 'provisional' "
+            "OR observation_status = 'estimate'")
 
 
 def vintage_of(source: str) -> str | None:
