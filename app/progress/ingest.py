@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -210,17 +210,19 @@ def add_progress_updates(session: Session, sets: Sequence[UpdateSet]) -> list[Se
     and inserts the sets that pass, with their events; for each set, what was stored or what
     was refused. The caller commits.
 
-    However many sets, it reads with four queries and writes with two Core statements: the
+    However many sets, it reads with three queries and writes with two Core statements: the
     sets of many concurrent requests go in as one insert of updates and one of events, and
     what is answered is built from what was sent."""
     items = [item for update_set in sets for item in update_set.items]
-    indicators = {i.key: i for i in session.scalars(
-        select(Indicator).where(Indicator.key.in_({i.indicator for i in items if i.indicator})))}
-    by_benchmark = dict(session.execute(
-        select(BenchmarkDefinition.key, Indicator)
-        .join(Indicator, BenchmarkDefinition.indicator_id == Indicator.id)
-        .where(BenchmarkDefinition.key.in_({i.benchmark for i in items if i.benchmark}))
-    ).tuples().all())
+    # The indicators named, by their keys or by a benchmark's, in one query.
+    named = session.execute(
+        select(Indicator, BenchmarkDefinition.key)
+        .outerjoin(BenchmarkDefinition, BenchmarkDefinition.indicator_id == Indicator.id)
+        .where(or_(Indicator.key.in_({i.indicator for i in items if i.indicator}),
+                   BenchmarkDefinition.key.in_({i.benchmark for i in items if i.benchmark})))
+    ).tuples().all()
+    indicators = {indicator.key: indicator for indicator, _ in named}
+    by_benchmark = {key: indicator for indicator, key in named if key is not None}
     superseded_ids = {i.supersedes for i in items if i.supersedes is not None}
     corrections: dict[int, Correction] = {}
     if superseded_ids:
