@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session, aliased
 
 from app.benchmarks.service import (
     AppliedBenchmark,
+    Standing,
     apply_requirement,
-    status_on,
+    standing_on,
     targets_in_force,
-    tier_entered_on,
 )
 from app.models import (
     Candidate,
@@ -233,8 +233,7 @@ class CandidateStatus:
     applied: list[AppliedBenchmark]
     measurements: dict[str, list[Measurement]]
     tier: str
-    own_tier: str  # the candidate's tier on the evaluated date
-    phase: str  # the candidate's phase on the evaluated date
+    standing: Standing  # the candidate's own tier and phase on the evaluated date
 
 
 def load_statuses(
@@ -259,13 +258,9 @@ def load_statuses(
         .order_by(CandidateStatusChange.effective_on, CandidateStatusChange.id)
     ):
         changes[change.candidate_id].append(change)
-    tier_then, phase_then = {}, {}
-    for candidate in candidates:
-        status = status_on(changes[candidate.id], as_of)
-        tier_then[candidate.id] = status.tier if status is not None else candidate.tier
-        phase_then[candidate.id] = status.phase if status is not None else candidate.phase
+    standings = {c.id: standing_on(c, changes[c.id], as_of) for c in candidates}
     requirements_by_tier = targets_in_force(
-        session, {tier} if tier else set(tier_then.values()), as_of)
+        session, {tier} if tier else {s.tier for s in standings.values()}, as_of)
     benchmarks: dict[tuple[int, int], CandidateBenchmark] = {
         (cb.candidate_id, cb.definition_id): cb
         for cb in session.scalars(
@@ -273,20 +268,18 @@ def load_statuses(
         )
     }
     series = sorted({(c.id, r.definition.indicator_id) for c in candidates
-                     for r in requirements_by_tier[tier or tier_then[c.id]]})
+                     for r in requirements_by_tier[tier or standings[c.id].tier]})
     updates = _load_history(session, series, as_of)
 
     results = {}
     for candidate in candidates:
-        own_tier = tier_then[candidate.id]
-        evaluated_tier = tier or own_tier
-        known = [c for c in changes[candidate.id] if c.effective_on <= as_of]
-        entered = tier_entered_on(known, own_tier)
+        standing = standings[candidate.id]
+        evaluated_tier = tier or standing.tier
         applied = [
             apply_requirement(
                 requirement,
                 benchmarks.get((candidate.id, requirement.definition_id)),
-                entered if evaluated_tier == own_tier else None,
+                standing.tier_entered_on if evaluated_tier == standing.tier else None,
             )
             for requirement in requirements_by_tier[evaluated_tier]
         ]
@@ -294,8 +287,7 @@ def load_statuses(
                         for a in applied}
         items = [(benchmark_spec(a), measurements[a.definition.key]) for a in applied]
         results[candidate.id] = CandidateStatus(evaluate_candidate(items, as_of), applied,
-                                                measurements, evaluated_tier, own_tier,
-                                                phase_then[candidate.id])
+                                                measurements, evaluated_tier, standing)
     return results
 
 
@@ -328,8 +320,3 @@ def evaluate_candidates(
                                                   tier=tier).items()
     }
 
-
-def evaluate_one(
-    session: Session, candidate: Candidate, *, as_of: date | None = None, tier: str | None = None
-) -> tuple[CandidateEvaluation, list[AppliedBenchmark]]:
-    return evaluate_candidates(session, [candidate], as_of=as_of, tier=tier)[candidate.id]

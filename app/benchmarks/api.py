@@ -10,7 +10,6 @@ from app.benchmarks import service
 from app.benchmarks.schemas import (
     BenchmarkCreate,
     BenchmarkUpdate,
-    CandidateBenchmarkRead,
     CategoryCreate,
     CategoryRead,
     CategoryUpdate,
@@ -21,9 +20,7 @@ from app.benchmarks.schemas import (
     TierRead,
     definition_read,
     indicator_read,
-    target,
 )
-from app.candidates.deps import CandidateFromPath
 from app.db import SessionDep, WriteSessionDep
 from app.pagination import Page, PageDep
 
@@ -89,7 +86,8 @@ def get_indicator(
     key: Annotated[str, Path(max_length=80, description="An indicator key.")], session: SessionDep
 ) -> IndicatorRead:
     indicator = service.get_indicator(session, key)
-    return indicator_read(indicator, service.targets_on(session, indicator))
+    return indicator_read(indicator,
+                          service.targets_by_indicator(session, [indicator.id])[indicator.id])
 
 
 @router.get("/benchmarks", response_model=Page[DefinitionRead])
@@ -127,26 +125,3 @@ def update_definition(
     benchmarks re-derived. Unit, direction, range and stages are its indicator's, and change
     for every target on that indicator."""
     return definition_read(service.update_definition(session, key, data, author=admin))
-
-
-@router.get("/candidates/{slug}/benchmarks", response_model=Page[CandidateBenchmarkRead])
-def list_candidate_benchmarks(
-    candidate: CandidateFromPath, session: SessionDep, page: PageDep
-) -> Page[CandidateBenchmarkRead]:
-    """The benchmarks the candidate's tier asks of it, with the candidate's own targets."""
-    applied = service.applied_benchmarks(session, candidate)
-    items = []
-    for a in applied[page.offset : page.offset + page.limit]:
-        cb = a.candidate_benchmark
-        baseline = None
-        if cb is not None:
-            baseline = cb.baseline_value if cb.baseline_value is not None else cb.baseline_stage
-        items.append(CandidateBenchmarkRead(
-            key=a.definition.key, title=a.definition.title, category=a.definition.category.key,
-            kind=a.definition.kind, unit=a.definition.unit, direction=a.definition.direction,
-            stages=a.definition.stages, target=target(a.target_value, a.target_stage),
-            due_on=a.due_on, weight=a.requirement.weight, baseline=baseline,
-            baseline_on=cb.baseline_on if cb else None, description=a.definition.description,
-            source=a.definition.source, is_illustrative=a.definition.is_illustrative,
-        ))
-    return Page(items=items, total=len(applied), limit=page.limit, offset=page.offset)

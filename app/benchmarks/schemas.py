@@ -74,7 +74,9 @@ class VersionRead(BaseModel):
     requirements: list[RequirementRead]
 
 
-class IndicatorRead(BaseModel):
+class MeasuredRead(BaseModel):
+    """What an indicator and a target on it both show: its key, titles, and what is measured."""
+
     key: str
     title: str
     title_fr: str
@@ -87,30 +89,14 @@ class IndicatorRead(BaseModel):
     max_value: float | None
     description: str
     source: str
+
+
+class IndicatorRead(MeasuredRead):
     benchmarks: list[str] = Field(description="The keys of the targets that read this "
                                   "indicator's series.")
 
 
-class IndicatorPage(BaseModel):
-    items: list[IndicatorRead]
-    total: int
-    limit: int
-    offset: int
-
-
-class DefinitionRead(BaseModel):
-    key: str
-    title: str
-    title_fr: str
-    category: str
-    kind: BenchmarkKind
-    unit: str | None
-    direction: Direction | None
-    stages: list[str] | None
-    min_value: float | None
-    max_value: float | None
-    description: str
-    source: str
+class DefinitionRead(MeasuredRead):
     is_illustrative: bool
     valid_from: date = Field(description="The same as adopted_on (its earlier name).")
     indicator: str = Field(description="The key of the indicator the target reads.")

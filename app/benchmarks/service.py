@@ -75,16 +75,27 @@ def list_definitions(session: Session) -> list[BenchmarkDefinition]:
     return list(session.scalars(query))
 
 
-def status_on(
-    changes: Sequence[CandidateStatusChange], on: date
-) -> CandidateStatusChange | None:
-    """The candidate's status change in effect on `on` (changes oldest first): the last one
-    effective by then; before its first recorded status, the first (its status as tracking
-    began)."""
+@dataclass(frozen=True)
+class Standing:
+    """A candidate's tier and phase on a date, and when it entered that tier (None before its
+    first recorded status)."""
+
+    tier: str
+    phase: str
+    tier_entered_on: date | None
+
+
+def standing_on(
+    candidate: Candidate, changes: Sequence[CandidateStatusChange], on: date
+) -> Standing:
+    """From its status history (`changes`, oldest first): the last change effective by `on`;
+    before its first recorded status, the first (its status as tracking began); with no
+    history, the candidate's own fields."""
     in_effect = [c for c in changes if c.effective_on <= on]
-    if in_effect:
-        return in_effect[-1]
-    return changes[0] if changes else None
+    status = in_effect[-1] if in_effect else (changes[0] if changes else None)
+    if status is None:
+        return Standing(candidate.tier, candidate.phase, None)
+    return Standing(status.tier, status.phase, tier_entered_on(in_effect, status.tier))
 
 
 def tier_entered_on(changes: Sequence[CandidateStatusChange], tier: str) -> date | None:
@@ -153,18 +164,16 @@ def applied_benchmarks(
     `on` (default today), in category order. Another tier gives a what-if view without
     changing anything stored."""
     on = on or datetime.now(UTC).date()
-    history = sorted(candidate.status_changes, key=lambda c: (c.effective_on, c.id))
-    changes = [c for c in history if c.effective_on <= on]
-    status = status_on(history, on)
-    own_tier = status.tier if status is not None else candidate.tier
-    tier = tier or own_tier
+    standing = standing_on(
+        candidate, sorted(candidate.status_changes, key=lambda c: (c.effective_on, c.id)), on)
+    tier = tier or standing.tier
     by_definition = {
         cb.definition_id: cb
         for cb in session.scalars(
             select(CandidateBenchmark).where(CandidateBenchmark.candidate_id == candidate.id)
         )
     }
-    entered = tier_entered_on(changes, tier) if tier == own_tier else None
+    entered = standing.tier_entered_on if tier == standing.tier else None
     return [
         apply_requirement(req, by_definition.get(req.definition_id), entered)
         for req in targets_in_force(session, {tier}, on)[tier]
@@ -407,22 +416,19 @@ def list_indicators(
         select(Indicator).join(Indicator.category)
         .options(selectinload(Indicator.category))
         .order_by(BenchmarkCategory.position, Indicator.key).offset(offset).limit(limit)))
-    targets: dict[int, list[str]] = {i.id: [] for i in indicators}
+    targets = targets_by_indicator(session, [i.id for i in indicators])
+    return [(i, targets[i.id]) for i in indicators], total
+
+
+def targets_by_indicator(session: Session, indicator_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The keys of the targets that read each of these indicators, in one query."""
+    targets: dict[int, list[str]] = {i: [] for i in indicator_ids}
     for indicator_id, key in session.execute(
             select(BenchmarkDefinition.indicator_id, BenchmarkDefinition.key)
             .where(BenchmarkDefinition.indicator_id.in_(targets))
             .order_by(BenchmarkDefinition.key)):
         targets[indicator_id].append(key)
-    return [(i, targets[i.id]) for i in indicators], total
-
-
-def targets_on(session: Session, indicator: Indicator) -> list[str]:
-    return list(session.scalars(select(BenchmarkDefinition.key)
-                                .where(BenchmarkDefinition.indicator_id == indicator.id)
-                                .order_by(BenchmarkDefinition.key)))
-
-
-SHAPE_FIELDS = ("kind", "unit", "direction", "min_value", "max_value", "stages")
+    return targets
 
 
 def _indicator_for(
@@ -436,7 +442,7 @@ def _indicator_for(
         if indicator is None:
             errors.append(field_error(["body", "indicator"], f"no indicator {data.indicator!r}"))
             return None, None
-        for field in SHAPE_FIELDS[1:]:
+        for field in INDICATOR_UPDATABLE:
             if getattr(data, field) is not None:
                 errors.append(field_error(["body", field], "the indicator defines it; leave "
                                           "it out when naming an indicator"))

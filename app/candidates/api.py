@@ -6,6 +6,8 @@ from fastapi import APIRouter, Query, Response
 from sqlalchemy.orm import Session
 
 from app.auth.deps import CurrentAdmin
+from app.benchmarks.schemas import CandidateBenchmarkRead, target
+from app.benchmarks.service import applied_benchmarks
 from app.candidates import service
 from app.candidates.deps import CandidateFromPath
 from app.candidates.schemas import (
@@ -157,8 +159,8 @@ def candidate_status_read(
     return CandidateStatusRead(
         slug=candidate.slug,
         tier=status.tier,
-        phase=status.phase,
-        is_what_if=tier is not None and tier != status.own_tier,
+        phase=status.standing.phase,
+        is_what_if=tier is not None and tier != status.standing.tier,
         as_of=evaluation.as_of,
         previous_review_on=quarter_end_before(evaluation.as_of),
         readiness=evaluation.readiness,
@@ -172,3 +174,27 @@ def candidate_status_read(
         ],
         benchmarks=benchmarks,
     )
+
+
+@router.get("/{slug}/benchmarks", response_model=Page[CandidateBenchmarkRead],
+            tags=["benchmarks"])
+def list_candidate_benchmarks(
+    candidate: CandidateFromPath, session: SessionDep, page: PageDep
+) -> Page[CandidateBenchmarkRead]:
+    """The benchmarks the candidate's tier asks of it, with the candidate's own targets."""
+    applied = applied_benchmarks(session, candidate)
+    items = []
+    for a in applied[page.offset : page.offset + page.limit]:
+        cb = a.candidate_benchmark
+        baseline = None
+        if cb is not None:
+            baseline = cb.baseline_value if cb.baseline_value is not None else cb.baseline_stage
+        items.append(CandidateBenchmarkRead(
+            key=a.definition.key, title=a.definition.title, category=a.definition.category.key,
+            kind=a.definition.kind, unit=a.definition.unit, direction=a.definition.direction,
+            stages=a.definition.stages, target=target(a.target_value, a.target_stage),
+            due_on=a.due_on, weight=a.requirement.weight, baseline=baseline,
+            baseline_on=cb.baseline_on if cb else None, description=a.definition.description,
+            source=a.definition.source, is_illustrative=a.definition.is_illustrative,
+        ))
+    return Page(items=items, total=len(applied), limit=page.limit, offset=page.offset)

@@ -109,12 +109,13 @@ def _validate_update(
 
 def _correction_conflicts(
     items: Sequence[ProgressUpdateCreate], locations: Sequence[list[Any]],
-    corrections: dict[int, Correction],
+    corrections: dict[int, Correction], claimed: set[int],
 ) -> list[dict[str, Any]]:
-    """A correction must name the newest value of its chain: an update corrected already (or
-    twice in one request) is a conflict, naming the newer correction."""
+    """A correction must name the newest value of its chain: an update corrected already, or
+    corrected by another item of this request or by another request written in the same
+    transaction (`claimed`), is a conflict naming what corrects it."""
     errors = []
-    named: dict[int, list[Any]] = {}
+    named: set[int] = set()
     for item, loc in zip(items, locations, strict=True):
         if item.supersedes is None or item.supersedes not in corrections:
             continue
@@ -125,7 +126,11 @@ def _correction_conflicts(
         elif item.supersedes in named:
             errors.append(field_error([*loc, "supersedes"], f"update {item.supersedes} is "
                                       "corrected by another item of this request"))
-        named[item.supersedes] = loc
+        elif item.supersedes in claimed:
+            errors.append(field_error([*loc, "supersedes"], f"update {item.supersedes} is "
+                                      "being corrected by another request; read it again and "
+                                      "correct the newest value"))
+        named.add(item.supersedes)
     return errors
 
 
@@ -210,9 +215,9 @@ def add_progress_updates(session: Session, sets: Sequence[UpdateSet]) -> list[Se
     and inserts the sets that pass, with their events; for each set, what was stored or what
     was refused. The caller commits.
 
-    However many sets, it reads with three queries and writes with two Core statements: the
-    sets of many concurrent requests go in as one insert of updates and one of events, and
-    what is answered is built from what was sent."""
+    However many sets, it reads with one query (three with corrections) and writes with two
+    Core statements: the sets of many concurrent requests go in as one insert of updates and
+    one of events, and what is answered is built from what was sent."""
     items = [item for update_set in sets for item in update_set.items]
     # The indicators named, by their keys or by a benchmark's, in one query.
     named = session.execute(
@@ -235,7 +240,7 @@ def add_progress_updates(session: Session, sets: Sequence[UpdateSet]) -> list[Se
     results: list[SetOutcome] = []
     # (index of its set, item, indicator) for the sets whose every item passed
     accepted: list[tuple[int, ProgressUpdateCreate, Indicator]] = []
-    claimed: dict[int, int] = {}  # update id -> the index of the set correcting it
+    claimed: set[int] = set()  # the updates that the sets accepted so far correct
     for n, update_set in enumerate(sets):
         errors, passed = [], []
         for item, loc in zip(update_set.items, update_set.locations, strict=True):
@@ -245,17 +250,10 @@ def add_progress_updates(session: Session, sets: Sequence[UpdateSet]) -> list[Se
                                        corrections.get(item.supersedes or 0), loc, today)
             passed.append((n, item, indicator))
         conflicts = [] if errors else _correction_conflicts(
-            update_set.items, update_set.locations, corrections)
-        # Another request written in the same transaction corrects the same update.
-        conflicts += [field_error([*loc, "supersedes"], f"update {item.supersedes} is being "
-                                  "corrected by another request; read it again and correct "
-                                  "the newest value")
-                      for item, loc in zip(update_set.items, update_set.locations, strict=True)
-                      if not errors and item.supersedes in claimed]
+            update_set.items, update_set.locations, corrections, claimed)
         if not errors and not conflicts:
             accepted += passed
-            claimed.update({i.supersedes: n for i in update_set.items
-                            if i.supersedes is not None})
+            claimed |= {i.supersedes for i in update_set.items if i.supersedes is not None}
         results.append(SetOutcome([], errors, conflicts))
     if not accepted:
         return results
@@ -306,15 +304,18 @@ def _update_snapshot(update: ProgressUpdateRead) -> dict[str, Any]:
     }
 
 
+def _nothing_stored(errors: list[dict[str, Any]]) -> str:
+    detail = "; ".join(f"{e['field']}: {e['msg']}" for e in errors[:10])
+    more = f" (and {len(errors) - 10} more)" if len(errors) > 10 else ""
+    return f"Nothing was stored. {detail}{more}"
+
+
 def conflict(conflicts: list[dict[str, Any]]) -> Conflict:
-    detail = "; ".join(f"{e['field']}: {e['msg']}" for e in conflicts[:10])
-    return Conflict(f"Nothing was stored. {detail}", errors=conflicts)
+    return Conflict(_nothing_stored(conflicts), errors=conflicts)
 
 
 def refuse(errors: list[dict[str, Any]]) -> InvalidInput:
-    detail = "; ".join(f"{e['field']}: {e['msg']}" for e in errors[:10])
-    more = f" (and {len(errors) - 10} more)" if len(errors) > 10 else ""
-    return InvalidInput(f"Nothing was stored. {detail}{more}", errors)
+    return InvalidInput(_nothing_stored(errors), errors)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.auth.service import create_user, issue_token
 from app.candidates.service import get_candidate
-from app.evaluation import evaluate_one
+from app.evaluation import load_statuses
 from app.models import (
     Event,
     ProgressUpdate,
@@ -252,7 +252,8 @@ def test_evaluations_as_of_a_date_see_the_retraction_in_effect_then(session, ana
     session.flush()
 
     def latest_on(days: int) -> float | None:
-        evaluation, _ = evaluate_one(session, georgia, as_of=noon.date() + timedelta(days=days))
+        evaluation = load_statuses(session, [georgia],
+                                   as_of=noon.date() + timedelta(days=days))[georgia.id].evaluation
         b = next(b for b in evaluation.benchmarks if b.spec.key == "defence_spending_gdp")
         return b.latest.value if b.latest else None
 
