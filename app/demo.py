@@ -24,6 +24,8 @@ from sqlalchemy.orm import Session
 
 from app.benchmarks.service import derive_candidate_benchmarks
 from app.models import (
+    AccessionMilestone,
+    AccessionMilestoneRecord,
     BenchmarkCategory,
     BenchmarkDefinition,
     BenchmarkKind,
@@ -408,6 +410,7 @@ def _load(session: Session, today: date) -> dict[str, int]:
     updates += _add_illustrative_updates(session, candidates, indicators, today, latest)
     reports = _add_reports(session, candidates, benchmarks, updates, today, latest)
     steps = _add_ratification_steps(session, candidates)
+    milestones = _add_accession_milestones(session, candidates)
     session.flush()
     return {
         "indicators": len(indicators),
@@ -419,6 +422,7 @@ def _load(session: Session, today: date) -> dict[str, int]:
         "progress_updates": len(updates),
         "progress_reports": len(reports),
         "ratification_steps": len(steps),
+        "accession_milestones": len(milestones),
         "events": 1,
     }
 
@@ -515,7 +519,8 @@ def _add_candidates(session: Session) -> dict[str, Candidate]:
                                                                       strict=True):
             candidate.status_changes.append(CandidateStatusChange(
                 tier=change_tier, phase=change_phase, effective_on=day, source=source,
-                note=note, recorded_at=at))
+                note=note, recorded_at=at,
+                is_illustrative=slug in ASPIRANT_STATUS_CHANGES))
         session.add(candidate)
         candidates[slug] = candidate
     session.flush()
@@ -685,6 +690,31 @@ def _add_reports(
               "- Check the classified information law's progress in parliament.\n"),
         status=ReportStatus.draft, is_illustrative=True, created_at=draft_at,
         updated_at=draft_at, published_at=None))
+    session.add_all(added)
+    session.flush()
+    return added
+
+
+# accession_milestones.csv's milestones as the accession milestones they date.
+CSV_MILESTONES = {
+    "application_submitted": AccessionMilestone.application_submitted,
+    "invitation_madrid_summit": AccessionMilestone.invitation,
+    "accession_protocols_signed": AccessionMilestone.protocol_signed,
+    "instrument_of_accession_deposited_member": AccessionMilestone.membership,
+}
+
+
+def _add_accession_milestones(
+    session: Session, candidates: dict[str, Candidate]
+) -> list[AccessionMilestoneRecord]:
+    added = []
+    for row in _read_csv("accession_milestones.csv"):
+        occurred_on = date.fromisoformat(row["date"])
+        for name in row["candidate"].split("+"):
+            added.append(AccessionMilestoneRecord(
+                candidate_id=candidates[name.lower()].id,
+                milestone=CSV_MILESTONES[row["milestone"]], occurred_on=occurred_on,
+                source=row["source"], recorded_at=_at_noon(occurred_on + timedelta(days=1))))
     session.add_all(added)
     session.flush()
     return added

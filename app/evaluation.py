@@ -151,7 +151,7 @@ def _measurements(
                ProgressUpdate.as_of, ProgressUpdate.recorded_at, ProgressUpdate.source,
                ProgressUpdate.value, ProgressUpdate.stage, ProgressUpdate.supersedes_id,
                retracted.c.retracted_at, ProgressUpdate.vintage,
-               ProgressUpdate.observation_status)
+               ProgressUpdate.observation_status, ProgressUpdate.is_illustrative)
         .outerjoin(retracted, retracted.c.update_id == ProgressUpdate.id)
         .where(*conditions)
         .order_by(ProgressUpdate.as_of, ProgressUpdate.id),
@@ -159,11 +159,12 @@ def _measurements(
     )
     for candidate_id, indicator_id, *fields in rows:
         (update_id, measured_on, recorded_at, source, value, stage, supersedes_id, retracted_at,
-         vintage, observation_status) = fields
+         vintage, observation_status, is_illustrative) = fields
         yield (candidate_id, indicator_id), Measurement(
             id=update_id, as_of=measured_on, recorded_at=recorded_at, source=source, value=value,
             stage=stage, supersedes_id=supersedes_id, retracted_at=retracted_at,
             vintage=vintage, observation_status=observation_status,
+            is_illustrative=is_illustrative,
         )
 
 
@@ -289,6 +290,14 @@ def load_statuses(
         results[candidate.id] = CandidateStatus(evaluate_candidate(items, as_of), applied,
                                                 measurements, evaluated_tier, standing)
     return results
+
+
+def rests_on_illustrative(status: CandidateStatus) -> bool:
+    """Whether the candidate's readiness rests on anything illustrative: its tier assignment,
+    a target, or a latest value read."""
+    return status.standing.tier_is_illustrative or any(
+        a.definition.is_illustrative for a in status.applied
+    ) or any(b.latest.is_illustrative for b in status.evaluation.benchmarks if b.latest)
 
 
 def revised_vintages(

@@ -80,6 +80,16 @@ class RatificationStep(StrEnum):
     deposited = "deposited"
 
 
+class AccessionMilestone(StrEnum):
+    """The dated steps of an accession, in the order they happen. The member states'
+    ratifications in between are ratification steps."""
+
+    application_submitted = "application_submitted"
+    invitation = "invitation"
+    protocol_signed = "protocol_signed"
+    membership = "membership"
+
+
 class Confidence(StrEnum):
     high = "high"
     medium = "medium"
@@ -208,6 +218,8 @@ class CandidateStatusChange(Base):
     effective_on: Mapped[date] = mapped_column(Date)
     source: Mapped[str] = mapped_column(Text, default="")
     note: Mapped[str] = mapped_column(Text, default="")
+    # The tier (and phase) assigned here is this tool's illustration, not a decision taken.
+    is_illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
     recorded_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
@@ -583,6 +595,25 @@ class RatificationStepRecord(Base):
     recorded_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
 
     member: Mapped[MemberState] = relationship()
+
+
+class AccessionMilestoneRecord(Base):
+    """The date a candidate reached one milestone of its accession, with its source: one row per
+    candidate and milestone, recorded once it has happened."""
+
+    __tablename__ = "accession_milestones"
+    __table_args__ = (
+        CheckConstraint(_in("milestone", AccessionMilestone), name="milestone_known"),
+        UniqueConstraint("candidate_id", "milestone"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"))
+    milestone: Mapped[str] = mapped_column(String(30))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
 
 
 class Event(Base):

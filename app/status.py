@@ -66,6 +66,7 @@ class Measurement:
     retracted_at: datetime | None = None
     vintage: str | None = None
     observation_status: str = "final"
+    is_illustrative: bool = False
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ class CategoryEvaluation:
 class CandidateEvaluation:
     as_of: date
     benchmarks: list[BenchmarkEvaluation]
-    readiness: float | None  # None only when there are no benchmarks
+    readiness: float | None  # None when no benchmark has data (or there is none)
     categories: list[CategoryEvaluation]
     counts: dict[str, int]  # every Status value, zeros included
     projected_on: date | None  # when every benchmark is met
@@ -164,7 +165,8 @@ def evaluate_candidate(
     items: Sequence[tuple[BenchmarkSpec, Sequence[Measurement]]], as_of: date
 ) -> CandidateEvaluation:
     """Readiness is the weight-averaged progress of every benchmark, a benchmark without data
-    counting as 0. Categories come in the order they first appear in `items`."""
+    counting as 0 (no progress shown); with no data at all there is no readiness (None).
+    Categories come in the order they first appear in `items`."""
     evaluations = [evaluate_benchmark(spec, measurements, as_of) for spec, measurements in items]
     groups: dict[str, list[BenchmarkEvaluation]] = {}
     for evaluation in evaluations:
@@ -358,7 +360,8 @@ def _baseline_score(spec: BenchmarkSpec, earliest: float) -> float:
 
 
 def _readiness(evaluations: list[BenchmarkEvaluation]) -> float | None:
-    if not evaluations:
+    # Without a single measurement there is nothing to score: no figure, not 0 %.
+    if all(e.progress is None for e in evaluations):
         return None
     total = sum(e.spec.weight for e in evaluations)
     return _clamp(sum(e.spec.weight * (e.progress or 0.0) for e in evaluations) / total)

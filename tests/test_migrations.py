@@ -227,3 +227,44 @@ def test_indicators_migration_merges_the_series_of_one_indicator(empty_engine):
         assert stored[4].supersedes_id == 3  # the later recorded value supersedes
         assert (stored[6].supersedes_id, stored[7].supersedes_id) == (5, 6)  # a chain
         assert stored[1].vintage == "SIPRI 2025" and stored[4].vintage is None
+
+
+def test_accession_milestones_and_illustrative_tiers_come_from_the_phase_history(empty_engine):
+    """Revision 0008 dates each milestone by the first entry into its phase, and marks as
+    illustrative the tier assignments whose note says so; both stay append-only."""
+    upgrade(empty_engine, "0007")
+    with empty_engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO candidates (slug, iso3, name, name_fr, tier, model, phase, summary, "
+            "created_at) VALUES ('testland', 'TST', 'Testland', '', 'full_candidate', "
+            "'hybrid_integration', 'member', '', CURRENT_TIMESTAMP)"))
+        for day, phase, note in (
+            ("2020-01-01", "outreach", "Illustrative: demo content."),
+            ("2021-03-01", "accession_talks", "Applied."),
+            ("2021-06-01", "accession_talks", "Still talking."),
+            ("2022-02-01", "ratification", "Protocol signed."),
+            ("2023-05-01", "member", "Joined."),
+        ):
+            connection.execute(text(
+                "INSERT INTO candidate_status_changes (candidate_id, tier, phase, effective_on, "
+                "source, note, recorded_at) SELECT id, 'full_candidate', :phase, :day, 'src', "
+                ":note, CURRENT_TIMESTAMP FROM candidates"),
+                {"phase": phase, "day": day, "note": note})
+    upgrade(empty_engine)
+    with empty_engine.connect() as connection:
+        milestones = connection.execute(text(
+            "SELECT milestone, occurred_on FROM accession_milestones ORDER BY occurred_on")).all()
+        assert [(m, str(d)) for m, d in milestones] == [
+            ("application_submitted", "2021-03-01"), ("protocol_signed", "2022-02-01"),
+            ("membership", "2023-05-01")]
+        flags = connection.execute(text(
+            "SELECT note, is_illustrative FROM candidate_status_changes ORDER BY effective_on"
+        )).all()
+        assert [bool(flag) for _, flag in flags] == [True, False, False, False, False]
+    for statement in ("UPDATE accession_milestones SET source = 'x'",
+                      "DELETE FROM accession_milestones"):
+        with pytest.raises(DBAPIError, match="append-only"), empty_engine.begin() as connection:
+            connection.execute(text(statement))
+    downgrade(empty_engine, "0007")
+    with empty_engine.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM candidate_status_changes")) == 5

@@ -542,7 +542,10 @@ def test_candidate_aggregates_stay_in_range(items, as_of):
     evaluation = evaluate_candidate(items, as_of)
     assert sum(evaluation.counts.values()) == len(items)
     assert set(evaluation.counts) == {status.value for status in Status}
-    if items:
+    # No figure without a single measurement: missing data is a gap, never 0 %.
+    assert (evaluation.readiness is None) == all(b.progress is None
+                                                 for b in evaluation.benchmarks)
+    if items and evaluation.readiness is not None:
         assert 0.0 <= evaluation.readiness <= 100.0
         assert sum(c.weight for c in evaluation.categories) == pytest.approx(
             sum(spec.weight for spec, _ in items)

@@ -83,6 +83,7 @@ class Standing:
     tier: str
     phase: str
     tier_entered_on: date | None
+    tier_is_illustrative: bool = False  # the tier was assigned as an illustration
 
 
 def standing_on(
@@ -95,7 +96,8 @@ def standing_on(
     status = in_effect[-1] if in_effect else (changes[0] if changes else None)
     if status is None:
         return Standing(candidate.tier, candidate.phase, None)
-    return Standing(status.tier, status.phase, tier_entered_on(in_effect, status.tier))
+    return Standing(status.tier, status.phase, tier_entered_on(in_effect, status.tier),
+                    status.is_illustrative)
 
 
 def tier_entered_on(changes: Sequence[CandidateStatusChange], tier: str) -> date | None:

@@ -18,6 +18,7 @@ class StatusChangeRead(BaseModel):
     effective_on: date
     source: str
     note: str
+    is_illustrative: bool = Field(description="The tier assigned here is illustrative.")
 
 
 class CandidateSummary(BaseModel):
@@ -114,6 +115,8 @@ Summary = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 
 EFFECTIVE_ON = "The date the tier or phase took effect; today when left out."
+ILLUSTRATIVE_STATUS = ("The tier assigned is an illustration of this tool's framework, not a "
+                       "decision taken; pages mark it and every readiness built on it.")
 
 
 class CandidateCreate(BaseModel):
@@ -132,6 +135,7 @@ class CandidateCreate(BaseModel):
     effective_on: InputDate | None = Field(default=None, description=EFFECTIVE_ON)
     source: Note = Field(default="", description="Where the initial status comes from.")
     note: Note = ""
+    is_illustrative: bool = Field(default=False, description=ILLUSTRATIVE_STATUS)
 
 
 class CandidateUpdate(BaseModel):
@@ -149,9 +153,10 @@ class CandidateUpdate(BaseModel):
     effective_on: InputDate | None = Field(default=None, description=EFFECTIVE_ON)
     source: Note | None = None
     note: Note | None = None
+    is_illustrative: bool | None = Field(default=None, description=ILLUSTRATIVE_STATUS)
 
     @field_validator("name", "name_fr", "summary", "model", "tier", "phase", "source", "note",
-                     mode="before")
+                     "is_illustrative", mode="before")
     @classmethod
     def _not_null(cls, value: Any) -> Any:
         # Leaving a field out keeps it; null would erase a value that every candidate has.

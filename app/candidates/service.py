@@ -19,15 +19,19 @@ def list_candidates(
     *,
     tier: Tier | None = None,
     phase: Phase | None = None,
+    aspirants_only: bool = False,
     limit: int | None = None,
     offset: int = 0,
 ) -> tuple[list[Candidate], int]:
-    """Candidates ordered by name, and how many match in all."""
+    """Candidates ordered by name, and how many match in all. `aspirants_only` leaves out the
+    members (completed accessions)."""
     query = select(Candidate)
     if tier is not None:
         query = query.where(Candidate.tier == tier)
     if phase is not None:
         query = query.where(Candidate.phase == phase)
+    if aspirants_only:
+        query = query.where(Candidate.phase != Phase.member)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = query.order_by(Candidate.name, Candidate.id).offset(offset).limit(limit)
     return list(session.scalars(page)), total
@@ -47,7 +51,7 @@ def get_candidate(session: Session, slug: str, *, with_history: bool = True) -> 
 
 CANDIDATE_FIELDS = ("slug", "iso3", "name", "name_fr", "tier", "model", "phase", "summary")
 STATUS_CHANGE_FIELDS = ("tier", "phase", "effective_on", "source", "note")
-HISTORY_FIELDS = {"effective_on", "source", "note"}
+HISTORY_FIELDS = {"effective_on", "source", "note", "is_illustrative"}
 
 
 def _refuse_taken(session: Session, slug: str, iso3: str) -> None:
@@ -82,7 +86,7 @@ def create_candidate(session: Session, data: CandidateCreate, *, author: User) -
     )
     candidate.status_changes.append(CandidateStatusChange(
         tier=data.tier, phase=data.phase, effective_on=effective_on, source=data.source,
-        note=data.note, author_id=author.id,
+        note=data.note, is_illustrative=data.is_illustrative, author_id=author.id,
     ))
     session.add(candidate)
     try:
@@ -133,7 +137,8 @@ def update_candidate(
             )
         status_change = CandidateStatusChange(
             tier=tier, phase=phase, effective_on=effective_on, source=data.source or "",
-            note=data.note or "", author_id=author.id,
+            note=data.note or "", is_illustrative=bool(data.is_illustrative),
+            author_id=author.id,
         )
 
     before = snapshot(candidate, CANDIDATE_FIELDS)

@@ -48,6 +48,36 @@ class Ratification:
     def status_on(self) -> date | None:
         return self.latest.occurred_on if self.latest else None
 
+    @property
+    def deposited_on(self) -> date | None:
+        """The recorded date of the instrument's deposit; None when no source dates it."""
+        return next((s.occurred_on for s in self.steps if s.step == RatificationStep.deposited),
+                    None)
+
+
+@dataclass(frozen=True)
+class RatificationCounts:
+    """How far the member states' ratifications have gone. A member state whose deposit is not
+    recorded may well have deposited (every member of a completed accession has): sources often
+    do not date the deposit, so pages say "deposit date not recorded", never "not deposited"."""
+
+    total: int
+    ratified: int
+    deposit_recorded: int
+    by_status: dict[str, int]
+
+
+def ratification_counts(ratifications: list[Ratification]) -> RatificationCounts:
+    by_status: dict[str, int] = {}
+    for r in ratifications:
+        by_status[r.status] = by_status.get(r.status, 0) + 1
+    return RatificationCounts(
+        total=len(ratifications),
+        ratified=sum(1 for r in ratifications if r.is_ratified),
+        deposit_recorded=sum(1 for r in ratifications if r.deposited_on is not None),
+        by_status=by_status,
+    )
+
 
 def ratifying_member_states(session: Session, candidate: Candidate) -> list[MemberState]:
     """The members whose ratification the candidate needs: every member that joined before it

@@ -2,11 +2,13 @@
 context to its template; templates never query."""
 
 from datetime import date
+from itertools import groupby
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from app.accession.service import has_protocol, load_accessions
 from app.benchmarks.service import (
     list_expansion_models,
     list_tiers,
@@ -14,11 +16,17 @@ from app.benchmarks.service import (
 )
 from app.candidates.service import get_candidate, list_candidates
 from app.db import SessionDep
-from app.evaluation import history_chart_points, load_statuses, revised_vintages, today
+from app.evaluation import (
+    history_chart_points,
+    load_statuses,
+    rests_on_illustrative,
+    revised_vintages,
+    today,
+)
 from app.framework import list_instruments
-from app.models import Phase, Tier
+from app.models import Candidate, Phase, Tier
 from app.progress.service import corrections_of, last_recorded, list_series
-from app.ratifications.service import list_ratifications
+from app.ratifications.service import list_ratifications, ratification_counts
 from app.reports.rendering import render_markdown
 from app.reports.service import get_published_report, list_published_reports, writers
 from app.status import effective_measurements
@@ -64,7 +72,10 @@ def dashboard_page(
     sort: Annotated[SortKey, Query()] = "name",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> Response:
-    candidates, total = list_candidates(session, tier=tier or None, phase=phase or None)
+    """Aspirants grouped by tier (each is measured against its own tier's benchmarks, so
+    readiness is never ranked across tiers), then the completed accessions."""
+    candidates, total = list_candidates(session, tier=tier or None, phase=phase or None,
+                                        aspirants_only=True)
     rows = [{"candidate": c} for c in candidates]
     # Only what the order needs is computed for every candidate; the rest for the page shown.
     statuses = load_statuses(session, candidates) if sort == "readiness" else {}
@@ -72,12 +83,13 @@ def dashboard_page(
     sorters = {
         "name": lambda r: r["candidate"].name,
         "readiness": lambda r: -(statuses[r["candidate"].id].evaluation.readiness or 0),
-        "tier": lambda r: (-TIER_ORDER[Tier(r["candidate"].tier)], r["candidate"].name),
+        "tier": lambda r: r["candidate"].name,  # the rows are grouped by tier anyway
         "phase": lambda r: (-PHASE_ORDER[Phase(r["candidate"].phase)], r["candidate"].name),
         "updated": lambda r: -(updated[r["candidate"].id].timestamp()
                                if updated.get(r["candidate"].id) else 0),
     }
     rows.sort(key=sorters[sort])
+    rows.sort(key=lambda r: -TIER_ORDER[Tier(r["candidate"].tier)])  # stable: groups by tier
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     shown = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
     shown_candidates = [row["candidate"] for row in shown]
@@ -88,7 +100,10 @@ def dashboard_page(
     categories = {a.definition.category.key: a.definition.category
                   for c in shown_candidates for a in statuses[c.id].applied}
     for row in shown:
-        row["evaluation"] = statuses[row["candidate"].id].evaluation
+        status = statuses[row["candidate"].id]
+        row["evaluation"] = status.evaluation
+        row["is_illustrative"] = rests_on_illustrative(status)
+        row["tier_is_illustrative"] = status.standing.tier_is_illustrative
         row["updated"] = updated.get(row["candidate"].id)
         slug = row["candidate"].slug
         row["bar"] = progress_bar(f"ready-{slug}", row["evaluation"].readiness,
@@ -98,13 +113,21 @@ def dashboard_page(
                              localized(categories[c.key], "title")))
             for c in row["evaluation"].categories
         ]
-    return render(request, "dashboard.html", rows=shown, total=total, tiers=list(Tier),
+    groups = [(Tier(key), list(group))
+              for key, group in groupby(shown, key=lambda r: r["candidate"].tier)]
+    completed: list[Candidate] = []
+    if not phase or phase == Phase.member:
+        completed, _ = list_candidates(session, tier=tier or None, phase=Phase.member)
+    return render(request, "dashboard.html", groups=groups, total=total, tiers=list(Tier),
                   phases=list(Phase), tier=tier or "", phase=phase or "", sort=sort,
-                  page=page, pages=pages, categories=categories)
+                  page=page, pages=pages, categories=categories, completed=completed,
+                  accessions=load_accessions(session, completed))
 
 
 @router.get("/candidates/{slug}", response_class=HTMLResponse)
 def candidate_page(request: Request, slug: str, session: SessionDep) -> Response:
+    """An aspirant's status against its tier; a member's completed accession first, its
+    figures kept as comparators and not scored."""
     candidate = get_candidate(session, slug)
     status = load_statuses(session, [candidate])[candidate.id]
     evaluation = status.evaluation
@@ -115,6 +138,8 @@ def candidate_page(request: Request, slug: str, session: SessionDep) -> Response
         a = applied[b.spec.key]
         benchmarks.append({
             "evaluation": b, "applied": a,
+            "is_illustrative": a.definition.is_illustrative or bool(
+                b.latest and b.latest.is_illustrative),
             "chart": history_chart(
                 f"chart-{b.spec.key}", chart_points(status, b.spec.key, evaluation.as_of),
                 title=localized(a.definition, "title"), target=_target_point(a),
@@ -125,25 +150,27 @@ def candidate_page(request: Request, slug: str, session: SessionDep) -> Response
             "bar": progress_bar(f"progress-{b.spec.key}", b.progress,
                                 localized(a.definition, "title")),
         })
-    ratifications = list_ratifications(session, candidate)
-    counts: dict[str, int] = {}
-    for r in ratifications:
-        counts[r.status] = counts.get(r.status, 0) + 1
+    ratifications = list_ratifications(session, candidate) if has_protocol(candidate) else []
     reports, _ = list_published_reports(session, candidate, limit=5)
     categories = {a.definition.category.key: a.definition.category for a in status.applied}
     return render(
         request, "candidates/detail.html",
         candidate=candidate, history=candidate.status_changes, evaluation=evaluation,
         benchmarks=benchmarks, categories=categories, revised=revised,
+        is_member=candidate.phase == Phase.member,
+        is_illustrative=rests_on_illustrative(status),
+        tier_is_illustrative=status.standing.tier_is_illustrative,
+        accession=load_accessions(session, [candidate])[candidate.id],
         overall_bar=progress_bar("ready-overall", evaluation.readiness,
                                  localized(candidate, "name")),
         category_bars={c.key: progress_bar(f"ready-{c.key}", c.readiness,
                                            localized(categories[c.key], "title"))
                        for c in evaluation.categories},
+        ratification_applies=has_protocol(candidate),
         ratifications=ratifications,
-        ratified=sum(1 for r in ratifications if r.is_ratified),
-        deposited=counts.get("deposited", 0),
-        ratification_bar=ratification_chart("ratification", counts, len(ratifications)),
+        ratification_counts=ratification_counts(ratifications),
+        ratification_bar=ratification_chart(
+            "ratification", ratification_counts(ratifications).by_status, len(ratifications)),
         reports=reports,
     )
 
@@ -199,7 +226,8 @@ def compare_page(
     c: Annotated[list[str], Query(max_length=80)] = [],  # noqa: B006 (FastAPI copies it)
 ) -> Response:
     everyone, _ = list_candidates(session)
-    chosen = [x for x in everyone if x.slug in c] or everyone[:3]
+    chosen = ([x for x in everyone if x.slug in c]
+              or [x for x in everyone if x.phase != Phase.member][:3])
     statuses = load_statuses(session, chosen)
     keys: dict[str, object] = {}
     for candidate in chosen:
@@ -212,7 +240,10 @@ def compare_page(
     unknown = [slug for slug in c if slug not in {x.slug for x in everyone}]
     return render(request, "compare.html", everyone=everyone, chosen=chosen,
                   statuses=statuses, definitions=list(keys.values()), cells=cells,
-                  unknown=unknown)
+                  unknown=unknown,
+                  illustrative={x.id: rests_on_illustrative(statuses[x.id]) for x in chosen},
+                  across_tiers=len({statuses[x.id].tier for x in chosen
+                                    if x.phase != Phase.member}) > 1)
 
 
 @router.get("/framework", response_class=HTMLResponse)

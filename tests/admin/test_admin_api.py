@@ -58,7 +58,8 @@ def test_admin_creates_a_candidate_with_history_and_benchmarks(client, session, 
     assert (body["slug"], body["iso3"], body["name_fr"]) == ("moldova", "MDA", "Moldavie")
     assert body["history"] == [{"tier": "strategic_partner", "phase": "outreach",
                                 "effective_on": TODAY.isoformat(),
-                                "source": "Council decision", "note": ""}]
+                                "source": "Council decision", "note": "",
+                                "is_illustrative": False}]
 
     listed = client.get("/api/v1/candidates").json()
     assert "moldova" in {c["slug"] for c in listed["items"]} and listed["total"] == 6
@@ -131,12 +132,12 @@ def test_tier_change_adds_history_and_rederives_benchmarks(client, session, admi
 
     response = client.patch("/api/v1/candidates/ukraine", headers=admin_headers, json={
         "tier": "strategic_partner", "effective_on": "2025-09-01", "source": "Demo decision",
-        "note": "moved back"})
+        "note": "moved back", "is_illustrative": True})
     assert response.status_code == 200, response.text
     history = response.json()["history"]
     assert history[-1] == {"tier": "strategic_partner", "phase": "outreach",
                            "effective_on": "2025-09-01", "source": "Demo decision",
-                           "note": "moved back"}
+                           "note": "moved back", "is_illustrative": True}
     assert response.json()["tier"] == "strategic_partner"
     assert client.get("/api/v1/candidates/ukraine").json()["history"] == history
 

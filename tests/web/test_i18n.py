@@ -94,7 +94,7 @@ def test_extraction_finds_the_interface_text():
     assert "Page not found" in messages  # templates
     assert "Ratification progress" in messages  # app/web/charts.py
     assert "Off track" in messages  # N_() in app/web/templating.py
-    assert ("%(num)d candidate", "%(num)d candidates") in messages  # ngettext
+    assert ("%(num)d aspirant", "%(num)d aspirants") in messages  # ngettext
 
 
 def test_every_message_has_a_french_translation():
@@ -207,10 +207,10 @@ def test_french_pages_show_french_dates_and_numbers(client):
 
 def test_french_plural_rule_on_the_dashboard(client):
     """French takes the singular for 0 and 1, English only for 1."""
-    assert re.search(r">\d+ candidats</p>", client.get("/", params={"lang": "fr"}).text)
+    assert re.search(r">\d+ États aspirants</p>", client.get("/", params={"lang": "fr"}).text)
     nobody = {"tier": "strategic_partner", "phase": "member"}
-    assert ">0 candidat</p>" in client.get("/", params={**nobody, "lang": "fr"}).text
-    assert ">0 candidates</p>" in client.get("/", params={**nobody, "lang": "en"}).text
+    assert ">0 État aspirant</p>" in client.get("/", params={**nobody, "lang": "fr"}).text
+    assert ">0 aspirants</p>" in client.get("/", params={**nobody, "lang": "en"}).text
 
 
 def test_charts_speak_french(client):

@@ -70,17 +70,27 @@ def _slugs_shown(html):
 
 @pytest.mark.parametrize("sort", ["name", "readiness", "tier", "phase"])
 def test_dashboard_order_matches_each_candidates_figures(client, sort):
-    """The overview evaluates every candidate only when the order needs it (readiness);
-    otherwise only the page shown. Either way the order and figures agree with the API."""
+    """Aspirants are grouped by tier, closest to membership first, and sorted within their
+    tier only (readiness is never ranked across tiers); members are listed apart, as completed
+    accessions. The overview evaluates every candidate only when the order needs it
+    (readiness); either way the order and figures agree with the API."""
     listed = client.get("/api/v1/candidates", params={"limit": 100}).json()["items"]
-    shown = _slugs_shown(client.get("/", params={"sort": sort}).text)
-    assert sorted(shown) == sorted(c["slug"] for c in listed)
+    html = client.get("/", params={"sort": sort}).text
+    aspirants_html, completed_html = html.split('<h2 id="completed-heading"')
+    shown = _slugs_shown(aspirants_html)
+    assert sorted(shown) == sorted(c["slug"] for c in listed if c["phase"] != "member")
+    assert sorted(_slugs_shown(completed_html)) == sorted(
+        c["slug"] for c in listed if c["phase"] == "member")
     by_slug = {c["slug"]: c for c in listed}
     keys = {
         "name": lambda c: c["name"],
         "readiness": lambda c: -(c["readiness"] or 0),
-        "tier": lambda c: (-TIER_ORDER[Tier(c["tier"])], c["name"]),
+        "tier": lambda c: c["name"],
         "phase": lambda c: (-PHASE_ORDER[Phase(c["phase"])], c["name"]),
     }
-    ordered = [keys[sort](by_slug[slug]) for slug in shown]
+    ordered = [(-TIER_ORDER[Tier(by_slug[slug]["tier"])], keys[sort](by_slug[slug]))
+               for slug in shown]
     assert ordered == sorted(ordered)
+    groups = re.findall(r'<h2 id="tier-([a-z_]+)"', aspirants_html)
+    assert groups == sorted({by_slug[s]["tier"] for s in shown},
+                            key=lambda t: -TIER_ORDER[Tier(t)])

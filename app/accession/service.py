@@ -1,0 +1,122 @@
+"""A candidate's accession as dated milestones (application, invitation, protocol signed,
+membership), with the last member state's ratification in between; and the recording of a
+milestone once it has happened."""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.errors import Conflict, InvalidInput
+from app.events.service import record_event, snapshot
+from app.models import (
+    AccessionMilestone,
+    AccessionMilestoneRecord,
+    Candidate,
+    MemberState,
+    Phase,
+    RatificationStepRecord,
+    User,
+    utcnow,
+)
+
+MILESTONE_FIELDS = ("id", "milestone", "occurred_on", "source", "recorded_at")
+# A protocol exists from the ratification phase on: before it, no member state has anything to
+# ratify.
+PROTOCOL_PHASES = {Phase.ratification, Phase.member}
+
+
+@dataclass(frozen=True)
+class Accession:
+    """What is dated of one candidate's accession. `last_ratification` is the day the last
+    ratifying member state took its first recorded step, once every one of them has."""
+
+    milestones: dict[str, AccessionMilestoneRecord] = field(default_factory=dict)
+    last_ratification: date | None = None
+
+    def on(self, milestone: str) -> date | None:
+        record = self.milestones.get(milestone)
+        return record.occurred_on if record else None
+
+    @property
+    def member_since(self) -> date | None:
+        return self.on(AccessionMilestone.membership)
+
+
+def has_protocol(candidate: Candidate) -> bool:
+    """Ratification applies once an accession protocol is signed (phase ratification or
+    member): before that, "0 of 32 ratified" would describe a vote nobody is holding."""
+    return candidate.phase in PROTOCOL_PHASES
+
+
+def load_accessions(session: Session, candidates: Sequence[Candidate]) -> dict[int, Accession]:
+    """Each candidate's accession, keyed by candidate id, in three queries whatever the number
+    of candidates."""
+    ids = [c.id for c in candidates]
+    if not ids:
+        return {}
+    milestones: dict[int, dict[str, AccessionMilestoneRecord]] = defaultdict(dict)
+    for record in session.scalars(
+        select(AccessionMilestoneRecord).where(AccessionMilestoneRecord.candidate_id.in_(ids))
+    ):
+        milestones[record.candidate_id][record.milestone] = record
+    first_steps: dict[int, dict[str, date]] = defaultdict(dict)
+    for candidate_id, member, first in session.execute(
+        select(RatificationStepRecord.candidate_id, RatificationStepRecord.member_iso3,
+               func.min(RatificationStepRecord.occurred_on))
+        .where(RatificationStepRecord.candidate_id.in_(ids))
+        .group_by(RatificationStepRecord.candidate_id, RatificationStepRecord.member_iso3)
+    ):
+        first_steps[candidate_id][member] = first
+    members = session.execute(select(MemberState.iso3, MemberState.joined_on)).all()
+    joined = {iso3: joined_on for iso3, joined_on in members}
+    accessions = {}
+    for candidate in candidates:
+        # The same rule as ratifications.service.ratifying_member_states, on rows held here.
+        own = joined.get(candidate.iso3)
+        ratifying = [iso3 for iso3, joined_on in members
+                     if iso3 != candidate.iso3 and (own is None or joined_on < own)]
+        steps = first_steps[candidate.id]
+        last = (max(steps[iso3] for iso3 in ratifying)
+                if ratifying and all(iso3 in steps for iso3 in ratifying) else None)
+        accessions[candidate.id] = Accession(milestones[candidate.id], last)
+    return accessions
+
+
+def record_milestone(
+    session: Session,
+    candidate: Candidate,
+    milestone: AccessionMilestone,
+    occurred_on: date,
+    source: str,
+    *,
+    author: User,
+) -> Accession:
+    """Records the date a milestone happened. A milestone happens once: a second record of the
+    same one is refused (409), so a date, once published, is never silently replaced."""
+    if occurred_on > utcnow().date():
+        raise InvalidInput(
+            "occurred_on is in the future: a milestone is recorded once it has happened.",
+            [{"loc": ["body", "occurred_on"], "field": "body.occurred_on",
+              "msg": "must not be after today", "type": "value_error"}],
+        )
+    existing = session.scalar(select(AccessionMilestoneRecord).where(
+        AccessionMilestoneRecord.candidate_id == candidate.id,
+        AccessionMilestoneRecord.milestone == milestone))
+    if existing is not None:
+        raise Conflict(f"{candidate.name}'s {milestone.value} is already recorded "
+                       f"({existing.occurred_on.isoformat()}).",
+                       milestone=milestone.value, occurred_on=existing.occurred_on.isoformat())
+    record = AccessionMilestoneRecord(candidate_id=candidate.id, milestone=milestone,
+                                      occurred_on=occurred_on, source=source,
+                                      author_id=author.id)
+    session.add(record)
+    session.flush()
+    record_event(session, kind="accession_milestone.created", entity="accession_milestone",
+                 entity_id=record.id, actor=author, candidate_id=candidate.id,
+                 after=snapshot(record, MILESTONE_FIELDS))
+    session.commit()
+    return load_accessions(session, [candidate])[candidate.id]
