@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.benchmarks.labels import KNOWN_UNIT_LABELS, known_stage_labels
 from app.benchmarks.service import derive_candidate_benchmarks
 from app.models import (
     AccessionMilestone,
@@ -465,6 +466,8 @@ def _add_definitions(session: Session) -> list[BenchmarkDefinition]:
                 direction=Direction.higher_is_better if numeric else None,
                 min_value=spec.min_value, max_value=spec.max_value,
                 stages=None if numeric else list(spec.stages),
+                stage_labels=None if numeric else known_stage_labels(list(spec.stages)),
+                unit_labels=KNOWN_UNIT_LABELS.get(spec.unit or ""),
                 description=spec.description, source=source)
         definition = BenchmarkDefinition(
             key=spec.key, title=spec.title, title_fr=spec.title_fr,

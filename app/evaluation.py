@@ -170,10 +170,11 @@ def _measurements(
 
 def history_chart_points(
     session: Session, series: Series, stages: Sequence[str], as_of: date, most: int,
-) -> list[tuple[date, float]]:
+) -> list[tuple[date, float, bool]]:
     """The points of a chart of one series' whole history: its effective measurements on
     `as_of` (the rules of app.status.effective_measurements, in SQL), oldest first, a milestone's
-    stage as its position (1 = first stage), thinned to at most `most` evenly spaced points (the
+    stage as its position (1 = first stage), each with whether it corrects or revises an
+    earlier value; thinned to at most `most` evenly spaced points (the
     first and last kept). The database does the work: Python gets the points, however long the
     history."""
     day_after = end_of_day(as_of)
@@ -201,6 +202,7 @@ def history_chart_points(
     drawable = or_(ProgressUpdate.value.is_not(None), ProgressUpdate.stage.in_(list(stages)))
     effective = (
         select(ProgressUpdate.as_of, ProgressUpdate.value, ProgressUpdate.stage,
+               ProgressUpdate.supersedes_id,
                func.row_number().over(order_by=(ProgressUpdate.as_of,
                                                  ProgressUpdate.recorded_at,
                                                  ProgressUpdate.id)).label("n"),
@@ -214,14 +216,16 @@ def history_chart_points(
     bucket = (effective.c.n - 1) * most // effective.c.total
     previous_bucket = (effective.c.n - 2) * most // effective.c.total
     rows = session.execute(
-        select(effective.c.as_of, effective.c.value, effective.c.stage)
+        select(effective.c.as_of, effective.c.value, effective.c.stage,
+               effective.c.supersedes_id)
         .where(or_(effective.c.n == 1, effective.c.n == effective.c.total,
                    bucket != previous_bucket))
         .order_by(effective.c.n)
     )
     positions = {stage: float(i + 1) for i, stage in enumerate(stages)}
-    return [(measured_on, value if value is not None else positions[stage])
-            for measured_on, value, stage in rows]
+    return [(measured_on, value if value is not None else positions[stage],
+             supersedes_id is not None)
+            for measured_on, value, stage, supersedes_id in rows]
 
 
 @dataclass(frozen=True)

@@ -273,6 +273,10 @@ class Indicator(Base):
     min_value: Mapped[float | None] = mapped_column(Float)
     max_value: Mapped[float | None] = mapped_column(Float)
     stages: Mapped[list[str] | None] = mapped_column(JSON)
+    # What readers see, by language: {"stage": {"en": ..., "fr": ...}} and
+    # {"en": {"one": ..., "other": ...}, "fr": {...}} (app/benchmarks/labels.py).
+    stage_labels: Mapped[dict[str, dict[str, str]] | None] = mapped_column(JSON)
+    unit_labels: Mapped[dict[str, dict[str, str]] | None] = mapped_column(JSON)
     description: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(Text, default="")
 
@@ -336,6 +340,14 @@ class BenchmarkDefinition(Base):
     @property
     def stages(self) -> list[str] | None:
         return self.indicator.stages
+
+    @property
+    def stage_labels(self) -> dict[str, dict[str, str]] | None:
+        return self.indicator.stage_labels
+
+    @property
+    def unit_labels(self) -> dict[str, dict[str, str]] | None:
+        return self.indicator.unit_labels
 
     def is_in_force(self, on: date) -> bool:
         return self.adopted_on <= on and (self.retired_on is None or on < self.retired_on)

@@ -101,6 +101,9 @@ class BenchmarkEvaluation:
     previous_status: Status | None  # the status at the previous quarter's end
     reason: str
     slope: float | None = None  # per year, in the benchmark's unit (stages for milestones)
+    # When the trend says the target should already have been met (a date before as_of) but
+    # the data do not show it met: the candidate is behind its own trend.
+    behind_trend_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -227,7 +230,7 @@ def _evaluate(
             else Trend.improving if sign * slope > 0 else Trend.worsening
         )
 
-    projected_on = None
+    projected_on = behind_trend_on = None
     if is_met:
         note = "already met"
     elif slope is None:
@@ -243,8 +246,11 @@ def _evaluate(
             f" ({_pace(spec, slope)})"
         )
     else:
-        # A date already past is moved to as_of: the data do not show the target met yet.
-        projected_on = max(latest.as_of + timedelta(days=round(years * DAYS_PER_YEAR)), as_of)
+        # A date already past is moved to as_of (the data do not show the target met yet) and
+        # kept as behind_trend_on: pages say so rather than "projected: today".
+        projected = latest.as_of + timedelta(days=round(years * DAYS_PER_YEAR))
+        behind_trend_on = projected if projected < as_of else None
+        projected_on = max(projected, as_of)
         note = (
             f"least-squares fit of {len(recent)} measurements since {window_start.isoformat()},"
             f" {_pace(spec, slope)}, continued from {_describe(spec, latest)}"
@@ -267,7 +273,7 @@ def _evaluate(
     return BenchmarkEvaluation(
         spec=spec, latest=latest, progress=progress, status=status, trend=trend,
         projected_on=projected_on, projection_note=note, change=None, previous_status=None,
-        reason=reason[:1].upper() + reason[1:], slope=slope,
+        reason=reason[:1].upper() + reason[1:], slope=slope, behind_trend_on=behind_trend_on,
     )
 
 

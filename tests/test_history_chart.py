@@ -91,10 +91,11 @@ def python_points(session, cb, stages, as_of):
         ProgressUpdate.indicator_id == cb.definition.indicator_id)]
     points = []
     for m in effective_measurements(measurements, as_of):
+        revised = m.supersedes_id is not None
         if m.value is not None:
-            points.append((m.as_of, m.value))
+            points.append((m.as_of, m.value, revised))
         elif m.stage in stages:
-            points.append((m.as_of, float(stages.index(m.stage) + 1)))
+            points.append((m.as_of, float(stages.index(m.stage) + 1), revised))
     return points
 
 

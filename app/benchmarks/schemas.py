@@ -85,6 +85,10 @@ class MeasuredRead(BaseModel):
     unit: str | None
     direction: Direction | None
     stages: list[str] | None
+    stage_labels: dict[str, dict[str, str]] | None = Field(
+        default=None, description="What readers see for each stage, by language.")
+    unit_labels: dict[str, dict[str, str]] | None = Field(
+        default=None, description="The unit by language and plural form (`one`, `other`).")
     min_value: float | None
     max_value: float | None
     description: str
@@ -146,6 +150,7 @@ def definition_read(definition: BenchmarkDefinition) -> DefinitionRead:
         key=definition.key, title=definition.title, title_fr=definition.title_fr,
         category=definition.category.key, kind=definition.kind, unit=definition.unit,
         direction=definition.direction, stages=definition.stages,
+        stage_labels=definition.stage_labels, unit_labels=definition.unit_labels,
         min_value=definition.min_value, max_value=definition.max_value,
         description=definition.description, source=definition.source,
         is_illustrative=definition.is_illustrative, valid_from=definition.adopted_on,
@@ -162,7 +167,9 @@ def indicator_read(indicator: Indicator, benchmarks: list[str]) -> IndicatorRead
     return IndicatorRead(
         key=indicator.key, title=indicator.title, title_fr=indicator.title_fr,
         category=indicator.category.key, kind=indicator.kind, unit=indicator.unit,
-        direction=indicator.direction, stages=indicator.stages, min_value=indicator.min_value,
+        direction=indicator.direction, stages=indicator.stages,
+        stage_labels=indicator.stage_labels, unit_labels=indicator.unit_labels,
+        min_value=indicator.min_value,
         max_value=indicator.max_value, description=indicator.description,
         source=indicator.source, benchmarks=benchmarks)
 
@@ -213,6 +220,41 @@ Target = Annotated[Number | Annotated[str, StringConstraints(strip_whitespace=Tr
                                                               max_length=80)],
                    BeforeValidator(_not_bool)]
 Stages = Annotated[list[StageKey], Field(min_length=1, max_length=50), AfterValidator(_unique)]
+LabelText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class StageLabel(BaseModel):
+    """What readers see for one stage."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    en: LabelText
+    fr: LabelText | None = None
+
+
+class UnitForms(BaseModel):
+    """A unit as it reads after a number: `one` after 1 (and 0 in French), `other` otherwise."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    one: LabelText
+    other: LabelText
+
+
+class UnitLabels(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    en: UnitForms
+    fr: UnitForms | None = None
+
+
+def labels_json(labels: Any) -> Any:
+    """Labels as stored: plain JSON, languages left out when not sent."""
+    if labels is None:
+        return None
+    if isinstance(labels, dict):
+        return {key: labels_json(value) for key, value in labels.items()} or None
+    return labels.model_dump(exclude_none=True)
 
 
 class CategoryCreate(BaseModel):
@@ -270,6 +312,12 @@ class BenchmarkCreate(BaseModel):
     min_value: Number | None = None
     max_value: Number | None = None
     stages: Stages | None = None
+    stage_labels: dict[StageKey, StageLabel] | None = Field(
+        default=None, max_length=50, description="What readers see for each stage, e.g. "
+        '`{"in_force": {"en": "In force", "fr": "En vigueur"}}`; every key one of `stages`.')
+    unit_labels: UnitLabels | None = Field(
+        default=None, description="The unit as it reads after a number, by language and plural "
+        'form, e.g. `{"en": {"one": "exercise per year", "other": "exercises per year"}}`.')
     description: Description = ""
     source: Source = ""
     is_illustrative: InputBool = False
@@ -287,6 +335,14 @@ class BenchmarkCreate(BaseModel):
     @property
     def adoption(self) -> date | None:
         return self.adopted_on or self.valid_from
+
+    @field_validator("stage_labels")
+    @classmethod
+    def _labels_of_stages(cls, labels: dict[str, StageLabel] | None, info: Any) -> Any:
+        unknown = sorted(set(labels or {}) - set(info.data.get("stages") or []))
+        if unknown:
+            raise ValueError(f"not among stages: {', '.join(unknown)}")
+        return labels
 
 
 class BenchmarkUpdate(BaseModel):

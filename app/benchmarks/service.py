@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app.benchmarks.labels import KNOWN_UNIT_LABELS, known_stage_labels
 from app.benchmarks.schemas import (
     BenchmarkCreate,
     BenchmarkUpdate,
@@ -18,6 +19,7 @@ from app.benchmarks.schemas import (
     CategoryUpdate,
     RequirementWrite,
     definition_read,
+    labels_json,
 )
 from app.errors import Conflict, InvalidInput, NotFound, field_error
 from app.events.service import record_event, snapshot
@@ -466,6 +468,10 @@ def _indicator_for(
                           category=category, kind=data.kind, unit=data.unit,
                           direction=data.direction, min_value=data.min_value,
                           max_value=data.max_value, stages=data.stages,
+                          stage_labels=(labels_json(data.stage_labels)
+                                        or known_stage_labels(data.stages)),
+                          unit_labels=(labels_json(data.unit_labels)
+                                       or KNOWN_UNIT_LABELS.get(data.unit or "")),
                           description=data.description, source=data.source)
     return indicator, shape
 

@@ -28,6 +28,7 @@ from app.evaluation import (
     CandidateStatus,
     evaluate_candidates,
     load_statuses,
+    rests_on_illustrative,
     revised_vintages,
     today,
 )
@@ -152,8 +153,9 @@ def candidate_status_read(
             ) if latest else None,
             progress=b.progress, status=b.status, trend=b.trend, change=b.change,
             previous_status=b.previous_status, projected_on=b.projected_on,
+            behind_trend_on=b.behind_trend_on,
             projection_note=b.projection_note, reason=b.reason,
-            is_illustrative=illustrative[spec.key],
+            is_illustrative=illustrative[spec.key] or bool(latest and latest.is_illustrative),
             target_is_illustrative=illustrative[spec.key],
         ))
     return CandidateStatusRead(
@@ -161,6 +163,8 @@ def candidate_status_read(
         tier=status.tier,
         phase=status.standing.phase,
         is_what_if=tier is not None and tier != status.standing.tier,
+        is_illustrative=rests_on_illustrative(status),
+        tier_is_illustrative=status.standing.tier_is_illustrative,
         as_of=evaluation.as_of,
         previous_review_on=quarter_end_before(evaluation.as_of),
         readiness=evaluation.readiness,

@@ -67,9 +67,14 @@ class BenchmarkStatusRead(BaseModel):
     change: Change | None
     previous_status: Status | None
     projected_on: date | None
+    behind_trend_on: date | None = Field(
+        default=None, description="Set when the recent trend says the target should already "
+        "have been met, on this date, but the data do not show it met: `projected_on` is then "
+        "`as_of`, and the candidate is behind its own trend.")
     projection_note: str
     reason: str
-    is_illustrative: bool
+    is_illustrative: bool = Field(description="The target or the latest value is "
+                                  "illustrative.")
     target_is_illustrative: bool = Field(description="The target itself is illustrative.")
 
 
@@ -90,6 +95,10 @@ class CandidateStatusRead(BaseModel):
     phase: Phase = Field(description="The candidate's phase on `as_of`, from its status "
                          "history.")
     is_what_if: bool
+    is_illustrative: bool = Field(description="The readiness rests on something illustrative: "
+                                  "the tier assignment, a target or a latest value.")
+    tier_is_illustrative: bool = Field(description="The candidate's tier assignment is "
+                                       "illustrative (this tool's framework, not a decision).")
     as_of: date
     previous_review_on: date
     readiness: float | None

@@ -2,7 +2,9 @@
 description for screen readers, and pages show the data table behind each one. Pure functions:
 numbers in, markup out. Sizes are in SVG units; the CSS scales them to the container."""
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from html import escape
 
@@ -33,84 +35,145 @@ def progress_bar(chart_id: str, percent: float | None, title: str) -> Markup:
     return _svg(chart_id, 100, 10, title, words, body, "chart-bar")
 
 
+@dataclass(frozen=True)
+class ChartPoint:
+    day: date
+    value: float  # the stage number (1 = first stage) for milestones
+    is_revision: bool = False  # the value corrects or revises an earlier one
+
+
+def nice_ticks(low: float, high: float, most: int = 6) -> list[float]:
+    """Round tick values (1, 2, 2.5 or 5 times a power of ten) covering low..high."""
+    if high <= low:
+        high = low + 1.0
+    raw = (high - low) / max(1, most - 1)
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    first = math.floor(low / step) * step
+    ticks = []
+    value = first
+    while value <= high + step * 1e-9:
+        ticks.append(round(value, 10))
+        value += step
+    if ticks[-1] < high:
+        ticks.append(round(value, 10))
+    return ticks
+
+
+def _year_ticks(first: date, last: date) -> list[date]:
+    span = last.year - first.year
+    step = 1 if span <= 8 else 2 if span <= 16 else 5
+    start = first.year + 1 if (first.month, first.day) != (1, 1) else first.year
+    start += (-start) % step
+    return [date(year, 1, 1) for year in range(start, last.year + 1, step)]
+
+
 def history_chart(
     chart_id: str,
-    points: Sequence[tuple[date, float]],
+    points: Sequence[ChartPoint],
     *,
     title: str,
+    today: date,
     target: float | None = None,
+    target_words: str = "",
     due_on: date | None = None,
     stage_names: Sequence[str] = (),
     unit: str = "",
+    value_words: Callable[[float], str] = lambda v: format_number(v),
     compact: bool = False,
 ) -> Markup:
-    """Measured values over time as a line, the target as a dashed line and the due date as a
-    vertical one. Milestones plot the stage number (1 = first stage) with stage names on the
-    axis."""
-    width, height = (240, 64) if compact else (640, 260)
-    left, right, top, bottom = (4, 4, 4, 4) if compact else (64, 16, 16, 36)
+    """Measured values over time as a line with round ticks in the unit and years on the time
+    axis; the target as a labelled dashed line, the due date and today as labelled vertical
+    lines; revised values as hollow points. Milestones plot the stage number (1 = first stage)
+    with the stage names on the axis. A compact chart keeps a minimal axis: the first and last
+    value with their years."""
+    width, height = (240, 84) if compact else (640, 290)
+    left, right, top, bottom = (4, 4, 6, 20) if compact else (78, 20, 30, 40)
     if not points:
         desc = gettext("No measurement yet.")
         body = (f'<text class="chart-empty" x="{width / 2}" y="{height / 2}" '
                 f'text-anchor="middle">{escape(desc)}</text>')
         return _svg(chart_id, width, height, title, desc, body, "chart-history")
 
-    days = [d.toordinal() for d, _ in points] + ([due_on.toordinal()] if due_on else [])
-    values = [v for _, v in points] + ([target] if target is not None else [])
+    days = [p.day.toordinal() for p in points] + [today.toordinal()]
+    if due_on is not None and not compact:
+        days.append(due_on.toordinal())
+    values = [p.value for p in points] + ([target] if target is not None else [])
     x_min, x_max = min(days), max(days)
-    if x_max == x_min:
+    if x_max - x_min < 60:
         x_min, x_max = x_min - 180, x_max + 180
-    y_min = min(0.0, min(values))
-    y_max = max(values) * 1.1 if max(values) > 0 else 1.0
     if stage_names:
-        y_min, y_max = 0.0, float(len(stage_names))
+        ticks = [float(i + 1) for i in range(len(stage_names))]
+        y_min, y_max = 0.5, len(stage_names) + 0.5
+    else:
+        ticks = nice_ticks(min(0.0, min(values)), max(values))
+        y_min, y_max = ticks[0], ticks[-1]
 
-    def x(day: int) -> float:
-        return left + (day - x_min) / (x_max - x_min) * (width - left - right)
+    def x(day: date) -> float:
+        return left + (day.toordinal() - x_min) / (x_max - x_min) * (width - left - right)
 
     def y(value: float) -> float:
         return top + (1 - (value - y_min) / (y_max - y_min)) * (height - top - bottom)
 
     parts = []
+    base = height - bottom
     if not compact:
-        ticks = ([(i + 1, name) for i, name in enumerate(stage_names)] if stage_names
-                 else [(y_min + (y_max - y_min) * i / 4, None) for i in range(5)])
-        for value, name in ticks:
-            text = name if name is not None else format_number(value, 1)
+        for value in ticks:
+            text = stage_names[int(value) - 1] if stage_names else format_number(value)
             parts.append(f'<line class="grid" x1="{left}" x2="{width - right}" '
                          f'y1="{y(value):.1f}" y2="{y(value):.1f}"/>'
                          f'<text class="axis" x="{left - 6}" y="{y(value) + 4:.1f}" '
-                         f'text-anchor="end">{escape(text[:14])}</text>')
-        first, last = date.fromordinal(x_min), date.fromordinal(x_max)
-        parts.append(f'<text class="axis" x="{left}" y="{height - 10}">'
-                     f'{escape(format_day(first))}</text>'
-                     f'<text class="axis" x="{width - right}" y="{height - 10}" '
-                     f'text-anchor="end">{escape(format_day(last))}</text>')
+                         f'text-anchor="end">{escape(text[:16])}</text>')
+        if unit and not stage_names:
+            parts.append(f'<text class="axis unit" x="{left - 6}" y="{top - 14}" '
+                         f'text-anchor="end">{escape(unit)}</text>')
+        parts.append(f'<line class="axis-line" x1="{left}" x2="{width - right}" '
+                     f'y1="{base}" y2="{base}"/>')
+        for tick in _year_ticks(date.fromordinal(x_min), date.fromordinal(x_max)):
+            parts.append(f'<line class="axis-line" x1="{x(tick):.1f}" x2="{x(tick):.1f}" '
+                         f'y1="{base}" y2="{base + 5}"/>'
+                         f'<text class="axis" x="{x(tick):.1f}" y="{base + 18}" '
+                         f'text-anchor="middle">{tick.year}</text>')
     if target is not None:
         parts.append(f'<line class="target" x1="{left}" x2="{width - right}" '
                      f'y1="{y(target):.1f}" y2="{y(target):.1f}"/>')
         if not compact:
-            parts.append(f'<text class="target-label" x="{width - right}" '
-                         f'y="{y(target) - 4:.1f}" text-anchor="end">'
-                         f'{escape(gettext("Target"))}</text>')
-    if due_on is not None:
-        parts.append(f'<line class="due" x1="{x(due_on.toordinal()):.1f}" '
-                     f'x2="{x(due_on.toordinal()):.1f}" y1="{top}" y2="{height - bottom}"/>')
+            label = gettext("Target: %(target)s") % {"target": target_words}
+            parts.append(f'<text class="target-label" x="{left + 4}" '
+                         f'y="{y(target) - 5:.1f}">{escape(label)}</text>')
+    markers = [(today, "today", gettext("Today"))]
+    if due_on is not None and x_min <= due_on.toordinal() <= x_max:
+        markers.append((due_on, "due", gettext("Due %(day)s") % {"day": format_day(due_on)}))
+    for day, css, words in markers:
+        parts.append(f'<line class="{css}" x1="{x(day):.1f}" x2="{x(day):.1f}" '
+                     f'y1="{top}" y2="{base}"/>')
         if not compact:
-            parts.append(f'<text class="due-label" x="{x(due_on.toordinal()) - 4:.1f}" '
-                         f'y="{top + 10}" text-anchor="end">{escape(gettext("Due"))}</text>')
-    line = " ".join(f"{x(d.toordinal()):.1f},{y(v):.1f}" for d, v in points)
+            anchor = "end" if x(day) > width / 2 else "start"
+            shift = -4 if anchor == "end" else 4
+            row = top - 4 if css == "due" else top + 10
+            parts.append(f'<text class="{css}-label" x="{x(day) + shift:.1f}" y="{row}" '
+                         f'text-anchor="{anchor}">{escape(words)}</text>')
+    line = " ".join(f"{x(p.day):.1f},{y(p.value):.1f}" for p in points)
     parts.append(f'<polyline class="series" points="{line}"/>')
-    radius = 2 if compact else 3.5
-    parts += [f'<circle class="point" cx="{x(d.toordinal()):.1f}" cy="{y(v):.1f}" r="{radius}"/>'
-              for d, v in points]
-
-    last_day, last_value = points[-1]
-    shown = (stage_names[int(last_value) - 1] if stage_names and last_value >= 1
-             else f"{format_number(last_value)} {unit}".strip())
+    radius = 2.5 if compact else 4
+    revised_words = gettext("revised value")
+    for p in points:
+        css = "point revised" if p.is_revision else "point"
+        label = f"{format_day(p.day)}: {value_words(p.value)}"
+        if p.is_revision:
+            label += f" ({revised_words})"
+        parts.append(f'<circle class="{css}" cx="{x(p.day):.1f}" cy="{y(p.value):.1f}" '
+                     f'r="{radius}"><title>{escape(label)}</title></circle>')
+    first, last = points[0], points[-1]
+    if compact:  # a minimal axis: the first and the last value, with their years
+        parts.append(f'<text class="axis" x="{left}" y="{height - 4}">'
+                     f'{first.day.year}: {escape(value_words(first.value))}</text>'
+                     f'<text class="axis" x="{width - right}" y="{height - 4}" '
+                     f'text-anchor="end">{last.day.year}: {escape(value_words(last.value))}'
+                     f'</text>')
     desc = gettext("%(count)d measurements from %(first)s to %(last)s; latest %(value)s.") % {
-        "count": len(points), "first": format_day(points[0][0]), "last": format_day(last_day),
-        "value": shown,
+        "count": len(points), "first": format_day(first.day), "last": format_day(last.day),
+        "value": value_words(last.value),
     }
     return _svg(chart_id, width, height, title, desc, "".join(parts), "chart-history")
 

@@ -25,6 +25,7 @@ from app.models import (
     ReportStatus,
     utcnow,
 )
+from app.progress.service import resolve_indicator
 from app.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -42,10 +43,11 @@ UPDATE_COLUMNS = ("candidate", "iso3", "benchmark", "kind", "unit", "value", "as
                   "retracted", "indicator", "vintage", "published_on", "observation_status")
 
 
-def update_row_pages(session: Session, candidates: Sequence[Candidate]
-                     ) -> Iterator[list[dict[str, Any]]]:
-    """Every update of `candidates`, ordered by candidate, date and id, ROWS_PER_PIECE at a
-    time: each page is read from where the last one ended, so no download is held whole."""
+def update_row_pages(session: Session, candidates: Sequence[Candidate],
+                     indicator_id: int | None = None) -> Iterator[list[dict[str, Any]]]:
+    """Every update of `candidates` (of one indicator, when given), ordered by candidate, date
+    and id, ROWS_PER_PIECE at a time: each page is read from where the last one ended, so no
+    download is held whole."""
     by_id = {c.id: c for c in candidates}
     order = (ProgressUpdate.candidate_id, ProgressUpdate.as_of, ProgressUpdate.id)
     after: tuple[Any, ...] | None = None
@@ -57,6 +59,8 @@ def update_row_pages(session: Session, candidates: Sequence[Candidate]
                  .order_by(*order).limit(ROWS_PER_PIECE))
         if after is not None:
             query = query.where(tuple_(*order) > tuple_(*after))
+        if indicator_id is not None:
+            query = query.where(ProgressUpdate.indicator_id == indicator_id)
         updates = list(session.scalars(query))
         if updates:
             yield [_update_row(by_id[u.candidate_id], u) for u in updates]
@@ -103,10 +107,11 @@ def attachment(filename: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{filename}"'}
 
 
-def csv_pieces(session: Session, candidates: Sequence[Candidate]) -> Iterator[str]:
+def csv_pieces(session: Session, candidates: Sequence[Candidate],
+               indicator_id: int | None = None) -> Iterator[str]:
     yield csv_text([], header=True)
     for piece in pieces_of(candidates):
-        for page in update_row_pages(session, piece):
+        for page in update_row_pages(session, piece, indicator_id):
             yield csv_text(page, header=False)
 
 
@@ -158,6 +163,16 @@ def candidate_csv(slug: str, session: SessionDep) -> StreamingResponse:
     candidate = get_candidate(session, slug)
     return StreamingResponse(csv_pieces(session, [candidate]), media_type=CSV,
                              headers=attachment(f"{slug}-progress-updates.csv"))
+
+
+@router.get("/candidates/{slug}/benchmarks/{key}.csv")
+def benchmark_csv(slug: str, key: str, session: SessionDep) -> StreamingResponse:
+    """One series: every update of the indicator a benchmark reads, corrections and
+    retractions included, each with its source and whether it is illustrative."""
+    candidate = get_candidate(session, slug)
+    indicator = resolve_indicator(session, benchmark=key)
+    return StreamingResponse(csv_pieces(session, [candidate], indicator.id), media_type=CSV,
+                             headers=attachment(f"{slug}-{indicator.key}.csv"))
 
 
 @router.get("/candidates/{slug}.json")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accession.service import has_protocol, load_accessions
+from app.benchmarks.labels import unit_label
 from app.benchmarks.service import (
     list_expansion_models,
     list_tiers,
@@ -30,8 +31,9 @@ from app.ratifications.service import list_ratifications, ratification_counts
 from app.reports.rendering import render_markdown
 from app.reports.service import get_published_report, list_published_reports, writers
 from app.status import effective_measurements
-from app.web.charts import history_chart, progress_bar, ratification_chart
+from app.web.charts import ChartPoint, history_chart, progress_bar, ratification_chart
 from app.web.templating import PROJECT_ROOT, localized, render
+from app.web.wording import measure, target_words
 
 router = APIRouter(include_in_schema=False)
 
@@ -43,17 +45,39 @@ TIER_ORDER = {tier: rank for rank, tier in enumerate(Tier)}
 PHASE_ORDER = {phase: rank for rank, phase in enumerate(Phase)}
 
 
-def chart_points(status, key: str, as_of: date) -> list[tuple[date, float]]:
+def chart_points(status, key: str, as_of: date) -> list[ChartPoint]:
     """Effective measurements of one benchmark as chart points (stage number for milestones)."""
     applied = next(a for a in status.applied if a.definition.key == key)
     stages = applied.definition.stages or []
     points = []
     for m in effective_measurements(status.measurements[key], as_of):
+        revised = m.supersedes_id is not None
         if m.value is not None:
-            points.append((m.as_of, m.value))
+            points.append(ChartPoint(m.as_of, m.value, revised))
         elif m.stage in stages:
-            points.append((m.as_of, float(stages.index(m.stage) + 1)))
+            points.append(ChartPoint(m.as_of, float(stages.index(m.stage) + 1), revised))
     return points
+
+
+def benchmark_chart(chart_id: str, definition, applied, points: list[ChartPoint], as_of: date,
+                    *, compact: bool = False):
+    """A benchmark's history chart, in the reader's words: stage names, unit and target."""
+    stages = definition.stages or []
+
+    def value_words(value: float) -> str:
+        if stages:
+            return measure(definition, stages[int(value) - 1]) if value >= 1 else "—"
+        return measure(definition, value)
+
+    return history_chart(
+        chart_id, points, title=localized(definition, "title"), today=as_of,
+        target=_target_point(applied) if applied else None,
+        target_words=target_words(definition, applied.target_value, applied.target_stage)
+        if applied else "",
+        due_on=applied.due_on if applied else None,
+        stage_names=[measure(definition, s) for s in stages],
+        unit=unit_label(definition, 2.0) if definition.unit else "",
+        value_words=value_words, compact=compact)
 
 
 def _target_point(applied) -> float | None:
@@ -140,13 +164,9 @@ def candidate_page(request: Request, slug: str, session: SessionDep) -> Response
             "evaluation": b, "applied": a,
             "is_illustrative": a.definition.is_illustrative or bool(
                 b.latest and b.latest.is_illustrative),
-            "chart": history_chart(
-                f"chart-{b.spec.key}", chart_points(status, b.spec.key, evaluation.as_of),
-                title=localized(a.definition, "title"), target=_target_point(a),
-                due_on=a.due_on,
-                stage_names=a.definition.stages or (), unit=a.definition.unit or "",
-                compact=True,
-            ),
+            "points": (points := chart_points(status, b.spec.key, evaluation.as_of)),
+            "chart": benchmark_chart(f"chart-{b.spec.key}", a.definition, a, points,
+                                     evaluation.as_of, compact=True),
             "bar": progress_bar(f"progress-{b.spec.key}", b.progress,
                                 localized(a.definition, "title")),
         })
@@ -166,6 +186,8 @@ def candidate_page(request: Request, slug: str, session: SessionDep) -> Response
         category_bars={c.key: progress_bar(f"ready-{c.key}", c.readiness,
                                            localized(categories[c.key], "title"))
                        for c in evaluation.categories},
+        blocking=[localized(applied[b.spec.key].definition, "title")
+                  for b in evaluation.benchmarks if b.status != "met" and not b.projected_on],
         ratification_applies=has_protocol(candidate),
         ratifications=ratifications,
         ratification_counts=ratification_counts(ratifications),
@@ -189,18 +211,13 @@ def benchmark_page(
     status = load_statuses(session, [candidate])[candidate.id]
     applied = next((a for a in status.applied if a.definition.key == key), None)
     evaluation = next((b for b in status.evaluation.benchmarks if b.spec.key == key), None)
-    points = history_chart_points(session, (candidate.id, definition.indicator_id),
-                                  definition.stages or [],
-                                  status.evaluation.as_of, CHART_POINTS)
+    points = [ChartPoint(*point) for point in history_chart_points(
+        session, (candidate.id, definition.indicator_id), definition.stages or [],
+        status.evaluation.as_of, CHART_POINTS)]
     superseded_by = corrections_of(session, [u.id for u in shown])
     revised = revised_vintages(session, shown)
     pages = max(1, -(-total // HISTORY_PAGE_SIZE))
-    chart = history_chart(
-        "history", points, title=localized(definition, "title"),
-        target=_target_point(applied) if applied else None,
-        due_on=applied.due_on if applied else None, stage_names=definition.stages or (),
-        unit=definition.unit or "",
-    )
+    chart = benchmark_chart("history", definition, applied, points, status.evaluation.as_of)
     return render(request, "candidates/benchmark.html", candidate=candidate,
                   definition=definition, applied=applied, evaluation=evaluation,
                   updates=shown, superseded_by=superseded_by, revised=revised, chart=chart,

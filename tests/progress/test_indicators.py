@@ -66,7 +66,7 @@ def test_history_can_be_back_filled_for_any_indicator(client, session, analyst_h
         candidate = get_candidate(session, slug)
         points = history_chart_points(session, (candidate.id, spending.indicator_id), [],
                                       TODAY, most=1000)
-        assert day in {d for d, _ in points}
+        assert day in {point[0] for point in points}
     page = client.get("/candidates/ukraine/benchmarks/defence_spending_gdp").text
     assert "2013-12-31" in page
 
