@@ -42,8 +42,6 @@ LIST_RESPONSES: dict[int | str, dict[str, object]] = {
     401: {"description": "`status=draft` without a token (or with one that does not hold).",
           "content": {PROBLEM_JSON: {"schema": {"type": "object"}}}},
 }
-# A draft list is its reader's alone: no shared cache may keep it, and no browser store it.
-DRAFT_HEADERS = {"Cache-Control": "private, no-store", "Vary": "Authorization"}
 
 
 def report_read(report: ProgressReport) -> ReportRead:
@@ -65,12 +63,12 @@ def report_read(report: ProgressReport) -> ReportRead:
 
 def _report_list(
     session: Session, status: ReportStatus, candidate: Candidate | None, reader: User | None,
-    page: PageParams, response: Response,
+    page: PageParams,
 ) -> Page[ReportRead]:
+    """Drafts are listed only to a token, so their answers are `private, no-store` and vary on
+    `Authorization`, as every API answer to a token is (app/middleware.py)."""
     items, total = service.list_reports(session, status=status, candidate=candidate,
                                         reader=reader, limit=page.limit, offset=page.offset)
-    if status == ReportStatus.draft:
-        response.headers.update(DRAFT_HEADERS)
     return Page(items=[report_read(r) for r in items], total=total, limit=page.limit,
                 offset=page.offset)
 
@@ -92,25 +90,25 @@ def _none_match(if_none_match: str, etag: str) -> bool:
             responses=LIST_RESPONSES)
 def list_all_reports(
     session: SessionDep, user: OptionalUser, page: PageDep, candidate: CandidateFromQuery,
-    response: Response, status: StatusFilter = ReportStatus.published,
+    status: StatusFilter = ReportStatus.published,
 ) -> Page[ReportRead]:
     """Reports of every candidate (or of `candidate`). Published ones by default, newest first:
     reports scheduled for later are left out, whoever asks. `status=draft` is the review
     queue: drafts only, the one waiting longest first, for analysts and admins, never
     cached."""
-    return _report_list(session, status, candidate, user, page, response)
+    return _report_list(session, status, candidate, user, page)
 
 
 @router.get("/candidates/{slug}/reports", response_model=Page[ReportRead],
             openapi_extra=OPTIONAL_AUTH, responses=LIST_RESPONSES)
 def list_reports(
     candidate: CandidateFromPath, session: SessionDep, user: OptionalUser, page: PageDep,
-    response: Response, status: StatusFilter = ReportStatus.published,
+    status: StatusFilter = ReportStatus.published,
 ) -> Page[ReportRead]:
     """The candidate's published reports, newest first; reports scheduled for later are left
     out, whoever asks. `status=draft`: the candidate's drafts awaiting review, for analysts and
     admins, as `GET /api/v1/reports?status=draft` lists them."""
-    return _report_list(session, status, candidate, user, page, response)
+    return _report_list(session, status, candidate, user, page)
 
 
 @router.post("/candidates/{slug}/reports", status_code=201, response_model=ReportRead)

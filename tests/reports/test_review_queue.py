@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -15,9 +16,12 @@ from sqlalchemy.orm import Session
 import app.reports.service as report_service
 from app.config import get_settings
 from app.db import get_session
+from app.demo import load_demo
 from app.main import create_app
 from app.models import ProgressReport, ReportStatus
 from app.web.cache import response_cache
+from tests.conftest import upgrade
+from tests.live import live_server
 
 QUEUE = "/api/v1/reports"
 GEORGIA = "/api/v1/candidates/georgia/reports"
@@ -164,6 +168,22 @@ def test_the_published_list_is_unchanged_and_public(client, session, analyst_hea
     assert {r["id"] for r in georgia} == {
         r["id"] for r in client.get(QUEUE, params={"candidate": "georgia", "limit": 500})
         .json()["items"]}
+
+
+def test_the_schema_documents_the_queue_and_its_links(client):
+    schema = client.get("/openapi.json").json()
+    for path in (QUEUE, "/api/v1/candidates/{slug}/reports"):
+        operation = schema["paths"][path]["get"]
+        assert {} in operation["security"] and {"HTTPBearer": []} in operation["security"], path
+        unauthorized = operation["responses"]["401"]
+        assert "status=draft" in unauthorized["description"], path
+        assert "application/problem+json" in unauthorized["content"], path
+        status = next(p for p in operation["parameters"] if p["name"] == "status")
+        assert status["schema"]["default"] == "published" and "draft" in status["description"]
+    assert schema["components"]["schemas"]["ReportStatus"]["enum"] == ["draft", "published"]
+    read = schema["components"]["schemas"]["ReportRead"]
+    assert {"preview_url", "preview_expires_at"} <= set(read["required"])
+    assert "preview_expires_at" in read["properties"]["preview_url"]["description"]
 
 
 # --- preview links ---------------------------------------------------------------------------
@@ -317,3 +337,22 @@ def test_the_response_cache_never_keeps_a_preview(cached_client, draft, monkeypa
     later = datetime.fromisoformat(draft["preview_expires_at"])
     monkeypatch.setattr(report_service, "utcnow", lambda: later)
     assert cached_client.get(draft["preview_url"]).status_code == 410
+
+
+def test_every_worker_of_a_server_honours_the_links_of_the_others(databases, monkeypatch):
+    """`accession serve` hands its workers one key (a random one here: none is configured),
+    so a link signed by one worker holds at every other."""
+    monkeypatch.delenv("ACCESSION_SECRET_KEY", raising=False)
+    engine = databases.create()
+    upgrade(engine)
+    with Session(engine) as session:
+        load_demo(session)
+    with live_server(engine, workers=2) as server:
+        headers = server.token("ana")
+        created = httpx.post(f"{server.url}{GEORGIA}", headers=headers, timeout=10,
+                             json={"period": "2025-Q4", "title": "Two workers", "body": "x"})
+        assert created.status_code == 201, created.text
+        answers = [httpx.get(created.json()["preview_url"], timeout=10).status_code
+                   for _ in range(20)]  # new connections spread over both workers
+        assert answers == [200] * 20
+    engine.dispose()
