@@ -148,6 +148,9 @@ def serve(
     # The workers count each address's open event streams together, in a file of this server.
     runtime = Path(tempfile.mkdtemp(prefix="accession-serve-"))
     os.environ["ACCESSION_STREAMS_SHARED_FILE"] = str(runtime / "streams.sqlite")
+    # One key for every worker, the configured one or the one made for this server: a preview
+    # link that one worker signed must hold at another.
+    os.environ["ACCESSION_SECRET_KEY"] = settings.secret_key.get_secret_value()
     get_settings.cache_clear()
     settings = get_settings()
     try:

@@ -1,9 +1,11 @@
 """Settings, read from ACCESSION_* environment variables (and a `.env` file if present)."""
 
+import secrets
 from functools import lru_cache
 from typing import Literal
 from urllib.parse import urlsplit
 
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -52,6 +54,13 @@ class Settings(BaseSettings):
     body_timeout_seconds: float = 30.0
     # How long an Idempotency-Key is remembered; after that it may be used again.
     idempotency_key_hours: float = 24.0
+    # Signs the preview links of drafts (HMAC-SHA256). Unset: a random one, which `accession
+    # serve` hands to its workers, so links stop working when the server restarts and are not
+    # valid on another instance. Set it (32 characters or more) to keep them across both.
+    secret_key: SecretStr = Field(default_factory=lambda: SecretStr(secrets.token_urlsafe(32)),
+                                  min_length=32)
+    # How long a draft's preview link is valid.
+    preview_link_days: float = Field(default=7.0, gt=0, le=366)
 
     @property
     def site_url(self) -> str:

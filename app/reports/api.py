@@ -1,17 +1,20 @@
 """API of progress reports: drafts with optimistic locking (ETag / If-Match), four-eyes
-publication, and reads that never show a draft to anonymous readers."""
+publication, a review queue of drafts for analysts, and reads that never show a draft to
+anonymous readers."""
 
 from datetime import UTC
 from email.utils import format_datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Request, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
+from sqlalchemy.orm import Session
 
 from app.auth.deps import OPTIONAL_AUTH, CurrentAnalyst, OptionalUser
-from app.candidates.deps import CandidateForWrite, CandidateFromPath
+from app.candidates.deps import CandidateForWrite, CandidateFromPath, CandidateFromQuery
 from app.db import SessionDep, WriteSessionDep
-from app.models import ProgressReport
-from app.pagination import Page, PageDep
+from app.errors import PROBLEM_JSON
+from app.models import Candidate, ProgressReport, ReportStatus, User
+from app.pagination import Page, PageDep, PageParams
 from app.reports import service
 from app.reports.rendering import render_markdown
 from app.reports.schemas import (
@@ -31,7 +34,18 @@ IfMatch = Annotated[str | None, Header(max_length=1000,
                                        description="The ETag of the version you edited.")]
 
 
+StatusFilter = Annotated[ReportStatus, Query(
+    description="`published` (the default): what anyone may read, newest first. `draft`: the "
+    "review queue, the draft waiting longest first, each with a `preview_url`; analysts and "
+    "admins only (401 without a token).")]
+LIST_RESPONSES: dict[int | str, dict[str, object]] = {
+    401: {"description": "`status=draft` without a token (or with one that does not hold).",
+          "content": {PROBLEM_JSON: {"schema": {"type": "object"}}}},
+}
+
+
 def report_read(report: ProgressReport) -> ReportRead:
+    preview = service.preview_link_for(report)
     return ReportRead(
         id=report.id, candidate=report.candidate.slug, period=report.period,
         title=report.title, body=report.body, body_html=render_markdown(report.body),
@@ -42,7 +56,21 @@ def report_read(report: ProgressReport) -> ReportRead:
         created_at=report.created_at, updated_at=report.updated_at,
         published_at=report.published_at, version=report.version,
         etag=report_etag(report.id, report.version),
+        preview_url=preview.url if preview else None,
+        preview_expires_at=preview.expires_at if preview else None,
     )
+
+
+def _report_list(
+    session: Session, status: ReportStatus, candidate: Candidate | None, reader: User | None,
+    page: PageParams,
+) -> Page[ReportRead]:
+    """Drafts are listed only to a token, so their answers are `private, no-store` and vary on
+    `Authorization`, as every API answer to a token is (app/middleware.py)."""
+    items, total = service.list_reports(session, status=status, candidate=candidate,
+                                        reader=reader, limit=page.limit, offset=page.offset)
+    return Page(items=[report_read(r) for r in items], total=total, limit=page.limit,
+                offset=page.offset)
 
 
 def _validators(report: ProgressReport) -> dict[str, str]:
@@ -58,17 +86,29 @@ def _none_match(if_none_match: str, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
-@router.get("/candidates/{slug}/reports", response_model=Page[ReportRead])
-def list_reports(
-    candidate: CandidateFromPath, session: SessionDep, page: PageDep
+@router.get("/reports", response_model=Page[ReportRead], openapi_extra=OPTIONAL_AUTH,
+            responses=LIST_RESPONSES)
+def list_all_reports(
+    session: SessionDep, user: OptionalUser, page: PageDep, candidate: CandidateFromQuery,
+    status: StatusFilter = ReportStatus.published,
 ) -> Page[ReportRead]:
-    """The candidate's published reports, newest first; drafts and reports scheduled for later
-    are left out, whoever asks."""
-    items, total = service.list_published_reports(
-        session, candidate, limit=page.limit, offset=page.offset
-    )
-    return Page(items=[report_read(r) for r in items], total=total, limit=page.limit,
-                offset=page.offset)
+    """Reports of every candidate (or of `candidate`). Published ones by default, newest first:
+    reports scheduled for later are left out, whoever asks. `status=draft` is the review
+    queue: drafts only, the one waiting longest first, for analysts and admins, never
+    cached."""
+    return _report_list(session, status, candidate, user, page)
+
+
+@router.get("/candidates/{slug}/reports", response_model=Page[ReportRead],
+            openapi_extra=OPTIONAL_AUTH, responses=LIST_RESPONSES)
+def list_reports(
+    candidate: CandidateFromPath, session: SessionDep, user: OptionalUser, page: PageDep,
+    status: StatusFilter = ReportStatus.published,
+) -> Page[ReportRead]:
+    """The candidate's published reports, newest first; reports scheduled for later are left
+    out, whoever asks. `status=draft`: the candidate's drafts awaiting review, for analysts and
+    admins, as `GET /api/v1/reports?status=draft` lists them."""
+    return _report_list(session, status, candidate, user, page)
 
 
 @router.post("/candidates/{slug}/reports", status_code=201, response_model=ReportRead)

@@ -99,3 +99,9 @@ class ReportRead(BaseModel):
     published_at: datetime | None
     version: int
     etag: str
+    preview_url: str | None = Field(
+        description="Drafts only (read with an analyst's token): the address of a read-only "
+        "page showing this version as it will be published, for a reviewer without a token. "
+        "Anyone holding it can read the draft until `preview_expires_at`; an edit voids it.")
+    preview_expires_at: datetime | None = Field(
+        description="When `preview_url` stops working (drafts only).")

@@ -1,13 +1,16 @@
 """Progress reports: narrative reviews that analysts write as drafts and a second person
 publishes. Readers without an analyst's token see a report only once it is published and its
-`published_at` has come; before that it is answered exactly like a missing one."""
+`published_at` has come; before that it is answered exactly like a missing one. Drafts wait in a
+review queue that only analysts and admins list, and reach reviewers without a token through
+signed preview links (app/reports/preview.py)."""
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from app.config import get_settings
 from app.errors import (
     Conflict,
     Forbidden,
@@ -15,6 +18,7 @@ from app.errors import (
     NotFound,
     PreconditionFailed,
     PreconditionRequired,
+    Unauthorized,
     field_error,
 )
 from app.events.service import record_event, snapshot
@@ -27,6 +31,7 @@ from app.models import (
     User,
     utcnow,
 )
+from app.reports.preview import PreviewLink, PreviewRefused, preview_link, read_preview
 from app.reports.schemas import ReportCreate, ReportPublish, ReportUpdate, report_etag
 
 CREATED_FIELDS = ("id", "period", "title", "body", "status", "version", "created_at")
@@ -49,18 +54,50 @@ def _public(now: datetime) -> ColumnElement[bool]:
                 ProgressReport.published_at <= now)
 
 
-def list_published_reports(
-    session: Session, candidate: Candidate, *, limit: int | None = None, offset: int = 0
+def _is_reviewer(user: User | None) -> bool:
+    return user is not None and user.role in (Role.analyst, Role.admin)
+
+
+def _paged(
+    session: Session, query: Select[tuple[ProgressReport]], *order: ColumnElement[Any],
+    limit: int | None, offset: int,
 ) -> tuple[list[ProgressReport], int]:
-    """Reports readers may see, newest first: drafts and scheduled ones are left out."""
-    query = select(ProgressReport).where(
-        ProgressReport.candidate_id == candidate.id, _public(utcnow())
-    )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    query = query.options(*_LOADED).order_by(
-        ProgressReport.published_at.desc(), ProgressReport.id.desc()
-    )
+    query = query.options(*_LOADED).order_by(*order)
     return list(session.scalars(query.offset(offset).limit(limit))), total
+
+
+def list_published_reports(
+    session: Session, candidate: Candidate | None, *, limit: int | None = None, offset: int = 0
+) -> tuple[list[ProgressReport], int]:
+    """Reports readers may see (of one candidate, or of all), newest first: drafts and
+    scheduled ones are left out."""
+    query = select(ProgressReport).where(_public(utcnow()))
+    if candidate is not None:
+        query = query.where(ProgressReport.candidate_id == candidate.id)
+    return _paged(session, query, ProgressReport.published_at.desc(), ProgressReport.id.desc(),
+                 limit=limit, offset=offset)
+
+
+def list_reports(
+    session: Session, *, status: ReportStatus, candidate: Candidate | None, reader: User | None,
+    limit: int | None = None, offset: int = 0,
+) -> tuple[list[ProgressReport], int]:
+    """`published`: list_published_reports, whoever asks (a token shows no more). `draft`: the
+    review queue, for analysts and admins only, the draft waiting longest first (by when it
+    was created: an edit does not send it to the back)."""
+    if status == ReportStatus.published:
+        return list_published_reports(session, candidate, limit=limit, offset=offset)
+    if reader is None:
+        raise Unauthorized("Drafts awaiting review are listed for analysts and admins only: "
+                           "send `Authorization: Bearer <token>`.")
+    if not _is_reviewer(reader):
+        raise Forbidden(f"The role {reader.role!r} may not read drafts.")
+    query = select(ProgressReport).where(ProgressReport.status == ReportStatus.draft)
+    if candidate is not None:
+        query = query.where(ProgressReport.candidate_id == candidate.id)
+    return _paged(session, query, ProgressReport.created_at, ProgressReport.id,
+                 limit=limit, offset=offset)
 
 
 def get_published_report(session: Session, report_id: int) -> ProgressReport:
@@ -78,13 +115,56 @@ def get_published_report(session: Session, report_id: int) -> ProgressReport:
 def get_report(session: Session, report_id: int, *, reader: User | None) -> ProgressReport:
     """Analysts and admins read drafts and scheduled reports too; anyone else gets
     `get_published_report`."""
-    if reader is None or reader.role not in (Role.analyst, Role.admin):
+    if not _is_reviewer(reader):
         return get_published_report(session, report_id)
     report = session.scalar(
         select(ProgressReport).where(ProgressReport.id == report_id).options(*_LOADED)
     )
     if report is None:
         raise NotFound("report", report_id)
+    return report
+
+
+def _preview_key() -> bytes:
+    return get_settings().secret_key.get_secret_value().encode()
+
+
+def preview_link_for(report: ProgressReport) -> PreviewLink | None:
+    """A draft's preview link for reviewers without a token, made anew at each read, for the
+    version read; None for a published report (its page is public)."""
+    if report.status != ReportStatus.draft:
+        return None
+    settings = get_settings()
+    return preview_link(_preview_key(), settings.site_url, report.id, report.version,
+                        now=utcnow(), valid_for=timedelta(days=settings.preview_link_days))
+
+
+def get_report_preview(session: Session, report_id: int, token: str) -> ProgressReport:
+    """The report an authentic preview link names. A published one whatever the link's age or
+    version (the page sends the reader on to its public page, which shows it from its
+    `published_at`); a draft only until the link expires, and only while it is still the
+    version the link was made for. PreviewRefused otherwise."""
+    grant = read_preview(_preview_key(), report_id, token)
+    if grant is None:
+        raise PreviewRefused("invalid", f"This is not a valid preview link of report "
+                             f"{report_id}: it is incomplete or was altered.")
+    report = session.scalar(
+        select(ProgressReport).where(ProgressReport.id == report_id).options(*_LOADED)
+    )
+    if report is None:
+        raise PreviewRefused("missing", f"There is no report {report_id} any more.")
+    if report.status == ReportStatus.published:
+        return report
+    if grant.expires_at <= utcnow():
+        raise PreviewRefused("expired", f"This preview link expired at "
+                             f"{grant.expires_at.isoformat()}: ask for a new one.",
+                             expired_at=grant.expires_at.isoformat())
+    if grant.version != report.version:
+        raise PreviewRefused(
+            "edited", f"Report {report_id} was edited after this link was made (the link "
+            f"shows version {grant.version}, the draft is now at version {report.version}): "
+            "ask for a new link to review the current text.",
+            linked_version=grant.version, current_version=report.version)
     return report
 
 

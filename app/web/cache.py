@@ -36,6 +36,9 @@ from app.middleware import RESPONSE_CACHE_FLAG
 BUILD_ID = str(time.time_ns())  # a restart may bring new templates: new keys
 SINGLE_FLIGHT_WAIT_SECONDS = 10  # past this a waiting reader computes the page itself
 UNCACHED_PREFIXES = ("/static/", "/health", "/docs", "/openapi.json", "/api/v1/events")
+# Event streams; and drafts' previews, which only their link's holder may see, and only until
+# it expires or the draft changes (neither of which moves the cache's version).
+UNCACHED_SUFFIXES = ("/stream", "/preview")
 # Read by the site-wide middleware (the language switch), whatever the route.
 SITE_QUERY_PARAMETERS = frozenset({"lang"})
 # Besides its body, what an entry costs: its key, headers and bookkeeping (an estimate).
@@ -175,7 +178,14 @@ def is_cacheable(scope: Scope, headers: Headers) -> bool:
     path: str = scope["path"]
     return (scope["method"] == "GET"
             and not ("authorization" in headers and path.startswith("/api/"))
-            and not path.startswith(UNCACHED_PREFIXES) and not path.endswith("/stream"))
+            and not path.startswith(UNCACHED_PREFIXES) and not path.endswith(UNCACHED_SUFFIXES))
+
+
+def is_private(headers: MutableHeaders) -> bool:
+    """A response its route marked as no one else's (`private`) or not to be kept
+    (`no-store`): never stored, whatever its path."""
+    directives = {d.strip().lower() for d in headers.get("cache-control", "").split(",")}
+    return bool(directives & {"private", "no-store"})
 
 
 def _parse_http_date(value: str) -> datetime | None:
@@ -271,7 +281,7 @@ class ResponseCacheMiddleware:
             if message["type"] == "http.response.start":
                 response_headers = MutableHeaders(scope=message)
                 if (message["status"] != 200 or "etag" in response_headers
-                        or "set-cookie" in response_headers):
+                        or "set-cookie" in response_headers or is_private(response_headers)):
                     await send(message)  # not ours to cache
                     return
                 start = message

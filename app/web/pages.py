@@ -3,10 +3,10 @@ context to its template; templates never query."""
 
 from datetime import date
 from itertools import groupby
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.accession.service import has_protocol, load_accessions
 from app.benchmarks.labels import unit_label
@@ -25,11 +25,17 @@ from app.evaluation import (
     today,
 )
 from app.framework import list_instruments
-from app.models import Candidate, Phase, Tier
+from app.models import Candidate, Phase, ProgressReport, ReportStatus, Tier
 from app.progress.service import corrections_of, last_recorded, list_series
 from app.ratifications.service import list_ratifications, ratification_counts
+from app.reports.preview import MAX_TOKEN_LENGTH, PreviewRefused
 from app.reports.rendering import render_markdown
-from app.reports.service import get_published_report, list_published_reports, writers
+from app.reports.service import (
+    get_published_report,
+    get_report_preview,
+    list_published_reports,
+    writers,
+)
 from app.status import effective_measurements
 from app.web.charts import ChartPoint, history_chart, progress_bar, ratification_chart
 from app.web.templating import PROJECT_ROOT, localized, render
@@ -225,15 +231,47 @@ def benchmark_page(
                   page=page, pages=pages, total=total)
 
 
+ReportId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+# A draft's preview is for whoever holds its link: never kept by a cache or indexed, and the
+# link (its token) never sent on to the sites the draft links to.
+PREVIEW_HEADERS = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex, nofollow",
+                   "Referrer-Policy": "no-referrer"}
+
+
+def _report_context(report: ProgressReport) -> dict[str, Any]:
+    """What reports/detail.html shows, the same for the public page and a draft's preview."""
+    return {"report": report, "body_html": render_markdown(report.body),
+            "writers": [user.name for user in writers(report)],
+            "publisher": report.published_by.name if report.published_by else None}
+
+
 @router.get("/reports/{report_id}", response_class=HTMLResponse)
-def report_page(
-    request: Request, report_id: Annotated[int, Path(ge=1, le=2**31 - 1)], session: SessionDep
-) -> Response:
+def report_page(request: Request, report_id: ReportId, session: SessionDep) -> Response:
     report = get_published_report(session, report_id)
-    return render(request, "reports/detail.html", report=report,
-                  body_html=render_markdown(report.body),
-                  writers=[user.name for user in writers(report)],
-                  publisher=report.published_by.name if report.published_by else None)
+    return render(request, "reports/detail.html", **_report_context(report))
+
+
+@router.get("/reports/{report_id}/preview", response_class=HTMLResponse)
+def report_preview_page(
+    request: Request, report_id: ReportId, session: SessionDep,
+    token: Annotated[str, Query(max_length=MAX_TOKEN_LENGTH)] = "",
+) -> Response:
+    """A draft as it will be published, for the reviewers its link (`preview_url` in the API)
+    was given to; a link to a report published since leads to its public page."""
+    try:
+        report = get_report_preview(session, report_id, token)
+    except PreviewRefused as refused:
+        response: Response = render(request, "reports/preview_refused.html",
+                                    status_code=refused.status_code, refused=refused)
+    else:
+        if report.status == ReportStatus.published:
+            response = RedirectResponse(request.url_for("report_page", report_id=report_id),
+                                        status_code=303)
+        else:
+            response = render(request, "reports/detail.html", preview=True,
+                              canonical_url=None, **_report_context(report))
+    response.headers.update(PREVIEW_HEADERS)
+    return response
 
 
 @router.get("/compare", response_class=HTMLResponse)

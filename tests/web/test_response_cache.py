@@ -127,3 +127,46 @@ def test_the_cache_is_bounded_by_bytes_not_entries():
     assert cache.size_bytes == sum(e.size + len(k) for k, e in cache._items.items())
     cache.put("v2", "page-0", entry(100))  # a new version empties it
     assert len(cache) == 1 and cache.get("v1", "page-9") is None
+
+
+def test_previews_are_never_looked_up_nor_stored():
+    from starlette.datastructures import Headers
+
+    from app.web.cache import is_cacheable
+
+    def cacheable(path: str) -> bool:
+        return is_cacheable({"method": "GET", "path": path}, Headers())
+
+    assert cacheable("/reports/5") and cacheable("/api/v1/reports")
+    assert not cacheable("/reports/5/preview")
+
+
+def test_an_answer_marked_private_or_no_store_is_never_stored():
+    from types import SimpleNamespace
+
+    from starlette.testclient import TestClient
+
+    from app.web.cache import ResponseCache, ResponseCacheMiddleware
+
+    async def site(scope, receive, send):
+        control = {"/private": b"private", "/no-store": b"no-store",
+                   "/both": b"Private, No-Store"}.get(scope["path"], b"")
+        headers = [(b"content-type", b"text/plain")]
+        if control:
+            headers.append((b"cache-control", control))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"answer"})
+
+    feed = SimpleNamespace(is_current=True, version="1", changed_at=None, published_at=None)
+    cache = ResponseCache(budget_bytes=100_000, max_item_bytes=10_000)
+    client = TestClient(ResponseCacheMiddleware(site, feed, routes=[], cache=cache))
+    for path in ("/private", "/no-store", "/both"):
+        for _ in range(2):
+            response = client.get(path)
+            assert "x-cache" not in response.headers, path
+            assert response.headers["cache-control"] == {
+                "/private": "private", "/no-store": "no-store",
+                "/both": "Private, No-Store"}[path]
+    assert len(cache) == 0
+    client.get("/public")
+    assert client.get("/public").headers["x-cache"] == "hit"  # the same answer unmarked is kept
