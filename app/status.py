@@ -66,6 +66,7 @@ class Measurement:
     retracted_at: datetime | None = None
     vintage: str | None = None
     observation_status: str = "final"
+    is_illustrative: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,16 @@
-"""Load-or-404 for the candidate named in the path."""
+"""Load-or-404 for the candidate named in the path; the date a status read is evaluated on."""
 
+from datetime import date
 from typing import Annotated
 
-from fastapi import Depends, Path
+from fastapi import Depends, Path, Query
 
 from app.candidates.service import get_candidate
 from app.db import SessionDep
+from app.errors import InvalidInput, field_error
+from app.evaluation import today
 from app.models import Candidate
+from app.schema_types import InputDate
 
 SlugPath = Annotated[str, Path(max_length=80, description="The candidate's slug, e.g. `georgia`.")]
 
@@ -24,3 +28,21 @@ def candidate_for_write(session: SessionDep, slug: SlugPath) -> Candidate:
 
 # For writes that record against the candidate without reading its status history.
 CandidateForWrite = Annotated[Candidate, Depends(candidate_for_write)]
+
+
+def as_of_query(
+    as_of: Annotated[
+        InputDate | None,
+        Query(description="As things stood on this date, from the history known then "
+              "(default today)."),
+    ] = None,
+) -> date | None:
+    if as_of is not None and as_of > today():
+        raise InvalidInput(
+            "as_of cannot be in the future: the status is only known up to today.",
+            [field_error(["query", "as_of"], "must not be after today")],
+        )
+    return as_of
+
+
+AsOfQuery = Annotated[date | None, Depends(as_of_query)]
