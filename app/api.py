@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from app.accession.api import router as accession_router
+from app.attention.api import router as attention_router
 from app.benchmarks.api import router as benchmarks_router
 from app.candidates.api import router as candidates_router
 from app.events.api import router as events_router
@@ -13,5 +14,6 @@ from app.reports.api import router as reports_router
 
 api_router = APIRouter(prefix="/api/v1")
 for router in (progress_router, candidates_router, benchmarks_router, reports_router,
-               ratifications_router, accession_router, members_router, events_router):
+               ratifications_router, accession_router, members_router, events_router,
+               attention_router):
     api_router.include_router(router)

@@ -33,6 +33,7 @@ from app.models import (
     ProgressUpdate,
     RetractionConfirmation,
     RetractionUndo,
+    TierRequirement,
     TZDateTime,
     UpdateRetraction,
 )
@@ -241,31 +242,66 @@ class CandidateStatus:
     standing: Standing  # the candidate's own tier and phase on the evaluated date
 
 
+@dataclass(frozen=True)
+class Asked:
+    """What a set of candidates is asked on a date: each one's standing then (tier, phase,
+    tier-entry date) and the requirements then in force of each tier evaluated."""
+
+    as_of: date
+    standings: dict[int, Standing]
+    requirements: dict[str, list[TierRequirement]]  # by tier
+    what_if: str | None  # the tier every candidate is evaluated against instead of its own
+
+    def tier_of(self, candidate_id: int) -> str:
+        return self.what_if or self.standings[candidate_id].tier
+
+
+def load_asked(
+    session: Session,
+    candidates: Sequence[Candidate],
+    *,
+    as_of: date | None = None,
+    tier: str | None = None,
+) -> Asked:
+    """Each candidate's standing on a date (default today), from its status history, and the
+    targets in force then (adopted, not retired, the version then in force) of its tier, or of
+    `tier` for every candidate (what-if). Four queries, none without candidates."""
+    as_of = as_of or today()
+    if not candidates:
+        return Asked(as_of, {}, {}, tier)
+    changes: dict[int, list[CandidateStatusChange]] = defaultdict(list)
+    for change in session.scalars(
+        select(CandidateStatusChange)
+        .where(CandidateStatusChange.candidate_id.in_([c.id for c in candidates]))
+        .order_by(CandidateStatusChange.effective_on, CandidateStatusChange.id)
+    ):
+        changes[change.candidate_id].append(change)
+    standings = {c.id: standing_on(c, changes[c.id], as_of) for c in candidates}
+    requirements = targets_in_force(
+        session, {tier} if tier else {s.tier for s in standings.values()}, as_of)
+    return Asked(as_of, standings, requirements, tier)
+
+
 def load_statuses(
     session: Session,
     candidates: Sequence[Candidate],
     *,
     as_of: date | None = None,
     tier: str | None = None,
+    asked: Asked | None = None,
 ) -> dict[int, CandidateStatus]:
     """Each candidate's status as of a date (default today), keyed by candidate id: its tier
     then (from its status history), the targets in force then (adopted, not retired, the
     version then in force), the observations recorded by then. `tier` evaluates every
-    candidate against that tier's targets instead (what-if), changing nothing stored."""
-    as_of = as_of or today()
+    candidate against that tier's targets instead (what-if), changing nothing stored.
+    `asked` (load_asked, read once for these candidates or more) spares its four queries;
+    its date and tier are then the ones evaluated."""
     if not candidates:
         return {}
+    if asked is None:
+        asked = load_asked(session, candidates, as_of=as_of, tier=tier)
+    as_of = asked.as_of
     ids = [c.id for c in candidates]
-    changes: dict[int, list[CandidateStatusChange]] = defaultdict(list)
-    for change in session.scalars(
-        select(CandidateStatusChange)
-        .where(CandidateStatusChange.candidate_id.in_(ids))
-        .order_by(CandidateStatusChange.effective_on, CandidateStatusChange.id)
-    ):
-        changes[change.candidate_id].append(change)
-    standings = {c.id: standing_on(c, changes[c.id], as_of) for c in candidates}
-    requirements_by_tier = targets_in_force(
-        session, {tier} if tier else {s.tier for s in standings.values()}, as_of)
     benchmarks: dict[tuple[int, int], CandidateBenchmark] = {
         (cb.candidate_id, cb.definition_id): cb
         for cb in session.scalars(
@@ -273,20 +309,20 @@ def load_statuses(
         )
     }
     series = sorted({(c.id, r.definition.indicator_id) for c in candidates
-                     for r in requirements_by_tier[tier or standings[c.id].tier]})
+                     for r in asked.requirements[asked.tier_of(c.id)]})
     updates = _load_history(session, series, as_of)
 
     results = {}
     for candidate in candidates:
-        standing = standings[candidate.id]
-        evaluated_tier = tier or standing.tier
+        standing = asked.standings[candidate.id]
+        evaluated_tier = asked.tier_of(candidate.id)
         applied = [
             apply_requirement(
                 requirement,
                 benchmarks.get((candidate.id, requirement.definition_id)),
                 standing.tier_entered_on if evaluated_tier == standing.tier else None,
             )
-            for requirement in requirements_by_tier[evaluated_tier]
+            for requirement in asked.requirements[evaluated_tier]
         ]
         measurements = {a.definition.key: updates[(candidate.id, a.definition.indicator_id)]
                         for a in applied}

@@ -152,13 +152,23 @@ def apply_requirement(
         target_value = override.target_value
     if override is not None and override.target_stage is not None:
         target_stage = override.target_stage
-    due_on = requirement.due_on
-    if requirement.due_offset_days is not None and entered_tier_on is not None:
-        due_on = entered_tier_on + timedelta(days=requirement.due_offset_days)
-    if override is not None and override.due_on is not None:
-        due_on = override.due_on
+    due_on = due_date(requirement, override.due_on if override is not None else None,
+                      entered_tier_on)
     return AppliedBenchmark(requirement.definition, requirement, override, target_value,
                             target_stage, due_on)
+
+
+def due_date(
+    requirement: TierRequirement, override_due_on: date | None, entered_tier_on: date | None
+) -> date | None:
+    """When a requirement falls due for one candidate: the candidate's own due date if it has
+    one, else the requirement's offset from the date it entered the tier (when known), else
+    the requirement's fixed date."""
+    if override_due_on is not None:
+        return override_due_on
+    if requirement.due_offset_days is not None and entered_tier_on is not None:
+        return entered_tier_on + timedelta(days=requirement.due_offset_days)
+    return requirement.due_on
 
 
 def applied_benchmarks(

@@ -9,7 +9,7 @@ from app.auth.deps import CurrentAdmin
 from app.benchmarks.schemas import CandidateBenchmarkRead, target
 from app.benchmarks.service import applied_benchmarks
 from app.candidates import service
-from app.candidates.deps import CandidateFromPath
+from app.candidates.deps import AsOfQuery, CandidateFromPath
 from app.candidates.schemas import (
     BenchmarkStatusRead,
     CandidateCreate,
@@ -23,18 +23,15 @@ from app.candidates.schemas import (
     StatusChangeRead,
 )
 from app.db import SessionDep, WriteSessionDep
-from app.errors import InvalidInput
 from app.evaluation import (
     CandidateStatus,
     evaluate_candidates,
     load_statuses,
     rests_on_illustrative,
     revised_vintages,
-    today,
 )
 from app.models import Candidate, Phase, Tier
 from app.pagination import Page, PageDep
-from app.schema_types import InputDate
 from app.status import quarter_end_before
 
 router = APIRouter(prefix="/candidates", tags=["candidates"])
@@ -102,23 +99,14 @@ def update_candidate(
 def get_candidate_status(
     candidate: CandidateFromPath,
     session: SessionDep,
+    as_of: AsOfQuery,
     tier: Annotated[
         Tier | None,
         Query(description="Evaluate against this tier's requirements instead (what-if)."),
     ] = None,
-    as_of: Annotated[
-        InputDate | None,
-        Query(description="The status as it stood on this date, from the history known then."),
-    ] = None,
 ) -> CandidateStatusRead:
     """Overall and per-category readiness, and each benchmark's latest value, progress,
     status, trend, change since the previous quarterly review and projected date."""
-    if as_of is not None and as_of > today():
-        raise InvalidInput(
-            "as_of cannot be in the future: the status is only known up to today.",
-            [{"loc": ["query", "as_of"], "field": "query.as_of",
-              "msg": "must not be after today", "type": "value_error"}],
-        )
     status = load_statuses(session, [candidate], as_of=as_of, tier=tier)[candidate.id]
     return candidate_status_read(session, candidate, status, tier)
 

@@ -1,12 +1,17 @@
-"""Load-or-404 for the candidate named in the path (or in a list's `candidate` filter)."""
+"""Load-or-404 for the candidate named in the path (or in a list's `candidate` filter);
+the date a status read is evaluated on."""
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Path, Query
 
 from app.candidates.service import get_candidate
 from app.db import SessionDep
+from app.errors import InvalidInput, field_error
+from app.evaluation import today
 from app.models import Candidate
+from app.schema_types import InputDate
 
 SlugPath = Annotated[str, Path(max_length=80, description="The candidate's slug, e.g. `georgia`.")]
 
@@ -36,3 +41,21 @@ def candidate_from_query(session: SessionDep, candidate: SlugQuery = None) -> Ca
 
 # A list's optional filter: an unknown slug is 404, like in a path.
 CandidateFromQuery = Annotated[Candidate | None, Depends(candidate_from_query)]
+
+
+def as_of_query(
+    as_of: Annotated[
+        InputDate | None,
+        Query(description="As things stood on this date, from the history known then "
+              "(default today)."),
+    ] = None,
+) -> date | None:
+    if as_of is not None and as_of > today():
+        raise InvalidInput(
+            "as_of cannot be in the future: the status is only known up to today.",
+            [field_error(["query", "as_of"], "must not be after today")],
+        )
+    return as_of
+
+
+AsOfQuery = Annotated[date | None, Depends(as_of_query)]

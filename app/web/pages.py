@@ -4,11 +4,20 @@ context to its template; templates never query."""
 from datetime import date
 from itertools import groupby
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.accession.service import has_protocol, load_accessions
+from app.attention.service import (
+    DEFAULT_WITHIN_DAYS,
+    MAX_WITHIN_DAYS,
+    Attention,
+    candidate_attention,
+    first_attention,
+    list_attention,
+)
 from app.benchmarks.labels import unit_label
 from app.benchmarks.service import (
     list_expansion_models,
@@ -19,6 +28,7 @@ from app.candidates.service import get_candidate, list_candidates
 from app.db import SessionDep
 from app.evaluation import (
     history_chart_points,
+    load_asked,
     load_statuses,
     rests_on_illustrative,
     revised_vintages,
@@ -45,6 +55,7 @@ router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 50
 HISTORY_PAGE_SIZE = 100  # rows of a benchmark's update table per page
+ATTENTION_SHOWN = 10  # the overview's Needs attention: the most urgent items; /attention has all
 CHART_POINTS = 400
 SortKey = Literal["name", "readiness", "tier", "phase", "updated"]
 TIER_ORDER = {tier: rank for rank, tier in enumerate(Tier)}
@@ -107,8 +118,10 @@ def dashboard_page(
     candidates, total = list_candidates(session, tier=tier or None, phase=phase or None,
                                         aspirants_only=True)
     rows = [{"candidate": c} for c in candidates]
+    # Read once for every candidate listed: the statuses and Needs attention below share it.
+    asked = load_asked(session, candidates)
     # Only what the order needs is computed for every candidate; the rest for the page shown.
-    statuses = load_statuses(session, candidates) if sort == "readiness" else {}
+    statuses = load_statuses(session, candidates, asked=asked) if sort == "readiness" else {}
     updated = last_recorded(session, [c.id for c in candidates]) if sort == "updated" else {}
     sorters = {
         "name": lambda r: r["candidate"].name,
@@ -124,7 +137,7 @@ def dashboard_page(
     shown = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
     shown_candidates = [row["candidate"] for row in shown]
     if sort != "readiness":
-        statuses = load_statuses(session, shown_candidates)
+        statuses = load_statuses(session, shown_candidates, asked=asked)
     if sort != "updated":
         updated = last_recorded(session, [c.id for c in shown_candidates])
     categories = {a.definition.category.key: a.definition.category
@@ -148,10 +161,21 @@ def dashboard_page(
     completed: list[Candidate] = []
     if not phase or phase == Phase.member:
         completed, _ = list_candidates(session, tier=tier or None, phase=Phase.member)
+    # Needs attention, of the candidates listed. Evaluating all of them would cost what sorting
+    # by readiness does (2 s for the benchmark's 1,000 candidates on a busy 2-core machine,
+    # against 0.2 s for this page), so only the first items are found: first_attention
+    # evaluates candidates in the order of their due dates, which needs no evaluation, and
+    # stops once those items are sure, reusing the statuses computed above (one query, plus
+    # two when those do not answer it). The whole list, counted, is /attention's.
+    attention = first_attention(session, candidates, asked, first=ATTENTION_SHOWN,
+                                known=statuses)
+    filters = {key: value for key, value in (("tier", tier), ("phase", phase)) if value}
+    attention_url = "/attention" + (f"?{urlencode(filters)}" if filters else "")
     return render(request, "dashboard.html", groups=groups, total=total, tiers=list(Tier),
                   phases=list(Phase), tier=tier or "", phase=phase or "", sort=sort,
                   page=page, pages=pages, categories=categories, completed=completed,
-                  accessions=load_accessions(session, completed))
+                  accessions=load_accessions(session, completed), attention=attention,
+                  attention_url=attention_url, attention_members=phase == Phase.member)
 
 
 @router.get("/candidates/{slug}", response_class=HTMLResponse)
@@ -200,6 +224,7 @@ def candidate_page(request: Request, slug: str, session: SessionDep) -> Response
         ratification_bar=ratification_chart(
             "ratification", ratification_counts(ratifications).by_status, len(ratifications)),
         reports=reports,
+        attention=candidate_attention(candidate, status),
     )
 
 
@@ -229,6 +254,31 @@ def benchmark_page(
                   updates=shown, superseded_by=superseded_by, revised=revised, chart=chart,
                   points=points,
                   page=page, pages=pages, total=total)
+
+
+@router.get("/attention", response_class=HTMLResponse)
+def attention_page(
+    request: Request,
+    session: SessionDep,
+    tier: Annotated[Tier | Literal[""] | None, Query()] = None,
+    phase: Annotated[Phase | Literal[""] | None, Query()] = None,
+    within_days: Annotated[int, Query(ge=0, le=MAX_WITHIN_DAYS)] = DEFAULT_WITHIN_DAYS,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> Response:
+    """The whole Needs attention list (as GET /api/v1/attention), a page at a time."""
+    attention = list_attention(session, within_days=within_days, tier=tier or None,
+                               phase=phase or None)
+    total = len(attention.items)
+    shown = Attention(attention.items[(page - 1) * PAGE_SIZE: page * PAGE_SIZE],
+                      attention.as_of, attention.due_by)
+    filters = {"tier": tier or "", "phase": phase or "", "within_days": within_days}
+    return render(request, "attention.html", attention=shown, total=total, tiers=list(Tier),
+                  phases=[p for p in Phase if p != Phase.member], tier=tier or "",
+                  phase=phase or "", within_days=within_days, max_days=MAX_WITHIN_DAYS,
+                  page=page, pages=max(1, -(-total // PAGE_SIZE)),
+                  query=urlencode(filters) + "&",
+                  api_url="/api/v1/attention?" + urlencode(
+                      {k: v for k, v in filters.items() if v != ""}))
 
 
 ReportId = Annotated[int, Path(ge=1, le=2**31 - 1)]

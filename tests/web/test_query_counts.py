@@ -20,7 +20,8 @@ from app.web.pages import HISTORY_PAGE_SIZE
 PATHS = ["/", "/candidates/georgia", "/candidates/georgia/benchmarks/defence_spending_gdp",
          "/compare?c=georgia&c=ukraine", "/framework", "/api/v1/candidates",
          "/api/v1/candidates/georgia/status", "/api/v1/candidates/georgia/updates",
-         "/api/v1/candidates/finland/ratifications", "/candidates/georgia.json"]
+         "/api/v1/candidates/finland/ratifications", "/candidates/georgia.json",
+         "/attention", "/api/v1/attention"]
 
 
 def count_queries(session, client, path) -> int:
