@@ -48,6 +48,7 @@ from app.reports.service import (
 )
 from app.status import effective_measurements
 from app.web.charts import ChartPoint, history_chart, progress_bar, ratification_chart
+from app.web.sources import SourceNotes
 from app.web.templating import PROJECT_ROOT, localized, render
 from app.web.wording import measure, target_words
 
@@ -225,6 +226,7 @@ def candidate_page(request: Request, slug: str, session: SessionDep) -> Response
             "ratification", ratification_counts(ratifications).by_status, len(ratifications)),
         reports=reports,
         attention=candidate_attention(candidate, status),
+        sources=SourceNotes(),
     )
 
 
@@ -252,6 +254,7 @@ def benchmark_page(
     return render(request, "candidates/benchmark.html", candidate=candidate,
                   definition=definition, applied=applied, evaluation=evaluation,
                   updates=shown, superseded_by=superseded_by, revised=revised, chart=chart,
+                  sources=SourceNotes(),
                   points=points,
                   page=page, pages=pages, total=total)
 
