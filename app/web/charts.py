@@ -89,6 +89,8 @@ def history_chart(
     value with their years."""
     width, height = (240, 84) if compact else (640, 290)
     left, right, top, bottom = (4, 4, 6, 20) if compact else (78, 20, 30, 40)
+    if stage_names and not compact:
+        left = 150  # room for the stage names
     if not points:
         desc = gettext("No measurement yet.")
         body = (f'<text class="chart-empty" x="{width / 2}" y="{height / 2}" '
@@ -122,8 +124,8 @@ def history_chart(
             text = stage_names[int(value) - 1] if stage_names else format_number(value)
             parts.append(f'<line class="grid" x1="{left}" x2="{width - right}" '
                          f'y1="{y(value):.1f}" y2="{y(value):.1f}"/>'
-                         f'<text class="axis" x="{left - 6}" y="{y(value) + 4:.1f}" '
-                         f'text-anchor="end">{escape(text[:16])}</text>')
+                         f'<text class="axis y-tick" x="{left - 6}" y="{y(value) + 4:.1f}" '
+                         f'text-anchor="end">{escape(text[:24])}</text>')
         if unit and not stage_names:
             parts.append(f'<text class="axis unit" x="{left - 6}" y="{top - 14}" '
                          f'text-anchor="end">{escape(unit)}</text>')
@@ -132,15 +134,17 @@ def history_chart(
         for tick in _year_ticks(date.fromordinal(x_min), date.fromordinal(x_max)):
             parts.append(f'<line class="axis-line" x1="{x(tick):.1f}" x2="{x(tick):.1f}" '
                          f'y1="{base}" y2="{base + 5}"/>'
-                         f'<text class="axis" x="{x(tick):.1f}" y="{base + 18}" '
+                         f'<text class="axis x-tick" x="{x(tick):.1f}" y="{base + 18}" '
                          f'text-anchor="middle">{tick.year}</text>')
     if target is not None:
         parts.append(f'<line class="target" x1="{left}" x2="{width - right}" '
                      f'y1="{y(target):.1f}" y2="{y(target):.1f}"/>')
         if not compact:
             label = gettext("Target: %(target)s") % {"target": target_words}
-            parts.append(f'<text class="target-label" x="{left + 4}" '
-                         f'y="{y(target) - 5:.1f}">{escape(label)}</text>')
+            # Right-aligned, inside the plot: clear of the series' start and of the y axis.
+            above = y(target) - 5 if y(target) - 5 > top + 12 else y(target) + 14
+            parts.append(f'<text class="target-label" x="{width - right - 8}" '
+                         f'y="{above:.1f}" text-anchor="end">{escape(label)}</text>')
     markers = [(today, "today", gettext("Today"))]
     if due_on is not None and x_min <= due_on.toordinal() <= x_max:
         markers.append((due_on, "due", gettext("Due %(day)s") % {"day": format_day(due_on)}))
