@@ -483,6 +483,9 @@ def _add_definitions(session: Session) -> list[BenchmarkDefinition]:
                 target_value=float(req.target) if numeric else None,
                 target_stage=None if numeric else str(req.target),
                 weight=req.weight, due_on=req.due_on, due_offset_days=req.due_offset_days,
+                # The alliance's figures are asked of full candidates; what the other tiers
+                # are asked is this tool's own tiering.
+                is_illustrative=spec.is_illustrative or req.tier != FC,
             ))
         session.add(definition)
         added.append(definition)

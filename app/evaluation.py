@@ -336,7 +336,7 @@ def rests_on_illustrative(status: CandidateStatus) -> bool:
     """Whether the candidate's readiness rests on anything illustrative: its tier assignment,
     a target, or a latest value read."""
     return status.standing.tier_is_illustrative or any(
-        a.definition.is_illustrative for a in status.applied
+        a.target_is_illustrative for a in status.applied
     ) or any(b.latest.is_illustrative for b in status.evaluation.benchmarks if b.latest)
 
 

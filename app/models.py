@@ -397,6 +397,9 @@ class TierRequirement(Base):
     weight: Mapped[float] = mapped_column(Float, default=1.0)
     due_on: Mapped[date | None] = mapped_column(Date)
     due_offset_days: Mapped[int | None] = mapped_column(Integer)
+    # The target this tier is asked is this tool's own tiering (e.g. 1.5 % of GDP for
+    # strategic partners), not an alliance figure: pages mark it and what rests on it.
+    is_illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
 
     definition: Mapped[BenchmarkDefinition] = relationship(back_populates="requirements")
 

@@ -268,3 +268,43 @@ def test_accession_milestones_and_illustrative_tiers_come_from_the_phase_history
     downgrade(empty_engine, "0007")
     with empty_engine.connect() as connection:
         assert connection.scalar(text("SELECT count(*) FROM candidate_status_changes")) == 5
+
+
+def test_labels_and_illustrative_targets_are_filled_for_existing_rows(empty_engine):
+    """Revision 0009 labels the shipped stages and units, and marks as illustrative the
+    targets of tiers other than the full candidates' (this tool's own tiering)."""
+    upgrade(empty_engine, "0008")
+    with empty_engine.begin() as connection:
+        category = connection.scalar(text("SELECT min(id) FROM benchmark_categories"))
+        connection.execute(text(
+            "INSERT INTO indicators (key, title, title_fr, category_id, kind, unit, direction, "
+            "description, source) VALUES ('spend', 'Spending', '', :c, 'numeric', "
+            "'exercises per year', 'higher_is_better', '', '')"), {"c": category})
+        connection.execute(text(
+            "INSERT INTO indicators (key, title, title_fr, category_id, kind, stages, "
+            "description, source) VALUES ('law', 'Law', '', :c, 'milestone', "
+            "'[\"drafted\", \"in_force\", \"custom_stage\"]', '', '')"), {"c": category})
+        connection.execute(text(
+            "INSERT INTO benchmark_definitions (key, title, title_fr, category_id, indicator_id, "
+            "description, source, is_illustrative, adopted_on) SELECT 'spend', 'S', '', :c, id, "
+            "'', '', false, '2020-01-01' FROM indicators WHERE key = 'spend'"), {"c": category})
+        for tier in ("strategic_partner", "full_candidate"):
+            connection.execute(text(
+                "INSERT INTO tier_requirements (definition_id, effective_on, tier, target_value, "
+                "weight) SELECT id, '2020-01-01', :tier, 2, 1 FROM benchmark_definitions"),
+                {"tier": tier})
+    upgrade(empty_engine)
+    with empty_engine.connect() as connection:
+        flags = dict(connection.execute(text(
+            "SELECT tier, is_illustrative FROM tier_requirements")).all())
+        assert {k: bool(v) for k, v in flags.items()} == {"strategic_partner": True,
+                                                           "full_candidate": False}
+        labels = dict(connection.execute(text(
+            "SELECT key, stage_labels FROM indicators")).all())
+        units = dict(connection.execute(text("SELECT key, unit_labels FROM indicators")).all())
+    law = labels["law"] if isinstance(labels["law"], dict) else json.loads(labels["law"])
+    assert law == {"drafted": {"en": "Drafted", "fr": "Rédigé"},
+                   "in_force": {"en": "In force", "fr": "En vigueur"}}  # custom_stage: none
+    spend = units["spend"] if isinstance(units["spend"], dict) else json.loads(units["spend"])
+    assert spend["fr"] == {"one": "exercice par an", "other": "exercices par an"}
+    downgrade(empty_engine, "0008")

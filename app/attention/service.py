@@ -43,7 +43,7 @@ class AttentionItem:
     def is_illustrative(self) -> bool:
         """The target is illustrative, or the latest value it is read against is."""
         latest = self.evaluation.latest
-        return self.applied.definition.is_illustrative or bool(latest and latest.is_illustrative)
+        return self.applied.target_is_illustrative or bool(latest and latest.is_illustrative)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,8 @@ from app.models import (
 from app.schema_types import InputBool, InputDate, InputFloat, bounded_float, bounded_int
 
 Value = float | str
+ILLUSTRATIVE_TARGET = ("This tier's target is this tool's own tiering (e.g. a lower target for "
+                       "strategic partners), not an alliance figure.")
 
 
 class TierRead(BaseModel):
@@ -67,6 +69,7 @@ class RequirementRead(BaseModel):
     weight: float
     due_on: date | None
     due_offset_days: int | None
+    is_illustrative: bool = Field(default=False, description=ILLUSTRATIVE_TARGET)
 
 
 class VersionRead(BaseModel):
@@ -139,7 +142,8 @@ class CandidateBenchmarkRead(BaseModel):
 
 def requirement_read(r: TierRequirement) -> RequirementRead:
     return RequirementRead(tier=r.tier, target=target(r.target_value, r.target_stage),
-                           weight=r.weight, due_on=r.due_on, due_offset_days=r.due_offset_days)
+                           weight=r.weight, due_on=r.due_on, due_offset_days=r.due_offset_days,
+                           is_illustrative=r.is_illustrative)
 
 
 def definition_read(definition: BenchmarkDefinition) -> DefinitionRead:
@@ -294,6 +298,7 @@ class RequirementWrite(BaseModel):
     weight: bounded_float(gt=0, le=1000) = 1.0
     due_on: InputDate | None = None
     due_offset_days: bounded_int(0, 36_500) | None = None
+    is_illustrative: InputBool = Field(default=False, description=ILLUSTRATIVE_TARGET)
 
 
 class BenchmarkCreate(BaseModel):

@@ -51,6 +51,11 @@ class AppliedBenchmark:
     target_stage: str | None
     due_on: date | None
 
+    @property
+    def target_is_illustrative(self) -> bool:
+        """The target rests on this tool's illustration: the benchmark, or its tier's target."""
+        return self.definition.is_illustrative or self.requirement.is_illustrative
+
 
 def list_categories(session: Session) -> list[BenchmarkCategory]:
     return list(session.scalars(select(BenchmarkCategory).order_by(BenchmarkCategory.position,
@@ -372,7 +377,7 @@ def _requirement_write(requirement: TierRequirement) -> RequirementWrite:
         target=(requirement.target_value if requirement.target_value is not None
                 else requirement.target_stage),
         weight=requirement.weight, due_on=requirement.due_on,
-        due_offset_days=requirement.due_offset_days,
+        due_offset_days=requirement.due_offset_days, is_illustrative=requirement.is_illustrative,
     )
 
 
@@ -383,6 +388,7 @@ def _tier_requirement(req: RequirementWrite, *, effective_on: date) -> TierRequi
     requirement.weight = req.weight
     requirement.due_on = req.due_on
     requirement.due_offset_days = req.due_offset_days
+    requirement.is_illustrative = req.is_illustrative
     return requirement
 
 

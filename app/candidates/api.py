@@ -124,7 +124,7 @@ def candidate_status_read(
                                              if b.latest])
     indicators = {a.definition.key: a.definition.indicator.key for a in applied}
     category_titles = {a.definition.category.key: a.definition.category.title for a in applied}
-    illustrative = {a.definition.key: a.definition.is_illustrative for a in applied}
+    illustrative = {a.definition.key: a.target_is_illustrative for a in applied}
     benchmarks = []
     for b in evaluation.benchmarks:
         spec, latest = b.spec, b.latest
@@ -187,6 +187,6 @@ def list_candidate_benchmarks(
             stages=a.definition.stages, target=target(a.target_value, a.target_stage),
             due_on=a.due_on, weight=a.requirement.weight, baseline=baseline,
             baseline_on=cb.baseline_on if cb else None, description=a.definition.description,
-            source=a.definition.source, is_illustrative=a.definition.is_illustrative,
+            source=a.definition.source, is_illustrative=a.target_is_illustrative,
         ))
     return Page(items=items, total=len(applied), limit=page.limit, offset=page.offset)

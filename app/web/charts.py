@@ -80,6 +80,7 @@ def history_chart(
     stage_names: Sequence[str] = (),
     unit: str = "",
     value_words: Callable[[float], str] = lambda v: format_number(v),
+    is_illustrative: bool = False,
     compact: bool = False,
 ) -> Markup:
     """Measured values over time as a line with round ticks in the unit and years on the time
@@ -179,6 +180,12 @@ def history_chart(
         "count": len(points), "first": format_day(first.day), "last": format_day(last.day),
         "value": value_words(last.value),
     }
+    if is_illustrative:  # said on the chart itself, which may be shared on its own
+        mark = gettext("Illustrative data, not official figures.")
+        desc += " " + mark
+        if not compact:
+            parts.append(f'<text class="illustrative-mark" x="{left}" y="{top - 14}">'
+                         f'{escape(mark)}</text>')
     return _svg(chart_id, width, height, title, desc, "".join(parts), "chart-history")
 
 

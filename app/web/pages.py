@@ -78,7 +78,7 @@ def chart_points(status, key: str, as_of: date) -> list[ChartPoint]:
 
 
 def benchmark_chart(chart_id: str, definition, applied, points: list[ChartPoint], as_of: date,
-                    *, compact: bool = False):
+                    *, is_illustrative: bool = False, compact: bool = False):
     """A benchmark's history chart, in the reader's words: stage names, unit and target."""
     stages = definition.stages or []
 
@@ -95,7 +95,8 @@ def benchmark_chart(chart_id: str, definition, applied, points: list[ChartPoint]
         due_on=applied.due_on if applied else None,
         stage_names=[measure(definition, s) for s in stages],
         unit=unit_label(definition, 2.0) if definition.unit else "",
-        value_words=value_words, compact=compact)
+        value_words=value_words, compact=compact,
+        is_illustrative=is_illustrative or bool(applied and applied.target_is_illustrative))
 
 
 def _target_point(applied) -> float | None:
@@ -193,11 +194,12 @@ def candidate_page(request: Request, slug: str, session: SessionDep) -> Response
         a = applied[b.spec.key]
         benchmarks.append({
             "evaluation": b, "applied": a,
-            "is_illustrative": a.definition.is_illustrative or bool(
+            "is_illustrative": a.target_is_illustrative or bool(
                 b.latest and b.latest.is_illustrative),
             "points": (points := chart_points(status, b.spec.key, evaluation.as_of)),
-            "chart": benchmark_chart(f"chart-{b.spec.key}", a.definition, a, points,
-                                     evaluation.as_of, compact=True),
+            "chart": benchmark_chart(
+                f"chart-{b.spec.key}", a.definition, a, points, evaluation.as_of, compact=True,
+                is_illustrative=any(m.is_illustrative for m in status.measurements[b.spec.key])),
             "bar": progress_bar(f"progress-{b.spec.key}", b.progress,
                                 localized(a.definition, "title")),
         })
@@ -250,7 +252,9 @@ def benchmark_page(
     superseded_by = corrections_of(session, [u.id for u in shown])
     revised = revised_vintages(session, shown)
     pages = max(1, -(-total // HISTORY_PAGE_SIZE))
-    chart = benchmark_chart("history", definition, applied, points, status.evaluation.as_of)
+    chart = benchmark_chart(
+        "history", definition, applied, points, status.evaluation.as_of,
+        is_illustrative=any(m.is_illustrative for m in status.measurements.get(key, ())))
     return render(request, "candidates/benchmark.html", candidate=candidate,
                   definition=definition, applied=applied, evaluation=evaluation,
                   updates=shown, superseded_by=superseded_by, revised=revised, chart=chart,
@@ -345,11 +349,15 @@ def compare_page(
         (candidate.slug, b.spec.key): b
         for candidate in chosen for b in statuses[candidate.id].evaluation.benchmarks
     }
+    illustrative_targets = {(candidate.slug, a.definition.key)
+                            for candidate in chosen for a in statuses[candidate.id].applied
+                            if a.target_is_illustrative}
     unknown = [slug for slug in c if slug not in {x.slug for x in everyone}]
     return render(request, "compare.html", everyone=everyone, chosen=chosen,
                   statuses=statuses, definitions=list(keys.values()), cells=cells,
                   unknown=unknown,
                   illustrative={x.id: rests_on_illustrative(statuses[x.id]) for x in chosen},
+                  illustrative_targets=illustrative_targets,
                   across_tiers=len({statuses[x.id].tier for x in chosen
                                     if x.phase != Phase.member}) > 1)
 
