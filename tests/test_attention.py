@@ -177,17 +177,22 @@ def test_days_count_from_the_date_asked(session):
 
 
 def test_illustrative_when_the_target_or_the_latest_value_is(session):
-    for slug, illustrative in (("realland", False), ("demoland", True)):
-        add_candidate(session, slug, slug.title(),
+    # Full candidates are asked the alliance's own targets; strategic partners this tool's.
+    for slug, illustrative, tier in (("realland", False, "full_candidate"),
+                                     ("demoland", True, "full_candidate"),
+                                     ("partnerland", False, SP)):
+        add_candidate(session, slug, slug.title(), tier=tier,
                       due={"defence_spending_gdp": -1, "joint_exercises": -1},
                       values={"defence_spending_gdp": 0.5}, illustrative=illustrative)
     items = {(i.candidate.slug, i.applied.definition.key): i for i in list_attention(session).items}
     exercises = items["realland", "joint_exercises"]
     assert exercises.applied.definition.is_illustrative and exercises.is_illustrative
     spending = items["realland", "defence_spending_gdp"]
-    assert not spending.applied.definition.is_illustrative
+    assert not spending.applied.target_is_illustrative
     assert not spending.is_illustrative  # a real target, a real value
     assert items["demoland", "defence_spending_gdp"].is_illustrative  # a real target, not value
+    partner = items["partnerland", "defence_spending_gdp"]  # this tool's 1.5 %, a real value
+    assert partner.applied.requirement.is_illustrative and partner.is_illustrative
 
 
 def build_many(session, n=12):

@@ -16,7 +16,16 @@ def measure(definition: Any, value: float | str | None) -> str:
         return "—"
     if isinstance(value, str):
         return stage_label(definition, value)
-    return f"{format_number(value)} {unit_label(definition, value)}".strip()
+    return f"{format_number(value, shown_digits(value))} {unit_label(definition, value)}".strip()
+
+
+def shown_digits(value: float) -> int:
+    """Two decimals, or more when two would show a whole number that the value is not: SIPRI's
+    1.9977 % reads "1.998 %", never "2 %" beside a 2 % target it falls short of."""
+    digits = 2
+    while digits < 6 and value != round(value) and round(value, digits) == round(value):
+        digits += 1
+    return digits
 
 
 def target_words(definition: Any, target_value: float | None, target_stage: str | None) -> str:

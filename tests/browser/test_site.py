@@ -166,7 +166,7 @@ def test_pages_work_without_javascript(browser, site):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(site.url + "/?phase=member&sort=readiness")
-    expect(page.locator("table.overview tbody th[scope=row]")).to_have_count(2)
+    expect(page.locator("table.completed tbody th[scope=row]")).to_have_count(2)
     page.goto(site.url + "/candidates/ukraine")
     expect(page.locator("svg.chart-history").first).to_be_visible()
     expect(page.locator("#benchmark-defence_spending_gdp")).to_contain_text("Met")

@@ -166,3 +166,17 @@ def test_measure_reads_stages_and_numbers():
         assert measure(SPENDING_INDICATOR, 2.5) == "2,5 % du PIB"
     finally:
         current_language.reset(token)
+
+
+def test_a_value_short_of_a_round_target_never_reads_as_it(client):
+    """Sweden 2024: 1.9977175 % of GDP in SIPRI; shown as "2 %" it would read as meeting 2 %."""
+    token = current_language.set("en")
+    try:
+        assert measure(SPENDING_INDICATOR, 1.9977175) == "1.998 % of GDP"
+        assert measure(SPENDING_INDICATOR, 2.0) == "2 % of GDP"
+        assert measure(SPENDING_INDICATOR, 2.4567) == "2.46 % of GDP"
+        assert measure(SPENDING_INDICATOR, 1.99999) == "1.99999 % of GDP"
+    finally:
+        current_language.reset(token)
+    html = client.get("/candidates/sweden").text
+    assert "1.998 % of GDP" in html

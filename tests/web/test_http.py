@@ -54,12 +54,15 @@ def test_static_assets_are_cacheable(client):
 @pytest.mark.parametrize("path", PAGES)
 def test_pages_reference_only_local_assets(client, path):
     html = client.get(path).text
-    # Every src and href stays on this site (source texts may quote addresses as text); the
-    # canonical link names this site by its configured address.
+    # Every asset (src, and href outside a link to read) stays on this site; the canonical
+    # link names this site by its configured address. A source may be linked for the reader
+    # to follow, never fetched by the page, and without passing on where the reader came from.
     site = get_settings().site_url
     assert f'<link rel="canonical" href="{site}/' in html
     html = html.replace(f'href="{site}/', 'href="/')
-    assert not re.findall(r'(?:src|href)="(?:https?:)?//', html)
+    assert not re.findall(r'<(?!a\s)[^>]*\b(?:src|href)="(?:https?:)?//', html)
+    for link in re.findall(r'<a\s[^>]*href="(?:https?:)?//[^>]*>', html):
+        assert 'rel="noopener noreferrer"' in link, link
     assert "<script>" not in html and " on" + "load=" not in html
 
 
