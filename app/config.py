@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     auth_failures_per_minute: int = 10
     # Writes allowed per API token per minute before 429.
     writes_per_minute: int = 600
+    # Answers that evaluate every candidate (Needs attention in full, the overview sorted by
+    # readiness), computed per client address per minute before 429; cached answers are free.
+    full_evaluations_per_minute: int = 30
     # Serve public reads from the in-memory response cache (see app/web/cache.py).
     response_cache: bool = True
     # What the response cache may hold per worker process, in bytes (bodies and headers).

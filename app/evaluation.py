@@ -332,12 +332,19 @@ def load_statuses(
     return results
 
 
+def benchmark_is_illustrative(applied: AppliedBenchmark, latest: Measurement | None) -> bool:
+    """Whether what a benchmark shows rests on an illustration: its target (the benchmark, or
+    this tool's target for the tier) or the latest value it is read against."""
+    return applied.target_is_illustrative or bool(latest and latest.is_illustrative)
+
+
 def rests_on_illustrative(status: CandidateStatus) -> bool:
     """Whether the candidate's readiness rests on anything illustrative: its tier assignment,
     a target, or a latest value read."""
+    applied = {a.definition.key: a for a in status.applied}
     return status.standing.tier_is_illustrative or any(
-        a.target_is_illustrative for a in status.applied
-    ) or any(b.latest.is_illustrative for b in status.evaluation.benchmarks if b.latest)
+        benchmark_is_illustrative(applied[b.spec.key], b.latest)
+        for b in status.evaluation.benchmarks)
 
 
 def revised_vintages(

@@ -219,7 +219,8 @@ class CandidateStatusChange(Base):
     source: Mapped[str] = mapped_column(Text, default="")
     note: Mapped[str] = mapped_column(Text, default="")
     # The tier (and phase) assigned here is this tool's illustration, not a decision taken.
-    is_illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_illustrative: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                  server_default=false())
     recorded_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
@@ -399,7 +400,8 @@ class TierRequirement(Base):
     due_offset_days: Mapped[int | None] = mapped_column(Integer)
     # The target this tier is asked is this tool's own tiering (e.g. 1.5 % of GDP for
     # strategic partners), not an alliance figure: pages mark it and what rests on it.
-    is_illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_illustrative: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                  server_default=false())
 
     definition: Mapped[BenchmarkDefinition] = relationship(back_populates="requirements")
 

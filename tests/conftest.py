@@ -17,7 +17,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from app.auth.deps import auth_failures, recent_tokens, writes
+from app.auth.deps import auth_failures, full_evaluations, recent_tokens, writes
 from app.auth.service import create_user, issue_token
 from app.cli import run_migrations
 from app.db import get_session, make_engine
@@ -112,6 +112,7 @@ def session(engine: Engine) -> Iterator[Session]:
 def client(session: Session) -> Iterator[TestClient]:
     auth_failures().reset()
     writes().reset()
+    full_evaluations().reset()
     recent_tokens().reset()
     # The response cache trusts the change feed, which cannot see a test's uncommitted writes;
     # it is tested against a real server in tests/web/test_response_cache.py.

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query
 
 from app.attention.schemas import AttentionPage, attention_item_read
 from app.attention.service import DEFAULT_WITHIN_DAYS, MAX_WITHIN_DAYS, list_attention
+from app.auth.deps import FullEvaluation
 from app.candidates.deps import AsOfQuery
 from app.db import SessionDep
 from app.models import Phase, Tier
@@ -29,11 +30,14 @@ EXAMPLE = {
 
 @router.get(
     "/attention", response_model=AttentionPage, summary="Benchmarks that need attention",
-    responses={200: {"content": {"application/json": {"example": EXAMPLE}}}},
+    responses={200: {"content": {"application/json": {"example": EXAMPLE}}},
+               429: {"description": "Too many uncached answers from this address: each "
+                                    "evaluates every candidate."}},
 )
 def list_attention_items(
     session: SessionDep,
     page: PageDep,
+    _allowed: FullEvaluation,
     as_of: AsOfQuery,
     within_days: Annotated[int, Query(
         ge=0, le=MAX_WITHIN_DAYS,

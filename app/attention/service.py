@@ -12,7 +12,13 @@ from sqlalchemy.orm import Session
 
 from app.benchmarks.service import AppliedBenchmark, due_date
 from app.candidates.service import list_candidates
-from app.evaluation import Asked, CandidateStatus, load_asked, load_statuses
+from app.evaluation import (
+    Asked,
+    CandidateStatus,
+    benchmark_is_illustrative,
+    load_asked,
+    load_statuses,
+)
 from app.models import Candidate, CandidateBenchmark, Phase
 from app.status import BenchmarkEvaluation, Status
 
@@ -43,7 +49,7 @@ class AttentionItem:
     def is_illustrative(self) -> bool:
         """The target is illustrative, or the latest value it is read against is."""
         latest = self.evaluation.latest
-        return self.applied.target_is_illustrative or bool(latest and latest.is_illustrative)
+        return benchmark_is_illustrative(self.applied, latest)
 
 
 @dataclass(frozen=True)

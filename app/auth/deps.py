@@ -31,6 +31,24 @@ def writes() -> SlidingWindow:
     return SlidingWindow(get_settings().writes_per_minute)
 
 
+@lru_cache
+def full_evaluations() -> SlidingWindow:
+    return SlidingWindow(get_settings().full_evaluations_per_minute)
+
+
+def allow_full_evaluation(request: Request) -> None:
+    """Counts an answer that evaluates every candidate (seconds of work with a thousand of them)
+    against the client's address: one script varying a query string cannot keep the workers
+    busy. Only computed answers count: the response cache answers repeats before this runs."""
+    wait = full_evaluations().hit(client_address(request))
+    if wait is not None:
+        raise TooManyRequests("Too many uncached answers that evaluate every candidate from "
+                              "this address; slow down.", wait)
+
+
+FullEvaluation = Annotated[None, Depends(allow_full_evaluation)]
+
+
 def client_address(request: Request) -> str:
     """Whom the per-address limits count: the client's IPv4 address, or its IPv6 /64 (one
     subscriber usually holds a whole /64, so counting single addresses would count nothing)."""

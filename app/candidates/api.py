@@ -25,6 +25,7 @@ from app.candidates.schemas import (
 from app.db import SessionDep, WriteSessionDep
 from app.evaluation import (
     CandidateStatus,
+    benchmark_is_illustrative,
     evaluate_candidates,
     load_statuses,
     rests_on_illustrative,
@@ -124,7 +125,7 @@ def candidate_status_read(
                                              if b.latest])
     indicators = {a.definition.key: a.definition.indicator.key for a in applied}
     category_titles = {a.definition.category.key: a.definition.category.title for a in applied}
-    illustrative = {a.definition.key: a.target_is_illustrative for a in applied}
+    by_key = {a.definition.key: a for a in applied}
     benchmarks = []
     for b in evaluation.benchmarks:
         spec, latest = b.spec, b.latest
@@ -143,8 +144,8 @@ def candidate_status_read(
             previous_status=b.previous_status, projected_on=b.projected_on,
             behind_trend_on=b.behind_trend_on,
             projection_note=b.projection_note, reason=b.reason,
-            is_illustrative=illustrative[spec.key] or bool(latest and latest.is_illustrative),
-            target_is_illustrative=illustrative[spec.key],
+            is_illustrative=benchmark_is_illustrative(by_key[spec.key], latest),
+            target_is_illustrative=by_key[spec.key].target_is_illustrative,
         ))
     return CandidateStatusRead(
         slug=candidate.slug,

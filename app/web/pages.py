@@ -18,6 +18,7 @@ from app.attention.service import (
     first_attention,
     list_attention,
 )
+from app.auth.deps import FullEvaluation, allow_full_evaluation
 from app.benchmarks.labels import unit_label
 from app.benchmarks.service import (
     list_expansion_models,
@@ -27,6 +28,7 @@ from app.benchmarks.service import (
 from app.candidates.service import get_candidate, list_candidates
 from app.db import SessionDep
 from app.evaluation import (
+    benchmark_is_illustrative,
     history_chart_points,
     load_asked,
     load_statuses,
@@ -85,7 +87,7 @@ def benchmark_chart(chart_id: str, definition, applied, points: list[ChartPoint]
     def value_words(value: float) -> str:
         if stages:
             return measure(definition, stages[int(value) - 1]) if value >= 1 else "—"
-        return measure(definition, value)
+        return measure(definition, value, applied.target_value if applied else None)
 
     return history_chart(
         chart_id, points, title=localized(definition, "title"), today=as_of,
@@ -117,6 +119,8 @@ def dashboard_page(
 ) -> Response:
     """Aspirants grouped by tier (each is measured against its own tier's benchmarks, so
     readiness is never ranked across tiers), then the completed accessions."""
+    if sort == "readiness":  # the order needs every candidate evaluated
+        allow_full_evaluation(request)
     candidates, total = list_candidates(session, tier=tier or None, phase=phase or None,
                                         aspirants_only=True)
     rows = [{"candidate": c} for c in candidates]
@@ -127,7 +131,9 @@ def dashboard_page(
     updated = last_recorded(session, [c.id for c in candidates]) if sort == "updated" else {}
     sorters = {
         "name": lambda r: r["candidate"].name,
-        "readiness": lambda r: -(statuses[r["candidate"].id].evaluation.readiness or 0),
+        "readiness": lambda r: -(statuses[r["candidate"].id].evaluation.readiness
+                                 if statuses[r["candidate"].id].evaluation.readiness is not None
+                                 else -1),
         "tier": lambda r: r["candidate"].name,  # the rows are grouped by tier anyway
         "phase": lambda r: (-PHASE_ORDER[Phase(r["candidate"].phase)], r["candidate"].name),
         "updated": lambda r: -(updated[r["candidate"].id].timestamp()
@@ -194,8 +200,7 @@ def candidate_page(request: Request, slug: str, session: SessionDep) -> Response
         a = applied[b.spec.key]
         benchmarks.append({
             "evaluation": b, "applied": a,
-            "is_illustrative": a.target_is_illustrative or bool(
-                b.latest and b.latest.is_illustrative),
+            "is_illustrative": benchmark_is_illustrative(a, b.latest),
             "points": (points := chart_points(status, b.spec.key, evaluation.as_of)),
             "chart": benchmark_chart(
                 f"chart-{b.spec.key}", a.definition, a, points, evaluation.as_of, compact=True,
@@ -223,9 +228,8 @@ def candidate_page(request: Request, slug: str, session: SessionDep) -> Response
                   for b in evaluation.benchmarks if b.status != "met" and not b.projected_on],
         ratification_applies=has_protocol(candidate),
         ratifications=ratifications,
-        ratification_counts=ratification_counts(ratifications),
-        ratification_bar=ratification_chart(
-            "ratification", ratification_counts(ratifications).by_status, len(ratifications)),
+        ratification_counts=(counts := ratification_counts(ratifications)),
+        ratification_bar=ratification_chart("ratification", counts.by_status, counts.total),
         reports=reports,
         attention=candidate_attention(candidate, status),
         sources=SourceNotes(),
@@ -267,6 +271,7 @@ def benchmark_page(
 def attention_page(
     request: Request,
     session: SessionDep,
+    _allowed: FullEvaluation,
     tier: Annotated[Tier | Literal[""] | None, Query()] = None,
     phase: Annotated[Phase | Literal[""] | None, Query()] = None,
     within_days: Annotated[int, Query(ge=0, le=MAX_WITHIN_DAYS)] = DEFAULT_WITHIN_DAYS,
@@ -356,7 +361,8 @@ def compare_page(
     return render(request, "compare.html", everyone=everyone, chosen=chosen,
                   statuses=statuses, definitions=list(keys.values()), cells=cells,
                   unknown=unknown,
-                  illustrative={x.id: rests_on_illustrative(statuses[x.id]) for x in chosen},
+                  readiness_illustrative={x.id: rests_on_illustrative(statuses[x.id])
+                                          for x in chosen},
                   illustrative_targets=illustrative_targets,
                   across_tiers=len({statuses[x.id].tier for x in chosen
                                     if x.phase != Phase.member}) > 1)

@@ -97,8 +97,11 @@ def localized(record: Any, field: str) -> str:
 
 
 def percent(value: float | None) -> str:
+    """A whole percentage; never 100 % for what falls short of it (99.6 reads 99 %)."""
     if value is None:
         return "—"
+    if 99 < value < 100:
+        value = 99.0
     return format_number(value, 0) + " %"
 
 

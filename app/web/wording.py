@@ -10,20 +10,23 @@ from app.i18n import format_day, format_number, gettext, ngettext
 from app.status import BenchmarkEvaluation, Status, Trend
 
 
-def measure(definition: Any, value: float | str | None) -> str:
-    """A value as readers read it: "2.3 % of GDP", "1 exercise per year", "In force"."""
+def measure(definition: Any, value: float | str | None, against: float | None = None) -> str:
+    """A value as readers read it: "2.3 % of GDP", "1 exercise per year", "In force". Shown
+    beside a target (`against`), it never reads as that target when it is not."""
     if value is None or value == "":
         return "—"
     if isinstance(value, str):
         return stage_label(definition, value)
-    return f"{format_number(value, shown_digits(value))} {unit_label(definition, value)}".strip()
+    digits = shown_digits(value, against)
+    return f"{format_number(value, digits)} {unit_label(definition, value)}".strip()
 
 
-def shown_digits(value: float) -> int:
-    """Two decimals, or more when two would show a whole number that the value is not: SIPRI's
-    1.9977 % reads "1.998 %", never "2 %" beside a 2 % target it falls short of."""
+def shown_digits(value: float, against: float | None = None) -> int:
+    """Two decimals, or more while two would show the target the value falls short of (or
+    passes): SIPRI's 1.9977 % reads "1.998 %" beside a 2 % target, never "2 %"."""
     digits = 2
-    while digits < 6 and value != round(value) and round(value, digits) == round(value):
+    while (digits < 6 and against is not None and value != against
+           and round(value, digits) == round(against, digits)):
         digits += 1
     return digits
 
@@ -78,7 +81,7 @@ def status_sentence(b: BenchmarkEvaluation, definition: Any) -> str:
     if b.latest is None:
         return gettext("No measurement yet: the status cannot be judged.")
     latest = measure(definition, b.latest.value if b.latest.value is not None
-                     else b.latest.stage)
+                     else b.latest.stage, spec.target_value)
     facts = {"latest": latest, "target": target, "day": format_day(b.latest.as_of),
              "due": due or "", "projected": format_day(b.projected_on) if b.projected_on else "",
              "behind": format_day(b.behind_trend_on) if b.behind_trend_on else ""}

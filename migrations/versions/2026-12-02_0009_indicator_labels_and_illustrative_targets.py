@@ -19,12 +19,45 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from app.benchmarks.labels import KNOWN_UNIT_LABELS, known_stage_labels
-
 revision: str = "0009"
 down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# The labels this tool shipped with when this revision was written (a copy: a migration does
+# not change with the application's code).
+STAGE_LABELS = {
+    "gap_assessment": {"en": "Gap assessment", "fr": "Évaluation des écarts"},
+    "adoption_plan": {"en": "Adoption plan", "fr": "Plan d’adoption"},
+    "partial_adoption": {"en": "Partial adoption", "fr": "Adoption partielle"},
+    "full_adoption": {"en": "Full adoption", "fr": "Adoption complète"},
+    "requirements_defined": {"en": "Requirements defined", "fr": "Exigences définies"},
+    "accreditation_requested": {"en": "Accreditation requested", "fr": "Accréditation demandée"},
+    "interim_accreditation": {"en": "Interim accreditation", "fr": "Accréditation provisoire"},
+    "full_accreditation": {"en": "Full accreditation", "fr": "Accréditation complète"},
+    "drafted": {"en": "Drafted", "fr": "Rédigé"},
+    "submitted": {"en": "Submitted to parliament", "fr": "Soumis au parlement"},
+    "adopted": {"en": "Adopted", "fr": "Adopté"},
+    "in_force": {"en": "In force", "fr": "En vigueur"},
+}
+UNIT_LABELS = {
+    "% of GDP": {
+        "en": {"one": "% of GDP", "other": "% of GDP"},
+        "fr": {"one": "% du PIB", "other": "% du PIB"},
+    },
+    "% of defence expenditure": {
+        "en": {"one": "% of defence expenditure", "other": "% of defence expenditure"},
+        "fr": {"one": "% des dépenses de défense", "other": "% des dépenses de défense"},
+    },
+    "exercises per year": {
+        "en": {"one": "exercise per year", "other": "exercises per year"},
+        "fr": {"one": "exercice par an", "other": "exercices par an"},
+    },
+}
+
+
+def known_stage_labels(stages: list[str] | None) -> dict[str, dict[str, str]] | None:
+    return {s: STAGE_LABELS[s] for s in stages or [] if s in STAGE_LABELS} or None
 
 
 def upgrade() -> None:
@@ -50,7 +83,7 @@ def upgrade() -> None:
             .where(indicators.c.id == row.id)
             .values(
                 stage_labels=known_stage_labels(row.stages),
-                unit_labels=KNOWN_UNIT_LABELS.get(row.unit or ""),
+                unit_labels=UNIT_LABELS.get(row.unit or ""),
             )
         )
 

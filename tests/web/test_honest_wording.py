@@ -61,7 +61,8 @@ def every_page(client) -> list[str]:
     values on purpose, so they are left out)."""
     slugs = [c["slug"] for c in client.get("/api/v1/candidates",
                                            params={"limit": 100}).json()["items"]]
-    pages = ["/", "/compare?" + "&".join(f"c={s}" for s in slugs), "/framework"]
+    pages = ["/", "/?phase=member", "/attention", "/attention?within_days=3650",
+             "/compare?" + "&".join(f"c={s}" for s in slugs), "/framework"]
     for slug in slugs:
         pages.append(f"/candidates/{slug}")
         for b in client.get(f"/api/v1/candidates/{slug}/status").json()["benchmarks"]:
@@ -172,10 +173,13 @@ def test_a_value_short_of_a_round_target_never_reads_as_it(client):
     """Sweden 2024: 1.9977175 % of GDP in SIPRI; shown as "2 %" it would read as meeting 2 %."""
     token = current_language.set("en")
     try:
-        assert measure(SPENDING_INDICATOR, 1.9977175) == "1.998 % of GDP"
-        assert measure(SPENDING_INDICATOR, 2.0) == "2 % of GDP"
-        assert measure(SPENDING_INDICATOR, 2.4567) == "2.46 % of GDP"
-        assert measure(SPENDING_INDICATOR, 1.99999) == "1.99999 % of GDP"
+        assert measure(SPENDING_INDICATOR, 1.9977175, 2.0) == "1.998 % of GDP"
+        assert measure(SPENDING_INDICATOR, 1.9977175) == "2 % of GDP"  # no target beside it
+        assert measure(SPENDING_INDICATOR, 2.0, 2.0) == "2 % of GDP"
+        assert measure(SPENDING_INDICATOR, 2.2997918, 2.0) == "2.3 % of GDP"
+        assert measure(SPENDING_INDICATOR, 1.99999, 2.0) == "1.99999 % of GDP"
+        assert measure(SPENDING_INDICATOR, 1.497, 1.5) == "1.497 % of GDP"
+        assert measure(SPENDING_INDICATOR, 3.5001, 3.5) == "3.5001 % of GDP"
     finally:
         current_language.reset(token)
     html = client.get("/candidates/sweden").text

@@ -65,3 +65,9 @@ def test_downloads_carry_an_is_illustrative_column(client):
     assert {r["is_illustrative"] for r in exercises} == {"True"}
     document = client.get("/candidates/ukraine.json").json()
     assert document["status"]["is_illustrative"] is True
+
+
+def test_percent_never_rounds_a_shortfall_up_to_100():
+    from app.web.templating import percent
+
+    assert percent(99.6) == "99 %" and percent(100.0) == "100 %" and percent(None) == "—"
