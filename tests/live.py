@@ -21,6 +21,24 @@ from app.auth.service import create_user, issue_token
 ACCESSION = str(Path(sys.executable).with_name("accession"))
 
 
+@contextmanager
+def cpu_alone() -> Iterator[None]:
+    """Holds a lock shared by the test workers of one run: the tests that time a real server
+    (under attack, across workers) and the browser tests (Chromium takes a core of its own)
+    never run at the same time on a 2-core machine, so a timing measures the server, not the
+    other worker. Taken once per module; the other worker waits, then goes on."""
+    import fcntl
+
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "solo")
+    path = Path(tempfile.gettempdir()) / f"accession-tests-{run}.lock"
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

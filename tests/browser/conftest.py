@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.db import make_engine
 from app.demo import load_demo
 from tests.conftest import upgrade
-from tests.live import free_port, live_server
+from tests.live import cpu_alone, free_port, live_server
 
 CHROMIUM = os.environ.get("ACCESSION_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -35,6 +35,13 @@ def pytest_collection_modifyitems(config, items):
 def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS,
             "headless": True}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _alone():
+    """Chromium is not run beside the tests that time a server (tests.live.cpu_alone)."""
+    with cpu_alone():
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from app.models import Event
-from tests.live import live_server
+from tests.live import cpu_alone, live_server
 from tests.reliability.conftest import LIVE_ENV, sqlite_demo_database
 
 MB = 1024 * 1024
@@ -63,7 +63,8 @@ def post_updates(server, headers, count: int) -> None:
 def attacked(tmp_path_factory):
     engine = sqlite_demo_database(tmp_path_factory.mktemp("attacks"))
     env = {**LIVE_ENV, "ACCESSION_BODY_TIMEOUT_SECONDS": str(BODY_TIMEOUT)}
-    with live_server(engine, workers=2, extra_env=env) as server:
+    # Its reads are timed: not beside Chromium (see tests.live.cpu_alone).
+    with cpu_alone(), live_server(engine, workers=2, extra_env=env) as server:
         post_updates(server, server.token("loader"), 6000)
         yield server
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.demo import load_demo
 from tests.conftest import upgrade
-from tests.live import live_server
+from tests.live import cpu_alone, live_server
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +69,7 @@ def test_a_write_is_visible_at_once_in_the_same_process(engine_with_demo):
 
 
 def test_a_write_reaches_every_worker_within_two_seconds(engine_with_demo):
-    with live_server(engine_with_demo, workers=2) as server:
+    with cpu_alone(), live_server(engine_with_demo, workers=2) as server:  # timed
         headers = server.token("two-workers")
         for _ in range(20):  # warm both workers' caches
             httpx.get(server.url + "/candidates/georgia")
