@@ -22,6 +22,7 @@ from app.models import (
     User,
     utcnow,
 )
+from app.ratifications.service import ratifies
 
 MILESTONE_FIELDS = ("id", "milestone", "occurred_on", "source", "recorded_at")
 # A protocol exists from the ratification phase on: before it, no member state has anything to
@@ -71,14 +72,12 @@ def load_accessions(session: Session, candidates: Sequence[Candidate]) -> dict[i
         .group_by(RatificationStepRecord.candidate_id, RatificationStepRecord.member_iso3)
     ):
         first_steps[candidate_id][member] = first
-    members = session.execute(select(MemberState.iso3, MemberState.joined_on)).all()
-    joined = {iso3: joined_on for iso3, joined_on in members}
+    members = list(session.scalars(select(MemberState)))
+    joined = {m.iso3: m.joined_on for m in members}
     accessions = {}
     for candidate in candidates:
-        # The same rule as ratifications.service.ratifying_member_states, on rows held here.
-        own = joined.get(candidate.iso3)
-        ratifying = [iso3 for iso3, joined_on in members
-                     if iso3 != candidate.iso3 and (own is None or joined_on < own)]
+        ratifying = [m.iso3 for m in members
+                     if ratifies(m, candidate.iso3, joined.get(candidate.iso3))]
         steps = first_steps[candidate.id]
         last = (max(steps[iso3] for iso3 in ratifying)
                 if ratifying and all(iso3 in steps for iso3 in ratifying) else None)

@@ -2,6 +2,7 @@
 on the indicator (`stage_labels`, `unit_labels`); and the labels of the demo's and the first
 deployments' indicators, which migration 0009 copies in."""
 
+from functools import lru_cache
 from typing import Any
 
 from babel import Locale
@@ -42,6 +43,12 @@ def known_stage_labels(stages: list[str] | None) -> dict[str, dict[str, str]] | 
     return {s: KNOWN_STAGE_LABELS[s] for s in stages if s in KNOWN_STAGE_LABELS} or None
 
 
+@lru_cache
+def _plural_rule(language: str) -> Any:
+    """The language's CLDR plural rule, parsed once: pages call it for every value shown."""
+    return Locale.parse(language).plural_form
+
+
 def stage_label(indicator: Any, stage: str) -> str:
     """A stage in the reader's language: the indicator's label, else its English label, else
     the key made readable (an admin who sent no labels)."""
@@ -58,5 +65,5 @@ def unit_label(indicator: Any, value: float) -> str:
     forms = labels.get(language) or labels.get("en")
     if not forms:
         return indicator.unit or ""
-    form = Locale.parse(language).plural_form(abs(value))
+    form = _plural_rule(language)(abs(value))
     return forms.get(form) or forms.get("other") or indicator.unit or ""

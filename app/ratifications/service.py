@@ -79,16 +79,18 @@ def ratification_counts(ratifications: list[Ratification]) -> RatificationCounts
     )
 
 
+def ratifies(member: MemberState, candidate_iso3: str, candidate_joined_on: date | None) -> bool:
+    """Whether the candidate's accession needs this member's ratification: every member that
+    joined before it (all current members for an aspirant), never the candidate itself."""
+    return member.iso3 != candidate_iso3 and (
+        candidate_joined_on is None or member.joined_on < candidate_joined_on)
+
+
 def ratifying_member_states(session: Session, candidate: Candidate) -> list[MemberState]:
-    """The members whose ratification the candidate needs: every member that joined before it
-    (all current members for an aspirant), never the candidate itself."""
-    query = select(MemberState).where(MemberState.iso3 != candidate.iso3)
-    joined_on = session.scalar(
-        select(MemberState.joined_on).where(MemberState.iso3 == candidate.iso3)
-    )
-    if joined_on is not None:
-        query = query.where(MemberState.joined_on < joined_on)
-    return list(session.scalars(query.order_by(MemberState.name)))
+    """The members whose ratification the candidate needs (see `ratifies`), by name."""
+    members = list(session.scalars(select(MemberState).order_by(MemberState.name)))
+    joined_on = next((m.joined_on for m in members if m.iso3 == candidate.iso3), None)
+    return [m for m in members if ratifies(m, candidate.iso3, joined_on)]
 
 
 def list_ratifications(session: Session, candidate: Candidate) -> list[Ratification]:

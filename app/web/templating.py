@@ -24,7 +24,7 @@ from app.i18n import (
     language_name,
     ngettext,
 )
-from app.web.wording import measure, pace_words, status_sentence, target_words, trend_words
+from app.web.wording import measure, status_sentence, target_words, trend_words
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -118,8 +118,7 @@ templates.env.filters.update(label=label, number=format_number, day=format_day,
                              moment=format_moment, localized=localized, percent=percent,
                              names=format_names)
 templates.env.globals.update(measure=measure, target_words=target_words,
-                             status_sentence=status_sentence, trend_words=trend_words,
-                             pace_words=pace_words)
+                             status_sentence=status_sentence, trend_words=trend_words)
 templates.env.globals.update(static_url=static_url, STATUS_SYMBOLS=STATUS_SYMBOLS,
                              TREND_SYMBOLS=TREND_SYMBOLS, LANGUAGES=LANGUAGES,
                              language_name=language_name)

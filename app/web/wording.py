@@ -6,7 +6,7 @@ Stage names and units come from the indicator's labels; no stored key reaches a 
 from typing import Any
 
 from app.benchmarks.labels import stage_label, unit_label
-from app.i18n import format_day, format_number, gettext, ngettext
+from app.i18n import format_day, format_number, gettext
 from app.status import BenchmarkEvaluation, Status, Trend
 
 
@@ -33,19 +33,6 @@ def shown_digits(value: float, against: float | None = None) -> int:
 
 def target_words(definition: Any, target_value: float | None, target_stage: str | None) -> str:
     return measure(definition, target_value if target_value is not None else target_stage)
-
-
-def pace_words(definition: Any, slope: float) -> str:
-    """The trend's slope a year: "+0.40 points a year", "+0.5 stages a year"."""
-    sign = "+" if slope >= 0 else "−"
-    amount = format_number(abs(slope))
-    if definition.kind == "milestone":
-        return ngettext("%(sign)s%(amount)s stage a year", "%(sign)s%(amount)s stages a year",
-                        abs(slope)) % {"sign": sign, "amount": amount}
-    if (definition.unit or "").startswith("%"):
-        return gettext("%(sign)s%(amount)s points a year") % {"sign": sign, "amount": amount}
-    return gettext("%(sign)s%(amount)s %(unit)s a year") % {
-        "sign": sign, "amount": amount, "unit": unit_label(definition, abs(slope))}
 
 
 def trend_words(b: BenchmarkEvaluation) -> tuple[str, str]:
