@@ -66,7 +66,8 @@ def test_users_and_tokens(demo_engine):
     listed = invoke("tokens", "list")
     assert token[:8] in listed.output and token not in listed.output
 
-    assert invoke("tokens", "revoke", token[:8]).exit_code == 0
+    # "--": a token may start with "-", which would read as an option.
+    assert invoke("tokens", "revoke", "--", token[:8]).exit_code == 0
     assert "revoked" in invoke("tokens", "list").output
     with Session(demo_engine) as session, pytest.raises(Unauthorized):
         verify_token(session, token)
