@@ -56,6 +56,11 @@ ILLUSTRATIVE_STATUS_NOTE = (
     "Illustrative: the tool's tiers are a framework, not official NATO categories; this "
     "assignment is demo content, not a NATO decision."
 )
+ILLUSTRATIVE_STATUS_NOTE_FR = (
+    "Illustratif : les paliers de l’outil sont un cadre d’analyse, pas des catégories "
+    "officielles de l’OTAN ; cette affectation est un contenu de démonstration, pas une "
+    "décision de l’OTAN."
+)
 SIPRI_2023_SOURCE = (
     "SIPRI Military Expenditure Database, 2023 release (as cited in shared data README)"
 )
@@ -67,11 +72,60 @@ UKRAINE_2023_RELEASE_VALUE = 34.0
 # Names in ratifications.csv that differ from the member_states table.
 MEMBER_NAME_ALIASES = {"Turkey": "Türkiye", "Czech Republic": "Czechia"}
 
+# date_type: (step, its note, the note in French).
 RATIFICATION_STEPS = {
-    "parliamentary_completion": (RatificationStep.parliament_approved, ""),
-    "head_of_state_signature": (RatificationStep.signed, "Head of state's signature"),
-    "speaker_signature": (RatificationStep.signed, "Speaker's signature"),
-    "deposit": (RatificationStep.deposited, ""),
+    "parliamentary_completion": (RatificationStep.parliament_approved, "", ""),
+    "head_of_state_signature": (RatificationStep.signed, "Head of state's signature",
+                                "Signature du chef de l’État"),
+    "speaker_signature": (RatificationStep.signed, "Speaker's signature",
+                          "Signature du président du parlement"),
+    "deposit": (RatificationStep.deposited, "", ""),
+}
+# The notes of ratifications.csv (a copy of the shared data, kept as it is) in French.
+RATIFICATION_NOTES_FR = {
+    "FI 126 votes, SE 124 votes of 144 present (bobrtimes/AFP)":
+        "FI : 126 voix, SE : 124 voix sur 144 présents (bobrtimes/AFP)",
+    "Finland became party 4 Apr 2023": "La Finlande est devenue partie le 4 avril 2023",
+    "NATO PA date = end of parliamentary procedure (not deposit)":
+        "Date de l’AP-OTAN = fin de la procédure parlementaire (pas le dépôt)",
+    "NATO PA date = end of parliamentary procedure (not deposit); 219-11 vote on Friday 16 Sep "
+    "(albeu.com/RFE), Atlantic Council 'September 16 vote in Portugal'":
+        "Date de l’AP-OTAN = fin de la procédure parlementaire (pas le dépôt) ; vote à 219 "
+        "contre 11 le vendredi 16 septembre (albeu.com/RFE), Atlantic Council : « vote du "
+        "16 septembre au Portugal »",
+    "NATO PA date = end of parliamentary procedure (not deposit); Senate consent 95-1 on "
+    "3 Aug 2022; President signed instruments of ratification 9 Aug 2022 (i24news, ctvnews)":
+        "Date de l’AP-OTAN = fin de la procédure parlementaire (pas le dépôt) ; accord du "
+        "Sénat à 95 contre 1 le 3 août 2022 ; le président a signé les instruments de "
+        "ratification le 9 août 2022 (i24news, ctvnews)",
+    "NATO PA date = end of parliamentary procedure (not deposit); an earlier NATO PA version "
+    "(copy at democraciaparticipativa.net) listed Denmark 7 July; Jyllands-Posten (2023-03) "
+    "says 5 July":
+        "Date de l’AP-OTAN = fin de la procédure parlementaire (pas le dépôt) ; une version "
+        "antérieure de l’AP-OTAN (copie sur democraciaparticipativa.net) donnait le 7 juillet "
+        "pour le Danemark ; le Jyllands-Posten (2023-03) indique le 5 juillet",
+    "NATO PA date = end of parliamentary procedure (not deposit); plenary vote 264/300 "
+    "(finanzen.net/dpa), Swedish embassy tweet 15 Sep 2022":
+        "Date de l’AP-OTAN = fin de la procédure parlementaire (pas le dépôt) ; vote en séance "
+        "plénière 264/300 (finanzen.net/dpa), tweet de l’ambassade de Suède du 15 septembre "
+        "2022",
+    "Senate date taken from article date; NATO PA entry for Spain truncated in stored copy":
+        "Date du Sénat tirée de la date de l’article ; l’entrée de l’AP-OTAN pour l’Espagne "
+        "est tronquée dans la copie conservée",
+    "date inferred from 'this past Wednesday'": "date déduite de « mercredi dernier »",
+    "day inferred from reports that Sweden deposited 'later' the same day (7 Mar 2024)":
+        "jour déduit d’articles selon lesquels la Suède a déposé son instrument « plus tard » "
+        "le même jour (7 mars 2024)",
+    "deposit date with US not found in stored material":
+        "date du dépôt auprès des États-Unis introuvable dans les documents conservés",
+    "last of 30 allies to ratify Finland": "dernier des 30 Alliés à ratifier pour la Finlande",
+    "protocol entered into force; Finland deposited accession instrument same day":
+        "protocole entré en vigueur ; la Finlande a déposé son instrument d’adhésion le même "
+        "jour",
+    "trendsresearch.org says 24 Jan (time-zone/late-night vote) - treat 23 Jan as vote date":
+        "trendsresearch.org indique le 24 janvier (fuseau horaire, vote tard dans la nuit) : "
+        "le 23 janvier est retenu comme date du vote",
+    "weekday-based inference": "déduction à partir du jour de la semaine",
 }
 
 SP, IA, FC = Tier.strategic_partner, Tier.interim_ally, Tier.full_candidate
@@ -95,6 +149,7 @@ class Definition:
     title_fr: str
     kind: BenchmarkKind
     description: str
+    description_fr: str
     valid_from: date
     requirements: tuple[Requirement, ...]
     is_illustrative: bool
@@ -124,6 +179,13 @@ DEFINITIONS = (
             "Measured with SIPRI's figures. The lower 1.5 % target for strategic partners is "
             "this tool's illustrative tiering, not an alliance figure."
         ),
+        description_fr=(
+            "Dépenses militaires en part du PIB, rapportées à la ligne directrice de 2 % de "
+            "l’Alliance (pays de Galles 2014 : tendre vers 2 % en une décennie ; Vilnius 2023 : "
+            "2 % au minimum). Mesurées avec les chiffres du SIPRI. L’objectif plus bas de 1,5 % "
+            "pour les partenaires stratégiques est un palier illustratif de cet outil, pas un "
+            "chiffre de l’Alliance."
+        ),
         guideline_ids=("defence_spending_2pct", "defence_investment_pledge_2pct",
                        "defence_spending_floor_2pct"),
         valid_from=date(2014, 1, 1),
@@ -150,6 +212,14 @@ DEFINITIONS = (
             "military expenditure approximates, and is not identical to, NATO's definition "
             "of core defence spending."
         ),
+        description_fr=(
+            "Dépenses consacrées aux besoins de défense essentiels (définition de l’OTAN) en part "
+            "du PIB, rapportées aux 3,5 % d’ici 2035 du sommet de La Haye (partie de "
+            "l’engagement de 5 %). Demandé aux seuls candidats à part entière. Lu sur la même "
+            "série du SIPRI que la ligne directrice de 2 % : les dépenses militaires du SIPRI "
+            "approchent la définition des dépenses de défense essentielles de l’OTAN, sans lui "
+            "être identiques."
+        ),
         indicator="defence_spending_gdp",
         guideline_ids=("hague_core_3_5pct",),
         valid_from=date(2025, 6, 25),
@@ -171,6 +241,12 @@ DEFINITIONS = (
             "is this tool's illustrative tiering; the aspirants' values in the demo are "
             "illustrative."
         ),
+        description_fr=(
+            "Équipements majeurs, y compris la recherche et le développement associés, en part "
+            "des dépenses de défense, rapportés à l’engagement du pays de Galles de 20 %. "
+            "L’objectif de 15 % pour les alliés intérimaires est un palier illustratif de cet "
+            "outil ; les valeurs des États aspirants dans la démonstration sont illustratives."
+        ),
         guideline_ids=("major_equipment_20pct",),
         valid_from=date(2014, 1, 1),
         is_illustrative=False,
@@ -190,6 +266,11 @@ DEFINITIONS = (
             "Illustrative benchmark: progress from a gap assessment to full adoption of the "
             "standards relevant to the forces offered for cooperation. Stages and targets are "
             "demo content."
+        ),
+        description_fr=(
+            "Critère illustratif : progression d’une évaluation des écarts jusqu’à l’adoption "
+            "complète des normes utiles aux forces proposées pour la coopération. Étapes et "
+            "objectifs sont un contenu de démonstration."
         ),
         source="Illustrative benchmark defined for the demo; no official source.",
         valid_from=date(2019, 1, 1),
@@ -213,6 +294,10 @@ DEFINITIONS = (
             "Illustrative benchmark: exercises held with allied forces over the past twelve "
             "months. Targets and values are demo content."
         ),
+        description_fr=(
+            "Critère illustratif : exercices menés avec des forces alliées au cours des douze "
+            "derniers mois. Objectifs et valeurs sont un contenu de démonstration."
+        ),
         source="Illustrative benchmark defined for the demo; no official source.",
         valid_from=date(2019, 1, 1),
         is_illustrative=True,
@@ -234,6 +319,11 @@ DEFINITIONS = (
             "Illustrative benchmark: accreditation of secure communications with allied "
             "command structures. Stages and targets are demo content."
         ),
+        description_fr=(
+            "Critère illustratif : homologation des communications sécurisées avec les "
+            "structures de commandement alliées. Étapes et objectifs sont un contenu de "
+            "démonstration."
+        ),
         source="Illustrative benchmark defined for the demo; no official source.",
         valid_from=date(2019, 1, 1),
         is_illustrative=True,
@@ -252,6 +342,11 @@ DEFINITIONS = (
         description=(
             "Illustrative benchmark: the legislative stage of a law establishing democratic "
             "civilian control of the armed forces. Stages and targets are demo content."
+        ),
+        description_fr=(
+            "Critère illustratif : étape législative d’une loi établissant le contrôle civil "
+            "démocratique des forces armées. Étapes et objectifs sont un contenu de "
+            "démonstration."
         ),
         source="Illustrative benchmark defined for the demo; no official source.",
         valid_from=date(2019, 1, 1),
@@ -273,6 +368,11 @@ DEFINITIONS = (
             "Illustrative benchmark: the legislative stage of a law protecting classified "
             "information shared with allies. Stages and targets are demo content."
         ),
+        description_fr=(
+            "Critère illustratif : étape législative d’une loi protégeant les informations "
+            "classifiées partagées avec les Alliés. Étapes et objectifs sont un contenu de "
+            "démonstration."
+        ),
         source="Illustrative benchmark defined for the demo; no official source.",
         valid_from=date(2019, 1, 1),
         is_illustrative=True,
@@ -287,53 +387,82 @@ FRAMEWORK_NOTE = (
     "The tool's tiers and expansion models are an analytical framework, not official NATO "
     "categories."
 )
+FRAMEWORK_NOTE_FR = (
+    "Les paliers et les modèles d’élargissement de l’outil sont un cadre d’analyse, pas des "
+    "catégories officielles de l’OTAN."
+)
 ASPIRANT_NOTE = (
     "Its tier and model assignments here are illustrative. " + FRAMEWORK_NOTE
 )
+ASPIRANT_NOTE_FR = (
+    "Son palier et son modèle sont ici illustratifs. " + FRAMEWORK_NOTE_FR
+)
 
-# (slug, iso3, name, name_fr, tier, model, phase, summary)
+# (slug, iso3, name, name_fr, tier, model, phase, summary, summary_fr)
 CANDIDATES = (
     ("bosnia-and-herzegovina", "BIH", "Bosnia and Herzegovina", "Bosnie-Herzégovine", SP,
      ExpansionModel.incremental_enlargement, Phase.outreach,
      "Aspirant country. Defence spending (SIPRI) has stayed below 1 % of GDP since 2018. "
-     + ASPIRANT_NOTE),
+     + ASPIRANT_NOTE,
+     "État aspirant. Ses dépenses de défense (SIPRI) restent sous 1 % du PIB depuis 2018. "
+     + ASPIRANT_NOTE_FR),
     ("georgia", "GEO", "Georgia", "Géorgie", SP, ExpansionModel.strategic_partnership,
      Phase.outreach,
      "Aspirant country. Defence spending (SIPRI) between 1.6 % and 1.9 % of GDP since 2018. "
-     + ASPIRANT_NOTE),
+     + ASPIRANT_NOTE,
+     "État aspirant. Dépenses de défense (SIPRI) comprises entre 1,6 % et 1,9 % du PIB depuis "
+     "2018. " + ASPIRANT_NOTE_FR),
     ("ukraine", "UKR", "Ukraine", "Ukraine", IA, ExpansionModel.hybrid_integration,
      Phase.outreach,
      "Aspirant country. Wartime defence spending (SIPRI) of 25–37 % of GDP since 2022, far "
-     "above any target. " + ASPIRANT_NOTE),
+     "above any target. " + ASPIRANT_NOTE,
+     "État aspirant. Dépenses de défense de temps de guerre (SIPRI) de 25 à 37 % du PIB depuis "
+     "2022, bien au-delà de tout objectif. " + ASPIRANT_NOTE_FR),
     ("finland", "FIN", "Finland", "Finlande", FC, ExpansionModel.incremental_enlargement,
      Phase.member,
      "Member since 4 April 2023: applied on 18 May 2022, accession protocols signed on "
-     "5 July 2022. Kept as a comparator for the aspirants. " + FRAMEWORK_NOTE),
+     "5 July 2022. Kept as a comparator for the aspirants. " + FRAMEWORK_NOTE,
+     "Membre depuis le 4 avril 2023 : candidature déposée le 18 mai 2022, protocoles "
+     "d’adhésion signés le 5 juillet 2022. Conservée comme point de comparaison pour les États "
+     "aspirants. " + FRAMEWORK_NOTE_FR),
     ("sweden", "SWE", "Sweden", "Suède", FC, ExpansionModel.incremental_enlargement,
      Phase.member,
      "Member since 7 March 2024: applied on 18 May 2022, accession protocols signed on "
-     "5 July 2022. Kept as a comparator for the aspirants. " + FRAMEWORK_NOTE),
+     "5 July 2022. Kept as a comparator for the aspirants. " + FRAMEWORK_NOTE,
+     "Membre depuis le 7 mars 2024 : candidature déposée le 18 mai 2022, protocoles "
+     "d’adhésion signés le 5 juillet 2022. Conservée comme point de comparaison pour les États "
+     "aspirants. " + FRAMEWORK_NOTE_FR),
 )
 
-# Illustrative status histories of the aspirants: (effective_on, tier, phase, note).
+# Illustrative status histories of the aspirants: (effective_on, tier, phase, note, note_fr).
 ASPIRANT_STATUS_CHANGES = {
-    "bosnia-and-herzegovina": [(date(2019, 1, 1), SP, Phase.outreach, "Demo starting status.")],
-    "georgia": [(date(2019, 1, 1), SP, Phase.outreach, "Demo starting status.")],
+    "bosnia-and-herzegovina": [(date(2019, 1, 1), SP, Phase.outreach, "Demo starting status.",
+                                "Statut de départ de la démonstration.")],
+    "georgia": [(date(2019, 1, 1), SP, Phase.outreach, "Demo starting status.",
+                 "Statut de départ de la démonstration.")],
     "ukraine": [
-        (date(2019, 1, 1), SP, Phase.outreach, "Demo starting status."),
+        (date(2019, 1, 1), SP, Phase.outreach, "Demo starting status.",
+         "Statut de départ de la démonstration."),
         (date(2023, 7, 12), IA, Phase.outreach,
-         "Moved to interim ally in this demo after the Vilnius summit."),
+         "Moved to interim ally in this demo after the Vilnius summit.",
+         "Passée au palier d’allié intérimaire dans cette démonstration après le sommet de "
+         "Vilnius."),
     ],
 }
 
-# Finland's and Sweden's phases, from accession_milestones.csv: (milestone, phase, note).
+# Finland's and Sweden's phases, from accession_milestones.csv: (milestone, phase, note,
+# note_fr).
 MEMBER_STATUS_MILESTONES = (
     ("application_submitted", Phase.accession_talks,
-     "Application for membership submitted. Tier: the tool's framework, not a NATO category."),
+     "Application for membership submitted. Tier: the tool's framework, not a NATO category.",
+     "Demande d’adhésion déposée. Palier : le cadre d’analyse de l’outil, pas une catégorie de "
+     "l’OTAN."),
     ("accession_protocols_signed", Phase.ratification,
-     "Accession protocol signed; ratification by the member states begins."),
+     "Accession protocol signed; ratification by the member states begins.",
+     "Protocole d’adhésion signé ; la ratification par les États membres commence."),
     ("instrument_of_accession_deposited_member", Phase.member,
-     "Instrument of accession deposited: member state."),
+     "Instrument of accession deposited: member state.",
+     "Instrument d’adhésion déposé : État membre."),
 )
 
 # Illustrative half-yearly series, 2019-06-30 to 2025-12-31 (14 points), trailing twelve months.
@@ -468,11 +597,13 @@ def _add_definitions(session: Session) -> list[BenchmarkDefinition]:
                 stages=None if numeric else list(spec.stages),
                 stage_labels=None if numeric else known_stage_labels(list(spec.stages)),
                 unit_labels=KNOWN_UNIT_LABELS.get(spec.unit or ""),
-                description=spec.description, source=source)
+                description=spec.description, description_fr=spec.description_fr,
+                source=source)
         definition = BenchmarkDefinition(
             key=spec.key, title=spec.title, title_fr=spec.title_fr,
             category=categories[spec.category], indicator=indicator,
-            description=spec.description, source=source, is_illustrative=spec.is_illustrative,
+            description=spec.description, description_fr=spec.description_fr, source=source,
+            is_illustrative=spec.is_illustrative,
             adopted_on=spec.valid_from,
         )
         for req in spec.requirements:
@@ -493,39 +624,41 @@ def _add_definitions(session: Session) -> list[BenchmarkDefinition]:
     return added
 
 
-def _member_status_changes() -> dict[str, list[tuple[date, Tier, Phase, str, str]]]:
+def _member_status_changes() -> dict[str, list[tuple[date, Tier, Phase, str, str, str]]]:
     rows = _read_csv("accession_milestones.csv")
-    history: dict[str, list[tuple[date, Tier, Phase, str, str]]] = {}
-    for milestone, phase, note in MEMBER_STATUS_MILESTONES:
+    history: dict[str, list[tuple[date, Tier, Phase, str, str, str]]] = {}
+    for milestone, phase, note, note_fr in MEMBER_STATUS_MILESTONES:
         matching = [r for r in rows if r["milestone"] == milestone]
         for name in ("Finland", "Sweden"):
             row = next((r for r in matching if name in r["candidate"].split("+")), None)
             if row is None:
                 raise RuntimeError(f"accession_milestones.csv has no {milestone!r} for {name}")
             history.setdefault(name.lower(), []).append(
-                (date.fromisoformat(row["date"]), FC, phase, row["source"], note))
+                (date.fromisoformat(row["date"]), FC, phase, row["source"], note, note_fr))
     return history
 
 
 def _add_candidates(session: Session) -> dict[str, Candidate]:
     histories = _member_status_changes()
     for slug, changes in ASPIRANT_STATUS_CHANGES.items():
-        histories[slug] = [(day, tier, phase, "", f"{note} {ILLUSTRATIVE_STATUS_NOTE}")
-                           for day, tier, phase, note in changes]
+        histories[slug] = [(day, tier, phase, "", f"{note} {ILLUSTRATIVE_STATUS_NOTE}",
+                            f"{note_fr} {ILLUSTRATIVE_STATUS_NOTE_FR}")
+                           for day, tier, phase, note, note_fr in changes]
     candidates = {}
-    for slug, iso3, name, name_fr, tier, model, phase, summary in CANDIDATES:
+    for slug, iso3, name, name_fr, tier, model, phase, summary, summary_fr in CANDIDATES:
         history = histories[slug]
         last = history[-1]
         if (last[1], last[2]) != (tier, phase):
             raise ValueError(f"{slug}: status history does not end in {tier}/{phase}")
         recorded = [_at_noon(day + timedelta(days=1)) for day, *_ in history]
         candidate = Candidate(slug=slug, iso3=iso3, name=name, name_fr=name_fr, tier=tier,
-                              model=model, phase=phase, summary=summary, created_at=recorded[0])
-        for (day, change_tier, change_phase, source, note), at in zip(history, recorded,
-                                                                      strict=True):
+                              model=model, phase=phase, summary=summary, summary_fr=summary_fr,
+                              created_at=recorded[0])
+        for (day, change_tier, change_phase, source, note, note_fr), at in zip(
+                history, recorded, strict=True):
             candidate.status_changes.append(CandidateStatusChange(
                 tier=change_tier, phase=change_phase, effective_on=day, source=source,
-                note=note, recorded_at=at,
+                note=note, note_fr=note_fr, recorded_at=at,
                 is_illustrative=slug in ASPIRANT_STATUS_CHANGES))
         session.add(candidate)
         candidates[slug] = candidate
@@ -740,13 +873,18 @@ def _add_ratification_steps(
                                "in the member_states table")
         if row["date_type"] not in RATIFICATION_STEPS:
             raise RuntimeError(f"ratifications.csv: unknown date_type {row['date_type']!r}")
-        step, step_note = RATIFICATION_STEPS[row["date_type"]]
+        if row["note"] and row["note"] not in RATIFICATION_NOTES_FR:
+            raise RuntimeError(f"ratifications.csv: note {row['note']!r} has no French")
+        step, step_note, step_note_fr = RATIFICATION_STEPS[row["date_type"]]
         occurred_on = date.fromisoformat(row["ratified_on"])
         added.append(RatificationStepRecord(
             candidate_id=candidates[row["candidate"].lower()].id,
             member_iso3=iso3_by_name[name], step=step, occurred_on=occurred_on,
             source=row["source"], confidence=Confidence(row["confidence"].lower()),
             note="; ".join(part for part in (step_note, row["note"]) if part),
+            note_fr=" ; ".join(part for part in (step_note_fr,
+                                                 RATIFICATION_NOTES_FR.get(row["note"], ""))
+                               if part),
             recorded_at=_at_noon(occurred_on + timedelta(days=1))))
     session.add_all(added)
     session.flush()

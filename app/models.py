@@ -162,6 +162,7 @@ class TierDefinition(Base):
     title: Mapped[str] = mapped_column(String(100))
     title_fr: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text, default="")
+    description_fr: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class ExpansionModelDefinition(Base):
@@ -174,10 +175,15 @@ class ExpansionModelDefinition(Base):
     title: Mapped[str] = mapped_column(String(100))
     title_fr: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text, default="")
+    description_fr: Mapped[str] = mapped_column(Text, default="", server_default="")
     speed_of_integration: Mapped[str] = mapped_column(Text, default="")
     risk_exposure: Mapped[str] = mapped_column(Text, default="")
     reform_depth: Mapped[str] = mapped_column(Text, default="")
     resource_allocation: Mapped[str] = mapped_column(Text, default="")
+    speed_of_integration_fr: Mapped[str] = mapped_column(Text, default="", server_default="")
+    risk_exposure_fr: Mapped[str] = mapped_column(Text, default="", server_default="")
+    reform_depth_fr: Mapped[str] = mapped_column(Text, default="", server_default="")
+    resource_allocation_fr: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class Candidate(Base):
@@ -197,6 +203,7 @@ class Candidate(Base):
     model: Mapped[str] = mapped_column(ForeignKey("expansion_models.key"))
     phase: Mapped[str] = mapped_column(String(40))
     summary: Mapped[str] = mapped_column(Text, default="")
+    summary_fr: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
 
     status_changes: Mapped[list["CandidateStatusChange"]] = relationship(
@@ -218,6 +225,7 @@ class CandidateStatusChange(Base):
     effective_on: Mapped[date] = mapped_column(Date)
     source: Mapped[str] = mapped_column(Text, default="")
     note: Mapped[str] = mapped_column(Text, default="")
+    note_fr: Mapped[str] = mapped_column(Text, default="", server_default="")
     # The tier (and phase) assigned here is this tool's illustration, not a decision taken.
     is_illustrative: Mapped[bool] = mapped_column(Boolean, default=False,
                                                   server_default=false())
@@ -236,6 +244,7 @@ class BenchmarkCategory(Base):
     title: Mapped[str] = mapped_column(String(120))
     title_fr: Mapped[str] = mapped_column(String(120), default="")
     description: Mapped[str] = mapped_column(Text, default="")
+    description_fr: Mapped[str] = mapped_column(Text, default="", server_default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -279,6 +288,7 @@ class Indicator(Base):
     stage_labels: Mapped[dict[str, dict[str, str]] | None] = mapped_column(JSON)
     unit_labels: Mapped[dict[str, dict[str, str]] | None] = mapped_column(JSON)
     description: Mapped[str] = mapped_column(Text, default="")
+    description_fr: Mapped[str] = mapped_column(Text, default="", server_default="")
     source: Mapped[str] = mapped_column(Text, default="")
 
     category: Mapped[BenchmarkCategory] = relationship()
@@ -302,6 +312,7 @@ class BenchmarkDefinition(Base):
     category_id: Mapped[int] = mapped_column(ForeignKey("benchmark_categories.id"), index=True)
     indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"), index=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    description_fr: Mapped[str] = mapped_column(Text, default="", server_default="")
     source: Mapped[str] = mapped_column(Text, default="")
     is_illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
     # The target counts from this date (an evaluation of an earlier date leaves it out) until
@@ -608,6 +619,7 @@ class RatificationStepRecord(Base):
     source: Mapped[str] = mapped_column(Text, default="")
     confidence: Mapped[str] = mapped_column(String(10), default=Confidence.high)
     note: Mapped[str] = mapped_column(Text, default="")
+    note_fr: Mapped[str] = mapped_column(Text, default="", server_default="")
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
 
@@ -760,3 +772,7 @@ class Instrument(Base):
     cost_category: Mapped[str] = mapped_column(String(60))
     strategic_reach: Mapped[str] = mapped_column(String(120))
     typical_timeframe: Mapped[str] = mapped_column(String(60))
+    description_fr: Mapped[str] = mapped_column(Text, default="", server_default="")
+    cost_category_fr: Mapped[str] = mapped_column(Text, default="", server_default="")
+    strategic_reach_fr: Mapped[str] = mapped_column(Text, default="", server_default="")
+    typical_timeframe_fr: Mapped[str] = mapped_column(Text, default="", server_default="")
