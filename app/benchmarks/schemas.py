@@ -38,6 +38,7 @@ class TierRead(BaseModel):
     title: str
     title_fr: str
     description: str
+    description_fr: str
 
 
 class ExpansionModelRead(BaseModel):
@@ -51,6 +52,11 @@ class ExpansionModelRead(BaseModel):
     risk_exposure: str
     reform_depth: str
     resource_allocation: str
+    description_fr: str
+    speed_of_integration_fr: str
+    risk_exposure_fr: str
+    reform_depth_fr: str
+    resource_allocation_fr: str
 
 
 class CategoryRead(BaseModel):
@@ -60,6 +66,7 @@ class CategoryRead(BaseModel):
     title: str
     title_fr: str
     description: str
+    description_fr: str
     position: int
 
 
@@ -95,6 +102,7 @@ class MeasuredRead(BaseModel):
     min_value: float | None
     max_value: float | None
     description: str
+    description_fr: str
     source: str
 
 
@@ -136,6 +144,7 @@ class CandidateBenchmarkRead(BaseModel):
     baseline: Value | None
     baseline_on: date | None
     description: str
+    description_fr: str
     source: str
     is_illustrative: bool
 
@@ -156,7 +165,8 @@ def definition_read(definition: BenchmarkDefinition) -> DefinitionRead:
         direction=definition.direction, stages=definition.stages,
         stage_labels=definition.stage_labels, unit_labels=definition.unit_labels,
         min_value=definition.min_value, max_value=definition.max_value,
-        description=definition.description, source=definition.source,
+        description=definition.description, description_fr=definition.description_fr,
+        source=definition.source,
         is_illustrative=definition.is_illustrative, valid_from=definition.adopted_on,
         indicator=definition.indicator.key, adopted_on=definition.adopted_on,
         retired_on=definition.retired_on,
@@ -175,7 +185,7 @@ def indicator_read(indicator: Indicator, benchmarks: list[str]) -> IndicatorRead
         stage_labels=indicator.stage_labels, unit_labels=indicator.unit_labels,
         min_value=indicator.min_value,
         max_value=indicator.max_value, description=indicator.description,
-        source=indicator.source, benchmarks=benchmarks)
+        description_fr=indicator.description_fr, source=indicator.source, benchmarks=benchmarks)
 
 
 def target(value: float | None, stage: str | None) -> float | str:
@@ -268,6 +278,7 @@ class CategoryCreate(BaseModel):
     title: CategoryTitle
     title_fr: CategoryFrenchTitle = ""
     description: Description = ""
+    description_fr: Description = ""
     position: Position | None = Field(default=None,
                                       description="Display order; after the last when left out.")
 
@@ -280,9 +291,10 @@ class CategoryUpdate(BaseModel):
     title: CategoryTitle | None = None
     title_fr: CategoryFrenchTitle | None = None
     description: Description | None = None
+    description_fr: Description | None = None
     position: Position | None = None
 
-    _not_null = field_validator("title", "title_fr", "description", "position",
+    _not_null = field_validator("title", "title_fr", "description", "description_fr", "position",
                                 mode="before")(_not_null)
 
 
@@ -324,6 +336,7 @@ class BenchmarkCreate(BaseModel):
         default=None, description="The unit as it reads after a number, by language and plural "
         'form, e.g. `{"en": {"one": "exercise per year", "other": "exercises per year"}}`.')
     description: Description = ""
+    description_fr: Description = ""
     source: Source = ""
     is_illustrative: InputBool = False
     indicator: BenchmarkKey | None = Field(
@@ -366,6 +379,7 @@ class BenchmarkUpdate(BaseModel):
     max_value: Number | None = None
     stages: Stages | None = None
     description: Description | None = None
+    description_fr: Description | None = None
     source: Source | None = None
     is_illustrative: InputBool | None = None
     valid_from: InputDate | None = Field(default=None, description="The same as adopted_on.")
@@ -378,6 +392,7 @@ class BenchmarkUpdate(BaseModel):
         default=None, description="When the new requirements take effect (default: today). "
         "The same date as an existing version amends that version.")
 
-    _not_null = field_validator("title", "title_fr", "category", "kind", "description", "source",
+    _not_null = field_validator("title", "title_fr", "category", "kind", "description",
+                                "description_fr", "source",
                                 "is_illustrative", "valid_from", "adopted_on", "requirements",
                                 "effective_on", mode="before")(_not_null)

@@ -230,7 +230,7 @@ def derive_candidate_benchmarks(session: Session, candidate: Candidate) -> list[
 
 # Writes: categories and definitions (admin only).
 
-CATEGORY_FIELDS = ("key", "title", "title_fr", "description", "position")
+CATEGORY_FIELDS = ("key", "title", "title_fr", "description", "description_fr", "position")
 
 
 def _refuse_if_any(errors: list[dict[str, Any]], detail: str) -> None:
@@ -259,7 +259,8 @@ def create_category(session: Session, data: CategoryCreate, *, author: User) -> 
     if position is None:
         position = (session.scalar(select(func.max(BenchmarkCategory.position))) or 0) + 1
     category = BenchmarkCategory(key=data.key, title=data.title, title_fr=data.title_fr,
-                                 description=data.description, position=position)
+                                 description=data.description,
+                                 description_fr=data.description_fr, position=position)
     session.add(category)
     try:
         session.flush()
@@ -488,7 +489,8 @@ def _indicator_for(
                                         or known_stage_labels(data.stages)),
                           unit_labels=(labels_json(data.unit_labels)
                                        or KNOWN_UNIT_LABELS.get(data.unit or "")),
-                          description=data.description, source=data.source)
+                          description=data.description, description_fr=data.description_fr,
+                          source=data.source)
     return indicator, shape
 
 
@@ -517,7 +519,8 @@ def create_definition(
 
     definition = BenchmarkDefinition(
         key=data.key, title=data.title, title_fr=data.title_fr, category=category,
-        indicator=indicator, description=data.description, source=data.source,
+        indicator=indicator, description=data.description,
+        description_fr=data.description_fr, source=data.source,
         is_illustrative=data.is_illustrative, adopted_on=data.adoption,
         retired_on=data.retired_on,
         requirements=[_tier_requirement(r, effective_on=data.adoption)
@@ -578,7 +581,8 @@ def _history_errors(
 
 # Fields of the target itself, and of the indicator it reads (shared with any other target
 # on that indicator).
-UPDATABLE = ("title", "title_fr", "description", "source", "is_illustrative", "retired_on")
+UPDATABLE = ("title", "title_fr", "description", "description_fr", "source", "is_illustrative",
+             "retired_on")
 INDICATOR_UPDATABLE = ("unit", "direction", "min_value", "max_value", "stages")
 
 

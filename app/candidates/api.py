@@ -67,6 +67,7 @@ def candidate_read(candidate: Candidate) -> CandidateRead:
     return CandidateRead(
         **CandidateSummary.model_validate(candidate).model_dump(),
         summary=candidate.summary,
+        summary_fr=candidate.summary_fr,
         history=[StatusChangeRead.model_validate(c) for c in candidate.status_changes],
     )
 
@@ -188,6 +189,7 @@ def list_candidate_benchmarks(
             stages=a.definition.stages, target=target(a.target_value, a.target_stage),
             due_on=a.due_on, weight=a.requirement.weight, baseline=baseline,
             baseline_on=cb.baseline_on if cb else None, description=a.definition.description,
-            source=a.definition.source, is_illustrative=a.target_is_illustrative,
+            description_fr=a.definition.description_fr, source=a.definition.source,
+            is_illustrative=a.target_is_illustrative,
         ))
     return Page(items=items, total=len(applied), limit=page.limit, offset=page.offset)

@@ -18,6 +18,7 @@ class StatusChangeRead(BaseModel):
     effective_on: date
     source: str
     note: str
+    note_fr: str
     is_illustrative: bool = Field(description="The tier assigned here is illustrative.")
 
 
@@ -35,6 +36,7 @@ class CandidateSummary(BaseModel):
 
 class CandidateRead(CandidateSummary):
     summary: str
+    summary_fr: str
     history: list[StatusChangeRead]
 
 
@@ -141,31 +143,35 @@ class CandidateCreate(BaseModel):
     phase: Phase
     name_fr: FrenchName = ""
     summary: Summary = ""
+    summary_fr: Summary = ""
     effective_on: InputDate | None = Field(default=None, description=EFFECTIVE_ON)
     source: Note = Field(default="", description="Where the initial status comes from.")
     note: Note = ""
+    note_fr: Note = ""
     is_illustrative: bool = Field(default=False, description=ILLUSTRATIVE_STATUS)
 
 
 class CandidateUpdate(BaseModel):
     """The fields to change; the slug and ISO code never change. `effective_on`, `source` and
-    `note` describe the history row that a change of tier or phase adds."""
+    `note` (`note_fr`) describe the history row that a change of tier or phase adds."""
 
     model_config = ConfigDict(extra="forbid")
 
     name: Name | None = None
     name_fr: FrenchName | None = None
     summary: Summary | None = None
+    summary_fr: Summary | None = None
     model: ExpansionModel | None = None
     tier: Tier | None = None
     phase: Phase | None = None
     effective_on: InputDate | None = Field(default=None, description=EFFECTIVE_ON)
     source: Note | None = None
     note: Note | None = None
+    note_fr: Note | None = None
     is_illustrative: bool | None = Field(default=None, description=ILLUSTRATIVE_STATUS)
 
-    @field_validator("name", "name_fr", "summary", "model", "tier", "phase", "source", "note",
-                     "is_illustrative", mode="before")
+    @field_validator("name", "name_fr", "summary", "summary_fr", "model", "tier", "phase",
+                     "source", "note", "note_fr", "is_illustrative", mode="before")
     @classmethod
     def _not_null(cls, value: Any) -> Any:
         # Leaving a field out keeps it; null would erase a value that every candidate has.

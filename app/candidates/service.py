@@ -49,9 +49,10 @@ def get_candidate(session: Session, slug: str, *, with_history: bool = True) -> 
     return candidate
 
 
-CANDIDATE_FIELDS = ("slug", "iso3", "name", "name_fr", "tier", "model", "phase", "summary")
-STATUS_CHANGE_FIELDS = ("tier", "phase", "effective_on", "source", "note")
-HISTORY_FIELDS = {"effective_on", "source", "note", "is_illustrative"}
+CANDIDATE_FIELDS = ("slug", "iso3", "name", "name_fr", "tier", "model", "phase", "summary",
+                    "summary_fr")
+STATUS_CHANGE_FIELDS = ("tier", "phase", "effective_on", "source", "note", "note_fr")
+HISTORY_FIELDS = {"effective_on", "source", "note", "note_fr", "is_illustrative"}
 
 
 def _refuse_taken(session: Session, slug: str, iso3: str) -> None:
@@ -82,11 +83,12 @@ def create_candidate(session: Session, data: CandidateCreate, *, author: User) -
     _refuse_future(effective_on, utcnow().date())
     candidate = Candidate(
         slug=data.slug, iso3=data.iso3, name=data.name, name_fr=data.name_fr, tier=data.tier,
-        model=data.model, phase=data.phase, summary=data.summary,
+        model=data.model, phase=data.phase, summary=data.summary, summary_fr=data.summary_fr,
     )
     candidate.status_changes.append(CandidateStatusChange(
         tier=data.tier, phase=data.phase, effective_on=effective_on, source=data.source,
-        note=data.note, is_illustrative=data.is_illustrative, author_id=author.id,
+        note=data.note, note_fr=data.note_fr, is_illustrative=data.is_illustrative,
+        author_id=author.id,
     ))
     session.add(candidate)
     try:
@@ -137,7 +139,8 @@ def update_candidate(
             )
         status_change = CandidateStatusChange(
             tier=tier, phase=phase, effective_on=effective_on, source=data.source or "",
-            note=data.note or "", is_illustrative=bool(data.is_illustrative),
+            note=data.note or "", note_fr=data.note_fr or "",
+            is_illustrative=bool(data.is_illustrative),
             author_id=author.id,
         )
 

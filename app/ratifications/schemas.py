@@ -18,6 +18,7 @@ class RatificationStepRead(BaseModel):
     source: str
     confidence: Confidence
     note: str
+    note_fr: str
 
 
 class RatificationRead(BaseModel):
@@ -38,3 +39,4 @@ class RatificationStepCreate(BaseModel):
                                              max_length=2000)]
     confidence: Confidence = Confidence.high
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+    note_fr: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""

@@ -108,7 +108,7 @@ def list_ratifications(session: Session, candidate: Candidate) -> list[Ratificat
 
 
 STEP_FIELDS = ("id", "member_iso3", "step", "occurred_on", "source", "confidence", "note",
-               "recorded_at")
+               "note_fr", "recorded_at")
 
 
 def get_ratification(session: Session, candidate: Candidate, member: MemberState) -> Ratification:
@@ -152,7 +152,7 @@ def record_ratification_step(
     record = RatificationStepRecord(
         candidate_id=candidate.id, member_iso3=member.iso3, step=data.step,
         occurred_on=data.occurred_on, source=data.source, confidence=data.confidence,
-        note=data.note, author_id=author.id,
+        note=data.note, note_fr=data.note_fr, author_id=author.id,
     )
     session.add(record)
     session.flush()

@@ -54,7 +54,8 @@ class SourceNotes:
         shown = (f'<a href="{escape(url)}" rel="noopener noreferrer">{name}</a>' if url
                  else name)
         label = escape(gettext("Full provenance of source %(number)d") % {"number": number})
-        return Markup(f'<span class="source-name">{shown}</span> <a class="source-ref" '
+        # Provenance is cited as recorded (in English), never translated: marked so.
+        return Markup(f'<span class="source-name" lang="en">{shown}</span> <a class="source-ref" '
                       f'href="#{self.prefix}-{number}" aria-label="{label}">[{number}]</a>')
 
     @property

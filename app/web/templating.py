@@ -88,12 +88,22 @@ def label(value: str | None) -> str:
 
 
 def localized(record: Any, field: str) -> str:
-    """The French column (`name_fr`, `title_fr`) when reading in French and it is filled."""
+    """The French column (`name_fr`, `summary_fr`, ...) when reading in French and it is
+    filled; the English otherwise."""
     if current_language.get() == "fr":
         french = getattr(record, f"{field}_fr", "")
         if french:
             return french
     return getattr(record, field)
+
+
+def language_of(record: Any, field: str) -> str:
+    """The language of what `localized` shows, for the element's `lang`: English where a French
+    page falls back on an untranslated text, so readers (and screen readers) know it is
+    English on purpose."""
+    if current_language.get() == "fr" and getattr(record, f"{field}_fr", ""):
+        return "fr"
+    return "en"
 
 
 def percent(value: float | None) -> str:
@@ -115,7 +125,8 @@ def static_url(path: str) -> str:
 
 
 templates.env.filters.update(label=label, number=format_number, day=format_day,
-                             moment=format_moment, localized=localized, percent=percent,
+                             moment=format_moment, localized=localized, language_of=language_of,
+                             percent=percent,
                              names=format_names)
 templates.env.globals.update(measure=measure, target_words=target_words,
                              status_sentence=status_sentence, trend_words=trend_words)

@@ -58,7 +58,7 @@ def test_admin_creates_a_candidate_with_history_and_benchmarks(client, session, 
     assert (body["slug"], body["iso3"], body["name_fr"]) == ("moldova", "MDA", "Moldavie")
     assert body["history"] == [{"tier": "strategic_partner", "phase": "outreach",
                                 "effective_on": TODAY.isoformat(),
-                                "source": "Council decision", "note": "",
+                                "source": "Council decision", "note": "", "note_fr": "",
                                 "is_illustrative": False}]
 
     listed = client.get("/api/v1/candidates").json()
@@ -132,12 +132,13 @@ def test_tier_change_adds_history_and_rederives_benchmarks(client, session, admi
 
     response = client.patch("/api/v1/candidates/ukraine", headers=admin_headers, json={
         "tier": "strategic_partner", "effective_on": "2025-09-01", "source": "Demo decision",
-        "note": "moved back", "is_illustrative": True})
+        "note": "moved back", "note_fr": "retour en arrière", "is_illustrative": True})
     assert response.status_code == 200, response.text
     history = response.json()["history"]
     assert history[-1] == {"tier": "strategic_partner", "phase": "outreach",
                            "effective_on": "2025-09-01", "source": "Demo decision",
-                           "note": "moved back", "is_illustrative": True}
+                           "note": "moved back", "note_fr": "retour en arrière",
+                           "is_illustrative": True}
     assert response.json()["tier"] == "strategic_partner"
     assert client.get("/api/v1/candidates/ukraine").json()["history"] == history
 
@@ -520,7 +521,8 @@ def test_analyst_records_a_ratification_step(client, session, analyst_headers):
     assert ratification(client, "georgia", "DEU")["status"] == "pending"
     events = count(session)
     response = client.post("/api/v1/candidates/georgia/ratifications/DEU/steps",
-                           json=step(confidence="medium", note="second reading"),
+                           json=step(confidence="medium", note="second reading",
+                                     note_fr="deuxième lecture"),
                            headers=analyst_headers)
     assert response.status_code == 201, response.text
     body = response.json()
@@ -528,7 +530,7 @@ def test_analyst_records_a_ratification_step(client, session, analyst_headers):
     assert (body["status"], body["status_on"]) == ("parliament_approved", "2025-05-20")
     assert body["steps"] == [{"step": "parliament_approved", "occurred_on": "2025-05-20",
                               "source": "Bundestag plenary record", "confidence": "medium",
-                              "note": "second reading"}]
+                              "note": "second reading", "note_fr": "deuxième lecture"}]
     assert ratification(client, "georgia", "DEU") == body
 
     signed = client.post("/api/v1/candidates/georgia/ratifications/DEU/steps",

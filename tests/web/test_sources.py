@@ -33,7 +33,7 @@ def test_pages_show_short_linked_sources_and_list_each_once(client):
     table = html.split("<tbody>")[-1].split("</tbody>")[0]
     # No row repeats a long provenance string: each shows a short name and a reference.
     for cell in re.findall(r'<td class="source">(.*?)</td>', table, re.S):
-        name = re.search(r'<span class="source-name">(.*?)</span>', cell, re.S).group(1)
+        name = re.search(r'<span class="source-name" lang="en">(.*?)</span>', cell, re.S).group(1)
         assert len(re.sub(r"<[^>]+>", "", name)) <= 60
 
     page = client.get("/candidates/ukraine/benchmarks/defence_spending_gdp").text
