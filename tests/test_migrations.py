@@ -308,3 +308,51 @@ def test_labels_and_illustrative_targets_are_filled_for_existing_rows(empty_engi
     spend = units["spend"] if isinstance(units["spend"], dict) else json.loads(units["spend"])
     assert spend["fr"] == {"one": "exercice par an", "other": "exercices par an"}
     downgrade(empty_engine, "0008")
+
+
+def test_french_is_filled_for_the_shipped_texts_of_existing_rows(empty_engine):
+    """Revision 0010 fills the French of the texts this tool shipped (matched on the English),
+    leaves a text edited since for an admin to translate, and keeps the history tables
+    append-only on the way up and down."""
+    from app.demo import CANDIDATES, RATIFICATION_NOTES_FR
+
+    summary, summary_fr = CANDIDATES[0][7], CANDIDATES[0][8]
+    note = "NATO PA date = end of parliamentary procedure (not deposit)"
+    upgrade(empty_engine, "0009")
+    with empty_engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO candidates (slug, iso3, name, name_fr, tier, model, phase, summary, "
+            "created_at) VALUES ('testland', 'TST', 'Testland', '', 'interim_ally', "
+            "'hybrid_integration', 'outreach', :summary, CURRENT_TIMESTAMP)"),
+            {"summary": summary})
+        connection.execute(text(
+            "INSERT INTO candidate_status_changes (candidate_id, tier, phase, effective_on, "
+            "source, note, is_illustrative, recorded_at) SELECT id, 'interim_ally', 'outreach', "
+            "'2020-01-01', '', 'Accession protocol signed; ratification by the member states "
+            "begins.', false, CURRENT_TIMESTAMP FROM candidates"))
+        connection.execute(text(
+            "INSERT INTO ratification_steps (candidate_id, member_iso3, step, occurred_on, "
+            "source, confidence, note, recorded_at) SELECT id, 'DEU', 'signed', '2020-01-02', "
+            "'s', 'inferred', :note, CURRENT_TIMESTAMP FROM candidates"), {"note": note})
+        connection.execute(text("UPDATE benchmark_categories SET description = 'Edited.' "
+                                "WHERE key = 'legislation'"))
+    upgrade(empty_engine)
+    with empty_engine.connect() as connection:
+        assert connection.scalar(text("SELECT summary_fr FROM candidates")) == summary_fr
+        assert connection.scalar(text("SELECT note_fr FROM candidate_status_changes")) == (
+            "Protocole d’adhésion signé ; la ratification par les États membres commence.")
+        assert connection.scalar(text("SELECT note_fr FROM ratification_steps")) == (
+            RATIFICATION_NOTES_FR[note])
+        french = dict(connection.execute(text(
+            "SELECT key, description_fr FROM benchmark_categories")).all())
+        assert french["legislation"] == "" and french["spending"].startswith("Les ressources")
+        for table in ("tiers", "expansion_models", "instruments"):
+            assert connection.scalar(text(
+                f"SELECT count(*) FROM {table} WHERE description_fr = ''")) == 0
+    for revision in ("head", "0009"):
+        if revision == "0009":
+            downgrade(empty_engine, "0009")
+        for table in ("candidate_status_changes", "ratification_steps"):
+            with (pytest.raises(DBAPIError, match="append-only"),
+                  empty_engine.begin() as connection):
+                connection.execute(text(f"DELETE FROM {table}"))
