@@ -32,7 +32,7 @@ def test_pages_in_each_language_and_width(page: Page, site, screenshots, name, l
 
 def test_the_benchmark_chart_has_round_ticks_dates_target_due_and_today(page: Page, site):
     page.goto(site.url + "/candidates/ukraine/benchmarks/defence_spending_gdp")
-    chart = page.locator("figure.chart svg")
+    chart = page.locator("figure.chart svg.chart-wide")
     def texts(css: str) -> list[str]:
         return chart.locator(css).evaluate_all("els => els.map(e => e.textContent)")
 
