@@ -10,7 +10,7 @@ from html import escape
 
 from markupsafe import Markup
 
-from app.i18n import format_day, format_number, gettext
+from app.i18n import format_day, format_number, format_percent, gettext
 
 
 def _svg(chart_id: str, width: int, height: int, title: str, desc: str, body: str,
@@ -27,7 +27,7 @@ def _svg(chart_id: str, width: int, height: int, title: str, desc: str, body: st
 def progress_bar(chart_id: str, percent: float | None, title: str) -> Markup:
     """A 0–100 % bar; no data draws an empty, outlined bar."""
     shown = 0.0 if percent is None else max(0.0, min(100.0, percent))
-    words = gettext("no data") if percent is None else f"{format_number(shown, 0)} %"
+    words = gettext("no data") if percent is None else format_percent(shown, 0)
     body = (
         '<rect class="bar-track" x="0" y="0" width="100" height="10" rx="1"/>'
         f'<rect class="bar-fill" x="0" y="0" width="{shown:.2f}" height="10" rx="1"/>'
