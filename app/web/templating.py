@@ -9,7 +9,8 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader
+from jinja2 import Environment, FileSystemLoader, pass_context
+from jinja2.runtime import Context
 
 from app.config import get_settings
 from app.i18n import (
@@ -88,6 +89,14 @@ def label(value: str | None) -> str:
     return value.replace("_", " ").capitalize()
 
 
+@pass_context
+def label_filter(_context: Context, value: str | None) -> str:
+    """`label` for templates. Taking the context keeps Jinja from working out
+    `"deposited"|label` once, when the template compiles, in the language of whichever
+    request compiled it first."""
+    return label(value)
+
+
 def localized(record: Any, field: str) -> str:
     """The French column (`name_fr`, `summary_fr`, ...) when reading in French and it is
     filled; the English otherwise."""
@@ -125,7 +134,7 @@ def static_url(path: str) -> str:
     return f"/static/{path}?v={asset_version(path)}"
 
 
-templates.env.filters.update(label=label, number=format_number, day=format_day,
+templates.env.filters.update(label=label_filter, number=format_number, day=format_day,
                              moment=format_moment, localized=localized, language_of=language_of,
                              percent=percent,
                              names=format_names)

@@ -168,3 +168,19 @@ def test_analyst_free_text_is_marked_english(client, session):
     html = client.get(f"/reports/{report}?lang=fr").text
     assert re.search(r'<h1><span lang="en">[^<]+</span>', html)
     assert '<div class="prose" lang="en">' in html
+
+
+def test_a_label_of_a_constant_follows_the_language_of_each_render():
+    """Jinja folds a filter of a constant when it compiles a template, unless the filter takes
+    the context: a legend compiled by an English request stayed English in French pages."""
+    from app.i18n import current_language
+    from app.web.templating import environment
+
+    token = current_language.set("en")
+    try:
+        template = environment.from_string('{{ "deposited"|label }}')
+        assert template.render() == "Instrument deposited"
+        current_language.set("fr")
+        assert template.render() == "Instrument déposé"
+    finally:
+        current_language.reset(token)
