@@ -40,6 +40,7 @@ METHODOLOGY_RULES = {
     "horizon_years": status.PROJECTION_HORIZON_YEARS,
     "grace_days": status.AT_RISK_GRACE_DAYS,
     "near_percent": status.NEAR_TARGET_PROGRESS,
+    "days_per_year": DAYS_PER_YEAR,
 }
 
 

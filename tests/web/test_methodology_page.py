@@ -110,7 +110,7 @@ def test_page_has_its_sections_and_names_no_source_path(client):
     for anchor in ("statuses", "readiness", "projections", "as-of", "sources", "example"):
         assert f'id="{anchor}"' in html_text and f'href="#{anchor}"' in html_text
     assert "app/" not in html_text and ".py" not in html_text
-    assert "status-rules.md" in html_text
+    assert "<code>docs/status-rules.md</code>" in html_text
     assert (f'href="/candidates/{EXAMPLE_CANDIDATE}/benchmarks/{EXAMPLE_BENCHMARK}"'
             in html_text)
 
