@@ -17,7 +17,7 @@ from app.models import Candidate
 from app.status import Status
 from app.web.methodology import EXAMPLE_BENCHMARK, EXAMPLE_CANDIDATE, worked_example
 from app.web.templating import LABELS, STATUS_SYMBOLS, TEMPLATES_DIR
-from tests.web.test_honest_wording import visible_text
+from tests.web.test_honest_wording import ENUMS, visible_text
 from tests.web.test_i18n import PLACEHOLDER, french_catalogue
 
 STATUS_URL = f"/api/v1/candidates/{EXAMPLE_CANDIDATE}/status"
@@ -163,3 +163,12 @@ def test_french_page_shows_no_english_sentence_of_the_catalogue(client):
                 assert piece.strip() not in french, piece
     assert checked > 20
     assert "Niveau de préparation" in french
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_no_stored_key_reaches_the_page(client, language):
+    """As for every other page (tests/web/test_honest_wording.py): readers see words, not
+    `on_track` or `interim_ally`."""
+    keys = {v.value for e in ENUMS for v in e if "_" in v.value}
+    pattern = re.compile(r"\b(" + "|".join(sorted(map(re.escape, keys))) + r")\b")
+    assert not pattern.findall(visible_text(page(client, lang=language)))
