@@ -40,6 +40,7 @@ def example_figures(html_text: str) -> dict:
         "target": float(find(r'id="example-target"><data value="([^"]+)"')),
         "projected_on": find(r'id="example-projected" data-projected-on="([^"]+)"'),
         "status": find(r'id="example-status" data-status="([^"]+)"'),
+        "previous_status": find(r'id="example-change" data-previous-status="([^"]*)"') or None,
     }
 
 
@@ -52,7 +53,8 @@ def test_example_figures_are_those_of_the_status_api(client):
     shown = example_figures(page(client))
     api = api_benchmark(client)
     assert shown == {"latest": api["latest"]["value"], "target": api["target"],
-                     "projected_on": api["projected_on"], "status": api["status"]}
+                     "projected_on": api["projected_on"], "status": api["status"],
+                     "previous_status": api["previous_status"]}
     assert shown["projected_on"] is not None  # the example shows a projection
 
 
