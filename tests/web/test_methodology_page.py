@@ -72,7 +72,7 @@ def test_example_follows_a_new_observation(client, analyst_headers):
     assert after["status"] == api["status"] == "met" != before["status"]
     assert after["projected_on"] is None and api["projected_on"] is None
     assert "Ministry of Defence annual report" in html_text
-    assert "met: 100 %" in visible_text(html_text)
+    assert "met: 100%" in visible_text(html_text)
 
 
 def test_worked_example_is_the_rules_applied_to_the_data(session):
@@ -120,11 +120,11 @@ def test_page_has_its_sections_and_names_no_source_path(client):
 def test_page_quotes_the_thresholds_the_rules_use(client):
     text = visible_text(page(client))
     for phrase in (f"at most {rules.AT_RISK_GRACE_DAYS} days after its due date",
-                   f"at least {rules.NEAR_TARGET_PROGRESS:.0f} % of the way",
+                   f"at least {rules.NEAR_TARGET_PROGRESS:.0f}% of the way",
                    f"in the last {rules.TREND_WINDOW_YEARS} years",
                    f"at most the {rules.TREND_MAX_POINTS} most recent",
                    f"fewer than {rules.TREND_MIN_POINTS} observations",
-                   f"less than {rules.FLAT_SLOPE_SHARE * 100:.0f} % of the distance",
+                   f"less than {rules.FLAT_SLOPE_SHARE * 100:.0f}% of the distance",
                    f"more than {rules.PROJECTION_HORIZON_YEARS} years"):
         assert phrase in text, phrase
 
