@@ -122,6 +122,8 @@ templates.env.globals.update(measure=measure, target_words=target_words,
 templates.env.globals.update(static_url=static_url, STATUS_SYMBOLS=STATUS_SYMBOLS,
                              TREND_SYMBOLS=TREND_SYMBOLS, LANGUAGES=LANGUAGES,
                              language_name=language_name)
+# Absolute links a reader copies away from the site (a chart's permalink and embed code).
+templates.env.globals["site_url"] = lambda: get_settings().site_url
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
