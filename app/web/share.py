@@ -67,7 +67,7 @@ svg { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-ser
 .illustrative-mark { font-size: 11px; font-weight: 600; fill: #7a4b00; }
 """
 SVG_WIDTH, SVG_CHART_HEIGHT = 640, 290  # the full chart of app.web.charts.history_chart
-SVG_LINE_CHARACTERS = 100  # a line of 12px text across 640 units, wrapped short of the edge
+SVG_LINE_CHARACTERS = 95  # a line of 12px text across 640 units, wrapped short of the edge
 
 
 def permalink(path: str, as_of: date | None = None) -> str:
@@ -190,7 +190,9 @@ def chart_svg(shared: SharedChart, link: str) -> str:
         lines += textwrap.wrap(gettext("Source: %(source)s") % {"source": shared.source},
                                SVG_LINE_CHARACTERS)
     mark = gettext("Illustrative data, not official figures.") if shared.is_illustrative else ""
-    lines.append(gettext("Accession Tracker: %(url)s") % {"url": link})
+    # An address has no space to wrap at: cut where the line ends.
+    where = gettext("Accession Tracker: %(url)s") % {"url": link}
+    lines += [where[i:i + SVG_LINE_CHARACTERS] for i in range(0, len(where), SVG_LINE_CHARACTERS)]
     top = 52
     bottom = top + SVG_CHART_HEIGHT
     height = bottom + 18 * (len(lines) + bool(mark)) + 8
