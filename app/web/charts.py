@@ -12,7 +12,6 @@ from markupsafe import Markup
 
 from app.i18n import format_day, format_number, gettext
 
-
 COMPACT_CHARACTER_WIDTH = 6  # about the width of a character of the 11-unit axis font
 
 
