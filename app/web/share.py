@@ -124,7 +124,8 @@ class SharedChart:
     as_of: date
     is_member: bool
     is_illustrative: bool
-    chart: Markup
+    chart: Markup  # the full chart, wide
+    narrow_chart: Markup  # the same for a narrow frame (site.css shows one by the room it has)
 
     @property
     def title(self) -> str:
@@ -174,7 +175,9 @@ def shared_chart(session: Session, slug: str, key: str, as_of: date | None) -> S
         points=points, as_of=as_of, is_member=status.standing.phase == Phase.member,
         is_illustrative=is_illustrative,
         chart=benchmark_chart(f"chart-{key}", definition, applied, points, as_of,
-                              is_illustrative=measured_illustrative))
+                              is_illustrative=measured_illustrative),
+        narrow_chart=benchmark_chart(f"chart-{key}-narrow", definition, applied, points, as_of,
+                                     is_illustrative=measured_illustrative, narrow=True))
 
 
 def chart_svg(shared: SharedChart, link: str) -> str:

@@ -29,7 +29,7 @@ def test_embed_page_is_the_chart_alone(client):
     for chrome in ("site-header", "site-footer", "<nav", "skip-link", "freshness"):
         assert chrome not in html
     assert "<script" not in html and " style=" not in html
-    assert 'class="chart-history"' in html
+    assert 'class="chart-history chart-wide"' in html and "chart-narrow" in html
     assert "Defence spending (% of GDP) — Ukraine" in html
     assert "Source: " in html and "SIPRI" in html
     assert "Illustrative data, not official figures." in html
@@ -75,7 +75,7 @@ def test_svg_is_a_standalone_file_with_title_source_and_points(client, session):
     texts = " ".join(t.text or "" for t in root.iter(f"{SVG}text"))
     assert "Source: SIPRI" in texts
     assert "Illustrative data, not official figures." in texts
-    assert "meets the target of 2 % of GDP" in texts
+    assert "meets the target of 2% of GDP" in texts
     shared = shared_chart(session, "ukraine", "defence_spending_gdp", None)
     circles = [c for c in root.iter(f"{SVG}circle") if "point" in c.get("class", "")]
     assert len(circles) == len(shared.points) > 5
