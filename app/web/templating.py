@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader
+from jinja2 import Environment, FileSystemLoader, pass_context
 
 from app.config import get_settings
 from app.i18n import (
@@ -117,7 +117,15 @@ def static_url(path: str) -> str:
     return f"/static/{path}?v={asset_version(path)}"
 
 
-templates.env.filters.update(label=label, number=format_number, day=format_day,
+@pass_context
+def label_filter(_context: Any, value: str | None) -> str:
+    """`label` for templates. Jinja computes a filter of a constant (`"deposited"|label`) once,
+    when it compiles the template, in the language of whoever came first; a filter that takes
+    the context is run on every render, in the reader's language."""
+    return label(value)
+
+
+templates.env.filters.update(label=label_filter, number=format_number, day=format_day,
                              moment=format_moment, localized=localized, percent=percent,
                              names=format_names)
 templates.env.globals.update(measure=measure, target_words=target_words,
@@ -125,6 +133,8 @@ templates.env.globals.update(measure=measure, target_words=target_words,
 templates.env.globals.update(static_url=static_url, STATUS_SYMBOLS=STATUS_SYMBOLS,
                              TREND_SYMBOLS=TREND_SYMBOLS, LANGUAGES=LANGUAGES,
                              language_name=language_name)
+# Absolute links a reader copies away from the site (a chart's permalink and embed code).
+templates.env.globals["site_url"] = lambda: get_settings().site_url
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
