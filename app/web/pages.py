@@ -50,8 +50,9 @@ from app.reports.service import (
 )
 from app.status import effective_measurements
 from app.web.charts import ChartPoint, history_chart, progress_bar, ratification_chart
+from app.web.methodology import METHODOLOGY_RULES, worked_example
 from app.web.sources import SourceNotes
-from app.web.templating import PROJECT_ROOT, localized, render
+from app.web.templating import localized, render
 from app.web.wording import measure, target_words
 
 router = APIRouter(include_in_schema=False)
@@ -384,5 +385,7 @@ def framework_page(request: Request, session: SessionDep) -> Response:
 
 @router.get("/methodology", response_class=HTMLResponse)
 def methodology_page(request: Request, session: SessionDep) -> Response:
-    text = (PROJECT_ROOT / "docs" / "methodology.md").read_text(encoding="utf-8")
-    return render(request, "methodology.html", body_html=render_markdown(text))
+    """The rules in plain words, with a worked example computed live from the data (the
+    engineering detail is the repository's docs/status-rules.md)."""
+    return render(request, "methodology.html", example=worked_example(session),
+                  rules=METHODOLOGY_RULES)

@@ -10,7 +10,6 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, pass_context
-from jinja2.runtime import Context
 
 from app.config import get_settings
 from app.i18n import (
@@ -89,14 +88,6 @@ def label(value: str | None) -> str:
     return value.replace("_", " ").capitalize()
 
 
-@pass_context
-def label_filter(_context: Context, value: str | None) -> str:
-    """`label` for templates. Taking the context keeps Jinja from working out
-    `"deposited"|label` once, when the template compiles, in the language of whichever
-    request compiled it first."""
-    return label(value)
-
-
 def localized(record: Any, field: str) -> str:
     """The French column (`name_fr`, `summary_fr`, ...) when reading in French and it is
     filled; the English otherwise."""
@@ -116,13 +107,15 @@ def language_of(record: Any, field: str) -> str:
     return "en"
 
 
-def percent(value: float | None) -> str:
-    """A whole percentage; never 100 % for what falls short of it (99.6 reads 99 %)."""
+def percent(value: float | None, digits: int = 0) -> str:
+    """A percentage, whole unless `digits` says; never 100 % for what falls short of it (99.6
+    reads 99 %)."""
     if value is None:
         return "—"
-    if 99 < value < 100:
-        value = 99.0
-    return format_percent(value, 0)
+    below = 100 - 10 ** -digits
+    if below < value < 100:
+        value = below
+    return format_percent(value, digits)
 
 
 @lru_cache
@@ -134,15 +127,24 @@ def static_url(path: str) -> str:
     return f"/static/{path}?v={asset_version(path)}"
 
 
+@pass_context
+def label_filter(_context: Any, value: str | None) -> str:
+    """`label` for templates. Jinja computes a filter of a constant (`"deposited"|label`) once,
+    when it compiles the template, in the language of whoever came first; a filter that takes
+    the context is run on every render, in the reader's language."""
+    return label(value)
+
+
 templates.env.filters.update(label=label_filter, number=format_number, day=format_day,
                              moment=format_moment, localized=localized, language_of=language_of,
-                             percent=percent,
-                             names=format_names)
+                             percent=percent, names=format_names)
 templates.env.globals.update(measure=measure, target_words=target_words,
                              status_sentence=status_sentence, trend_words=trend_words)
 templates.env.globals.update(static_url=static_url, STATUS_SYMBOLS=STATUS_SYMBOLS,
                              TREND_SYMBOLS=TREND_SYMBOLS, LANGUAGES=LANGUAGES,
                              language_name=language_name)
+# Absolute links a reader copies away from the site (a chart's permalink and embed code).
+templates.env.globals["site_url"] = lambda: get_settings().site_url
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:

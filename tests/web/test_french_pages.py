@@ -5,7 +5,6 @@ else a reader sees or hears is checked: text, SVG titles, and the labels of attr
 
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 from babel.messages.pofile import read_po
 from sqlalchemy import select

@@ -239,3 +239,13 @@ def test_every_page_in_french_shows_no_untranslated_chrome(client):
         assert is_french(html), path
         for english in ("Skip to main content", "Last updated", "Every figure names its source"):
             assert english not in html, (path, english)
+
+
+def test_a_label_of_a_constant_follows_each_reader(client):
+    """`{{ "deposited"|label }}` is translated on every render: Jinja would otherwise compute it
+    once, when it compiles the template, in the first reader's language."""
+    english = client.get("/candidates/finland", params={"lang": "en"}).text
+    french = client.get("/candidates/finland", params={"lang": "fr"}).text
+    english_again = client.get("/candidates/finland", params={"lang": "en"}).text
+    assert "Instrument deposited" in english and "Instrument deposited" in english_again
+    assert "Instrument deposited" not in french and "Instrument déposé" in french
