@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.benchmarks.service import Standing
 from app.errors import Conflict, InvalidInput
 from app.events.service import record_event, snapshot
 from app.models import (
@@ -47,9 +48,10 @@ class Accession:
         return self.on(AccessionMilestone.membership)
 
 
-def has_protocol(candidate: Candidate) -> bool:
+def has_protocol(candidate: Candidate | Standing) -> bool:
     """Ratification applies once an accession protocol is signed (phase ratification or
-    member): before that, "0 of 32 ratified" would describe a vote nobody is holding."""
+    member): before that, "0 of 32 ratified" would describe a vote nobody is holding. A
+    `Standing` (its phase on a date) answers for that date."""
     return candidate.phase in PROTOCOL_PHASES
 
 
