@@ -411,14 +411,16 @@ def compare_page(
                             for candidate in chosen for a in statuses[candidate.id].applied
                             if a.target_is_illustrative}
     unknown = [slug for slug in c if slug not in {x.slug for x in everyone}]
-    return render(request, "compare.html", everyone=everyone, chosen=chosen,
+    # Each one's phase on the day evaluated: a member since then was still scored then.
+    phases = {x.id: statuses[x.id].standing.phase for x in chosen}
+    return render(request, "compare.html", everyone=everyone, chosen=chosen, phases=phases,
                   statuses=statuses, definitions=list(keys.values()), cells=cells,
                   unknown=unknown,
                   readiness_illustrative={x.id: rests_on_illustrative(statuses[x.id])
                                           for x in chosen},
                   illustrative_targets=illustrative_targets,
                   across_tiers=len({statuses[x.id].tier for x in chosen
-                                    if x.phase != Phase.member}) > 1, review=review)
+                                    if phases[x.id] != Phase.member}) > 1, review=review)
 
 
 @router.get("/framework", response_class=HTMLResponse)

@@ -239,3 +239,10 @@ def test_needs_attention_as_of_a_date_lists_what_the_api_lists(client):
     assert listed == [(i["candidate"]["slug"], i["benchmark"]["key"]) for i in api["items"]]
     assert listed != re.findall(r'<a href="/candidates/([a-z0-9-]+)/benchmarks/([a-z0-9_]+)">',
                                 client.get("/attention").text)
+
+
+def test_compare_scores_a_member_of_today_as_it_stood_before_it_joined(client):
+    then = client.get("/compare?c=sweden&c=georgia&as_of=2023-06-30").text
+    now = client.get("/compare?c=sweden&c=georgia").text
+    assert "Member: not scored" in now and "Member: not scored" not in then
+    assert 'id="across-tiers"' in then  # a full candidate then, beside a strategic partner
