@@ -4,6 +4,7 @@
 
 from contextvars import ContextVar
 from datetime import date, datetime
+from decimal import Decimal
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
@@ -14,6 +15,7 @@ from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
+from babel.numbers import format_percent as babel_format_percent
 from babel.support import NullTranslations, Translations
 from starlette.requests import Request
 
@@ -94,6 +96,15 @@ def format_number(value: float | None, digits: int = 2) -> str:
         return "—"
     pattern = "#,##0." + "#" * digits if digits else "#,##0"
     return format_decimal(value, format=pattern, locale=current_language.get())
+
+
+def format_percent(value: float | None, digits: int = 0) -> str:
+    """A percentage as the locale writes it: "2.5%", "2,5 %" (Babel's pattern and spacing),
+    rounded to `digits` decimals and no trailing zero."""
+    if value is None:
+        return "—"
+    exact = Decimal(str(round(value, digits))) / 100  # no binary noise in the digits shown
+    return babel_format_percent(exact, locale=current_language.get(), decimal_quantization=False)
 
 
 def format_names(names: list[str]) -> str:

@@ -10,7 +10,7 @@ from html import escape
 
 from markupsafe import Markup
 
-from app.i18n import format_day, format_number, gettext
+from app.i18n import format_day, format_number, format_percent, gettext
 
 
 def _svg(chart_id: str, width: int, height: int, title: str, desc: str, body: str,
@@ -27,7 +27,7 @@ def _svg(chart_id: str, width: int, height: int, title: str, desc: str, body: st
 def progress_bar(chart_id: str, percent: float | None, title: str) -> Markup:
     """A 0–100 % bar; no data draws an empty, outlined bar."""
     shown = 0.0 if percent is None else max(0.0, min(100.0, percent))
-    words = gettext("no data") if percent is None else f"{format_number(shown, 0)} %"
+    words = gettext("no data") if percent is None else format_percent(shown, 0)
     body = (
         '<rect class="bar-track" x="0" y="0" width="100" height="10" rx="1"/>'
         f'<rect class="bar-fill" x="0" y="0" width="{shown:.2f}" height="10" rx="1"/>'
@@ -60,12 +60,18 @@ def nice_ticks(low: float, high: float, most: int = 6) -> list[float]:
     return ticks
 
 
-def _year_ticks(first: date, last: date) -> list[date]:
+def _year_ticks(first: date, last: date, narrow: bool = False) -> list[date]:
     span = last.year - first.year
-    step = 1 if span <= 8 else 2 if span <= 16 else 5
+    if narrow:  # four-digit years need some 40 units each
+        span *= 2
+    step = 1 if span <= 8 else 2 if span <= 16 else 5 if span <= 40 else 10
     start = first.year + 1 if (first.month, first.day) != (1, 1) else first.year
     start += (-start) % step
     return [date(year, 1, 1) for year in range(start, last.year + 1, step)]
+
+
+def _shorten(text: str, most: int) -> str:
+    return text if len(text) <= most else text[: most - 1].rstrip() + "…"
 
 
 def history_chart(
@@ -82,21 +88,32 @@ def history_chart(
     value_words: Callable[[float], str] = lambda v: format_number(v),
     is_illustrative: bool = False,
     compact: bool = False,
+    narrow: bool = False,
 ) -> Markup:
     """Measured values over time as a line with round ticks in the unit and years on the time
     axis; the target as a labelled dashed line, the due date and today as labelled vertical
     lines; revised values as hollow points. Milestones plot the stage number (1 = first stage)
     with the stage names on the axis. A compact chart keeps a minimal axis: the first and last
-    value with their years."""
-    width, height = (240, 84) if compact else (640, 290)
-    left, right, top, bottom = (4, 4, 6, 20) if compact else (78, 20, 30, 40)
+    value with their years. A narrow chart is the full one drawn for a phone: SVG text scales
+    with the chart, so a phone (328 px wide at 360) needs fewer units across to keep its text at
+    11 px or more; the page shows one or the other by the room it has (site.css)."""
+    if compact:
+        width, height, left, right, top, bottom = 240, 84, 4, 4, 6, 20
+        variant = ""
+    elif narrow:
+        width, height, left, right, top, bottom = 340, 296, 52, 10, 30, 56
+        variant = " chart-narrow"
+    else:
+        width, height, left, right, top, bottom = 640, 290, 78, 20, 30, 40
+        variant = " chart-wide"
+    label_length = 14 if narrow else 24
     if stage_names and not compact:
-        left = 150  # room for the stage names
+        left = 120 if narrow else 150  # room for the stage names
     if not points:
         desc = gettext("No measurement yet.")
         body = (f'<text class="chart-empty" x="{width / 2}" y="{height / 2}" '
                 f'text-anchor="middle">{escape(desc)}</text>')
-        return _svg(chart_id, width, height, title, desc, body, "chart-history")
+        return _svg(chart_id, width, height, title, desc, body, "chart-history" + variant)
 
     days = [p.day.toordinal() for p in points] + [today.toordinal()]
     if due_on is not None and not compact:
@@ -109,7 +126,7 @@ def history_chart(
         ticks = [float(i + 1) for i in range(len(stage_names))]
         y_min, y_max = 0.5, len(stage_names) + 0.5
     else:
-        ticks = nice_ticks(min(0.0, min(values)), max(values))
+        ticks = nice_ticks(min(0.0, min(values)), max(values), most=5 if narrow else 6)
         y_min, y_max = ticks[0], ticks[-1]
 
     def x(day: date) -> float:
@@ -126,13 +143,13 @@ def history_chart(
             parts.append(f'<line class="grid" x1="{left}" x2="{width - right}" '
                          f'y1="{y(value):.1f}" y2="{y(value):.1f}"/>'
                          f'<text class="axis y-tick" x="{left - 6}" y="{y(value) + 4:.1f}" '
-                         f'text-anchor="end">{escape(text[:24])}</text>')
+                         f'text-anchor="end">{escape(_shorten(text, label_length))}</text>')
         if unit and not stage_names:
-            parts.append(f'<text class="axis unit" x="{left - 6}" y="{top - 14}" '
-                         f'text-anchor="end">{escape(unit)}</text>')
+            unit_at = 'x="4" text-anchor="start"' if narrow else f'x="{left - 6}" text-anchor="end"'
+            parts.append(f'<text class="axis unit" {unit_at} y="{top - 14}">{escape(unit)}</text>')
         parts.append(f'<line class="axis-line" x1="{left}" x2="{width - right}" '
                      f'y1="{base}" y2="{base}"/>')
-        for tick in _year_ticks(date.fromordinal(x_min), date.fromordinal(x_max)):
+        for tick in _year_ticks(date.fromordinal(x_min), date.fromordinal(x_max), narrow):
             parts.append(f'<line class="axis-line" x1="{x(tick):.1f}" x2="{x(tick):.1f}" '
                          f'y1="{base}" y2="{base + 5}"/>'
                          f'<text class="axis x-tick" x="{x(tick):.1f}" y="{base + 18}" '
@@ -183,10 +200,13 @@ def history_chart(
     if is_illustrative:  # said on the chart itself, which may be shared on its own
         mark = gettext("Illustrative data, not official figures.")
         desc += " " + mark
-        if not compact:
+        if narrow:  # below the time axis, where the line has room
+            parts.append(f'<text class="illustrative-mark" x="4" y="{height - 6}">'
+                         f'{escape(mark)}</text>')
+        elif not compact:
             parts.append(f'<text class="illustrative-mark" x="{left}" y="{top - 14}">'
                          f'{escape(mark)}</text>')
-    return _svg(chart_id, width, height, title, desc, "".join(parts), "chart-history")
+    return _svg(chart_id, width, height, title, desc, "".join(parts), "chart-history" + variant)
 
 
 def ratification_chart(chart_id: str, counts: dict[str, int], total: int) -> Markup:

@@ -84,7 +84,8 @@ def chart_points(status, key: str, as_of: date) -> list[ChartPoint]:
 
 
 def benchmark_chart(chart_id: str, definition, applied, points: list[ChartPoint], as_of: date,
-                    *, is_illustrative: bool = False, compact: bool = False):
+                    *, is_illustrative: bool = False, compact: bool = False,
+                    narrow: bool = False):
     """A benchmark's history chart, in the reader's words: stage names, unit and target."""
     stages = definition.stages or []
 
@@ -101,7 +102,7 @@ def benchmark_chart(chart_id: str, definition, applied, points: list[ChartPoint]
         due_on=applied.due_on if applied else None,
         stage_names=[measure(definition, s) for s in stages],
         unit=unit_label(definition, 2.0) if definition.unit else "",
-        value_words=value_words, compact=compact,
+        value_words=value_words, compact=compact, narrow=narrow,
         is_illustrative=is_illustrative or bool(applied and applied.target_is_illustrative))
 
 
@@ -296,12 +297,14 @@ def benchmark_page(
     superseded_by = corrections_of(session, [u.id for u in shown], as_of=as_of)
     revised = revised_vintages(session, shown)
     pages = max(1, -(-total // HISTORY_PAGE_SIZE))
-    chart = benchmark_chart(
-        "history", definition, applied, points, status.evaluation.as_of,
-        is_illustrative=any(m.is_illustrative for m in status.measurements.get(key, ())))
+    is_illustrative = any(m.is_illustrative for m in status.measurements.get(key, ()))
+    # The chart drawn twice, for a wide and a narrow screen (app/web/charts.py).
+    charts = [benchmark_chart(chart_id, definition, applied, points, status.evaluation.as_of,
+                              is_illustrative=is_illustrative, narrow=narrow)
+              for chart_id, narrow in (("history", False), ("history-narrow", True))]
     return render(request, "candidates/benchmark.html", candidate=candidate,
                   definition=definition, applied=applied, evaluation=evaluation,
-                  updates=shown, superseded_by=superseded_by, revised=revised, chart=chart,
+                  updates=shown, superseded_by=superseded_by, revised=revised, charts=charts,
                   sources=SourceNotes(),
                   points=points, retractions=retractions_known(shown, as_of),
                   retracted=retracted_on(session, shown, as_of),

@@ -20,6 +20,7 @@ from app.i18n import (
     format_moment,
     format_names,
     format_number,
+    format_percent,
     gettext,
     language_name,
     ngettext,
@@ -103,7 +104,7 @@ def percent(value: float | None) -> str:
         return "—"
     if 99 < value < 100:
         value = 99.0
-    return format_number(value, 0) + " %"
+    return format_percent(value, 0)
 
 
 @lru_cache

@@ -6,19 +6,22 @@ Stage names and units come from the indicator's labels; no stored key reaches a 
 from typing import Any
 
 from app.benchmarks.labels import stage_label, unit_label
-from app.i18n import format_day, format_number, gettext
+from app.i18n import format_day, format_number, format_percent, gettext
 from app.status import BenchmarkEvaluation, Status, Trend
 
 
 def measure(definition: Any, value: float | str | None, against: float | None = None) -> str:
-    """A value as readers read it: "2.3 % of GDP", "1 exercise per year", "In force". Shown
+    """A value as readers read it: "2.3% of GDP", "1 exercise per year", "In force". Shown
     beside a target (`against`), it never reads as that target when it is not."""
     if value is None or value == "":
         return "—"
     if isinstance(value, str):
         return stage_label(definition, value)
     digits = shown_digits(value, against)
-    return f"{format_number(value, digits)} {unit_label(definition, value)}".strip()
+    unit = unit_label(definition, value)
+    if unit.startswith("%"):  # "2.3% of GDP", "2,3 % du PIB": the locale's percent
+        return format_percent(value, digits) + unit[1:]
+    return f"{format_number(value, digits)} {unit}".strip()
 
 
 def shown_digits(value: float, against: float | None = None) -> int:

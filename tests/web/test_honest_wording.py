@@ -113,7 +113,7 @@ def test_a_met_benchmark_has_a_neutral_trend():
     try:
         assert trend_words(evaluation) == ("neutral", "above target, falling")
         assert status_sentence(evaluation, SPENDING_INDICATOR) == (
-            "2.4 % of GDP on Dec 31, 2024 meets the target of 2 % of GDP.")
+            "2.4% of GDP on Dec 31, 2024 meets the target of 2% of GDP.")
     finally:
         current_language.reset(token)
 
@@ -144,7 +144,7 @@ def test_overdue_improving_and_projected_far_out_are_said_in_one_sentence():
         sentence = status_sentence(evaluation, SPENDING_INDICATOR)
     finally:
         current_language.reset(token)
-    assert sentence.startswith("Overdue since Dec 31, 2024: 1.06 % of GDP on Dec 31, 2024")
+    assert sentence.startswith("Overdue since Dec 31, 2024: 1.06% of GDP on Dec 31, 2024")
     assert "Improving, but" in sentence
 
 
@@ -167,23 +167,23 @@ def test_measure_reads_stages_and_numbers():
     try:
         assert measure(indicator, "in_force") == "En vigueur"
         assert measure(indicator, "not_labelled") == "Not labelled"
-        assert measure(SPENDING_INDICATOR, 2.5) == "2,5 % du PIB"
+        assert measure(SPENDING_INDICATOR, 2.5) == "2,5\u00a0% du PIB"
     finally:
         current_language.reset(token)
 
 
 def test_a_value_short_of_a_round_target_never_reads_as_it(client):
-    """Sweden 2024: 1.9977175 % of GDP in SIPRI; shown as "2 %" it would read as meeting 2 %."""
+    """Sweden 2024: 1.9977175% of GDP in SIPRI; shown as "2 %" it would read as meeting 2 %."""
     token = current_language.set("en")
     try:
-        assert measure(SPENDING_INDICATOR, 1.9977175, 2.0) == "1.998 % of GDP"
-        assert measure(SPENDING_INDICATOR, 1.9977175) == "2 % of GDP"  # no target beside it
-        assert measure(SPENDING_INDICATOR, 2.0, 2.0) == "2 % of GDP"
-        assert measure(SPENDING_INDICATOR, 2.2997918, 2.0) == "2.3 % of GDP"
-        assert measure(SPENDING_INDICATOR, 1.99999, 2.0) == "1.99999 % of GDP"
-        assert measure(SPENDING_INDICATOR, 1.497, 1.5) == "1.497 % of GDP"
-        assert measure(SPENDING_INDICATOR, 3.5001, 3.5) == "3.5001 % of GDP"
+        assert measure(SPENDING_INDICATOR, 1.9977175, 2.0) == "1.998% of GDP"
+        assert measure(SPENDING_INDICATOR, 1.9977175) == "2% of GDP"  # no target beside it
+        assert measure(SPENDING_INDICATOR, 2.0, 2.0) == "2% of GDP"
+        assert measure(SPENDING_INDICATOR, 2.2997918, 2.0) == "2.3% of GDP"
+        assert measure(SPENDING_INDICATOR, 1.99999, 2.0) == "1.99999% of GDP"
+        assert measure(SPENDING_INDICATOR, 1.497, 1.5) == "1.497% of GDP"
+        assert measure(SPENDING_INDICATOR, 3.5001, 3.5) == "3.5001% of GDP"
     finally:
         current_language.reset(token)
     html = client.get("/candidates/sweden").text
-    assert "1.998 % of GDP" in html
+    assert "1.998% of GDP" in html

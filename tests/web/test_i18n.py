@@ -196,13 +196,13 @@ def test_french_pages_show_french_dates_and_numbers(client):
     assert "<h1>Finlande</h1>" in french
     assert "4 avr. 2023" in french  # became a member
     assert "31 mars 2023" in french  # Hungary's ratification
-    assert "Dernière valeur</dt><dd>2,3 % du PIB" in french  # the unit from its labels
+    assert "Dernière valeur</dt><dd>2,3\u00a0% du PIB" in french  # the unit from its labels
     assert "(au 31 déc. 2024)" in french
     assert "30 États membres sur 30 ont ratifié" in french
 
     english = client.get("/candidates/finland", params={"lang": "en"}).text
     assert "Apr 4, 2023" in english and "4 avr. 2023" not in english
-    assert "Latest</dt><dd>2.3 % of GDP" in english
+    assert "Latest</dt><dd>2.3% of GDP" in english
 
 
 def test_french_plural_rule_on_the_dashboard(client):
@@ -216,7 +216,7 @@ def test_french_plural_rule_on_the_dashboard(client):
 def test_charts_speak_french(client):
     html = client.get("/candidates/finland/benchmarks/defence_spending_gdp",
                       params={"lang": "fr"}).text
-    assert re.search(r">Objectif : [\d,]+ % du PIB</text>", html)
+    assert re.search(r">Objectif : [\d,]+\u00a0% du PIB</text>", html)
     assert ">Aujourd’hui</text>" in html and ">Échéance : " in html
     assert "7 mesures du 31 déc. 2018 au 31 déc. 2024" in html
 

@@ -70,4 +70,4 @@ def test_downloads_carry_an_is_illustrative_column(client):
 def test_percent_never_rounds_a_shortfall_up_to_100():
     from app.web.templating import percent
 
-    assert percent(99.6) == "99 %" and percent(100.0) == "100 %" and percent(None) == "—"
+    assert percent(99.6) == "99%" and percent(100.0) == "100%" and percent(None) == "—"

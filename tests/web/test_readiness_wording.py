@@ -24,7 +24,7 @@ def test_the_overview_says_what_each_readiness_figure_counts(client):
         words = (f"Meets {met} of {total} benchmark{'s' if total != 1 else ''} of its tier "
                  f"({label(status['tier'])})")
         assert words in row
-        assert f"{round(status['readiness'])} % weighted progress" in row
+        assert f"{round(status['readiness'])}% weighted progress" in row
         missing = status["counts"]["no_data"]
         assert (f"no data for {missing} of {total}, counted as no progress" in row) == bool(
             missing)
@@ -42,7 +42,7 @@ def test_a_category_without_data_is_a_gap_not_zero(client):
         if category["counts"]["no_data"] == total:
             assert category["readiness"] is None
     # Category figures say what they are: progress, not a bare share.
-    assert re.search(r"\d+ % progress", html)
+    assert re.search(r"\d+% progress", html)
 
 
 def test_no_measurement_at_all_is_no_readiness(client, admin_headers):
@@ -54,7 +54,7 @@ def test_no_measurement_at_all_is_no_readiness(client, admin_headers):
     assert status["benchmarks"] and status["readiness"] is None
     assert all(c["readiness"] is None for c in status["categories"])
     html = client.get("/candidates/testland").text
-    assert "0 %" not in html
+    assert not re.search(r"(?<![\d.,])0(\xa0| )?%", html)
     assert "No benchmark of its tier has a measurement" in html
 
 
