@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader
+from jinja2 import Environment, FileSystemLoader, pass_context
 
 from app.config import get_settings
 from app.i18n import (
@@ -116,7 +116,14 @@ def static_url(path: str) -> str:
     return f"/static/{path}?v={asset_version(path)}"
 
 
-templates.env.filters.update(label=label, number=format_number, day=format_day,
+@pass_context
+def _label_filter(_context: Any, value: str | None) -> str:
+    # Jinja works out a filter of a constant ("deposited"|label) once, when it compiles the
+    # template, in the language of that first request; one taking the context it never does.
+    return label(value)
+
+
+templates.env.filters.update(label=_label_filter, number=format_number, day=format_day,
                              moment=format_moment, localized=localized, percent=percent,
                              names=format_names)
 templates.env.globals.update(measure=measure, target_words=target_words,

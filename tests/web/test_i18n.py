@@ -239,3 +239,10 @@ def test_every_page_in_french_shows_no_untranslated_chrome(client):
         assert is_french(html), path
         for english in ("Skip to main content", "Last updated", "Every figure names its source"):
             assert english not in html, (path, english)
+
+
+def test_a_label_of_a_constant_follows_the_reader_not_the_first_request(client):
+    # Jinja would otherwise work out "deposited"|label once, in the first request's language.
+    assert "Instrument deposited" in client.get("/candidates/sweden?lang=en").text
+    french = client.get("/candidates/sweden?lang=fr").text
+    assert "Instrument déposé" in french and "Instrument deposited" not in french
