@@ -1,7 +1,7 @@
 """The status rules: from a benchmark's spec and its progress updates to progress, trend, projected
 date and a status, and from a candidate's benchmarks to its readiness. Pure functions over frozen
 dataclasses: no database, no web framework, no clock (the as-of date is always passed in).
-docs/methodology.md explains every rule in plain English; the thresholds below are its numbers."""
+docs/status-rules.md explains every rule in plain English; the thresholds below are its numbers."""
 
 import math
 from collections.abc import Sequence
@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
-# Every threshold the rules use, in one place. docs/methodology.md quotes these numbers.
+# Every threshold the rules use, in one place. docs/status-rules.md quotes these numbers.
 TREND_WINDOW_YEARS = 3  # recent enough to reflect current policy, long enough for 3 annual figures
 TREND_MAX_POINTS = 8  # two years of quarterly updates; older points would hide a change of pace
 TREND_MIN_POINTS = 2  # a line needs two points
@@ -104,6 +104,7 @@ class BenchmarkEvaluation:
     # When the trend says the target should already have been met (a date before as_of) but
     # the data do not show it met: the candidate is behind its own trend.
     behind_trend_on: date | None = None
+    baseline: float | None = None  # what progress counts from (a stage's number for milestones)
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,19 @@ def effective_measurements(measurements: Sequence[Measurement], as_of: date) -> 
             wrong = by_id.get(wrong_id)
             wrong_id = wrong.supersedes_id if wrong else None
     return sorted((m for m in counted if m.id not in replaced), key=_order)
+
+
+def trend_window_start(as_of: date) -> date:
+    """The first measurement date the trend of `as_of` reads: TREND_WINDOW_YEARS before."""
+    return _years_before(as_of, TREND_WINDOW_YEARS)
+
+
+def trend_measurements(
+    spec: BenchmarkSpec, measurements: Sequence[Measurement], as_of: date
+) -> list[Measurement]:
+    """The measurements the trend line of `as_of` is fitted through, oldest first (the
+    methodology page's worked example lists them)."""
+    return [m for m, _ in _trend_points(_scored(spec, measurements, as_of), as_of)]
 
 
 def evaluate_benchmark(
@@ -208,11 +222,7 @@ def _evaluate(
     spec: BenchmarkSpec, measurements: Sequence[Measurement], as_of: date
 ) -> BenchmarkEvaluation:
     _check_spec(spec)
-    points = [
-        (m, score)
-        for m in effective_measurements(measurements, as_of)
-        if (score := _score(spec, m)) is not None
-    ]
+    points = _scored(spec, measurements, as_of)
     goal = _goal(spec)
     if not points:
         return BenchmarkEvaluation(
@@ -227,8 +237,8 @@ def _evaluate(
     is_met = sign * (score - target) >= 0
     progress = _progress(spec, score, baseline, target, sign, is_met)
 
-    window_start = _years_before(as_of, TREND_WINDOW_YEARS)
-    recent = [(m.as_of, s) for m, s in points if m.as_of >= window_start][-TREND_MAX_POINTS:]
+    window_start = trend_window_start(as_of)
+    recent = [(m.as_of, s) for m, s in _trend_points(points, as_of)]
     slope = _slope(recent) if len(recent) >= TREND_MIN_POINTS else None
     trend = None
     if slope is not None:
@@ -282,7 +292,23 @@ def _evaluate(
         spec=spec, latest=latest, progress=progress, status=status, trend=trend,
         projected_on=projected_on, projection_note=note, change=None, previous_status=None,
         reason=reason[:1].upper() + reason[1:], slope=slope, behind_trend_on=behind_trend_on,
+        baseline=baseline,
     )
+
+
+def _scored(
+    spec: BenchmarkSpec, measurements: Sequence[Measurement], as_of: date
+) -> list[tuple[Measurement, float]]:
+    """The measurements that count on `as_of`, each with its score; without one they do not."""
+    return [(m, score) for m in effective_measurements(measurements, as_of)
+            if (score := _score(spec, m)) is not None]
+
+
+def _trend_points(
+    points: list[tuple[Measurement, float]], as_of: date
+) -> list[tuple[Measurement, float]]:
+    start = trend_window_start(as_of)
+    return [(m, s) for m, s in points if m.as_of >= start][-TREND_MAX_POINTS:]
 
 
 def _status(

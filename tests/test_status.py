@@ -553,8 +553,8 @@ def test_candidate_aggregates_stay_in_range(items, as_of):
 
 
 def test_methodology_quotes_every_threshold_with_its_value():
-    """docs/methodology.md promises the same numbers as the constants; keep them in step."""
-    text = (Path(__file__).parents[1] / "docs" / "methodology.md").read_text()
+    """docs/status-rules.md promises the same numbers as the constants; keep them in step."""
+    text = (Path(__file__).parents[1] / "docs" / "status-rules.md").read_text()
     rows = {
         cells[1].strip("` "): cells[2].strip()
         for line in text.splitlines()
@@ -570,7 +570,7 @@ def test_methodology_quotes_every_threshold_with_its_value():
 
 
 def test_worked_example_of_the_methodology():
-    """Georgia's defence spending, as worked through by hand in docs/methodology.md §11."""
+    """Georgia's defence spending, as worked through by hand in docs/status-rules.md §11."""
     spec = replace(SPENDING, baseline_value=1.61)
     measurements = [
         m(1, "2022-12-31", 1.61, recorded="2023-04-24"),

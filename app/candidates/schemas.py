@@ -87,7 +87,7 @@ class CategoryStatusRead(BaseModel):
 
 
 class CandidateStatusRead(BaseModel):
-    """The whole evaluation of one candidate, as `docs/methodology.md` defines it."""
+    """The whole evaluation of one candidate, as `docs/status-rules.md` defines it."""
 
     slug: str
     tier: Tier = Field(description="The tier evaluated: the what-if `tier`, or the "

@@ -54,8 +54,9 @@ from app.reports.service import (
 from app.status import effective_measurements
 from app.web.as_of import ReviewDep, dated
 from app.web.charts import ChartPoint, history_chart, progress_bar, ratification_chart
+from app.web.methodology import METHODOLOGY_RULES, worked_example
 from app.web.sources import SourceNotes
-from app.web.templating import PROJECT_ROOT, localized, render
+from app.web.templating import localized, render
 from app.web.wording import measure, target_words
 
 router = APIRouter(include_in_schema=False)
@@ -440,5 +441,8 @@ def framework_page(request: Request, session: SessionDep, review: ReviewDep) -> 
 
 @router.get("/methodology", response_class=HTMLResponse)
 def methodology_page(request: Request, session: SessionDep, review: ReviewDep) -> Response:
-    text = (PROJECT_ROOT / "docs" / "methodology.md").read_text(encoding="utf-8")
-    return render(request, "methodology.html", body_html=render_markdown(text), review=review)
+    """The rules in plain words, with a worked example computed live from the data (the
+    engineering detail is the repository's docs/status-rules.md); as of a date, the example
+    as it stood then."""
+    return render(request, "methodology.html", example=worked_example(session, review.as_of),
+                  rules=METHODOLOGY_RULES, review=review)

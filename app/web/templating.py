@@ -98,13 +98,15 @@ def localized(record: Any, field: str) -> str:
     return getattr(record, field)
 
 
-def percent(value: float | None) -> str:
-    """A whole percentage; never 100 % for what falls short of it (99.6 reads 99 %)."""
+def percent(value: float | None, digits: int = 0) -> str:
+    """A percentage, whole unless `digits` says; never 100 % for what falls short of it (99.6
+    reads 99 %)."""
     if value is None:
         return "—"
-    if 99 < value < 100:
-        value = 99.0
-    return format_percent(value, 0)
+    below = 100 - 10 ** -digits
+    if below < value < 100:
+        value = below
+    return format_percent(value, digits)
 
 
 @lru_cache

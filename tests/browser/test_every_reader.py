@@ -99,3 +99,17 @@ def test_axe_finds_no_serious_violation_on_any_page(page: Page, site, width, lan
         if serious:
             found[name] = serious
     assert found == {}
+
+
+@pytest.mark.parametrize("width", [500, 640, 700, 1024, 1440])
+def test_chart_text_stays_legible_at_every_width(page: Page, site, width):
+    """Between the phones and the desktop too: the wide chart only where it has the room."""
+    page.set_viewport_size({"width": width, "height": 900})
+    small = {}
+    for name in ("candidate", "member", "benchmark", "milestone"):
+        page.goto(site.url + PAGES[name])
+        sizes = [(text, round(size, 1)) for text, size in page.evaluate(CHART_TEXT_SIZES)]
+        assert sizes, f"{name} shows no chart text"
+        if too_small := [s for s in sizes if s[1] < SMALLEST_TEXT_PX]:
+            small[name] = too_small[:3]
+    assert small == {}

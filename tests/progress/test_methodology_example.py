@@ -1,10 +1,10 @@
-"""The worked example of docs/methodology.md, section 0, computed from the demo data."""
+"""The worked example of docs/status-rules.md, section 0, computed from the demo data."""
 
 from app.web.templating import PROJECT_ROOT
 
 
 def test_ukraine_as_of_mid_2023_is_rated_as_the_methodology_says(client):
-    text = (PROJECT_ROOT / "docs" / "methodology.md").read_text()
+    text = (PROJECT_ROOT / "docs" / "status-rules.md").read_text()
     assert "### Worked example: Ukraine as of 30 June 2023" in text
     body = client.get("/api/v1/candidates/ukraine/status",
                       params={"as_of": "2023-06-30"}).json()

@@ -5,7 +5,6 @@ else a reader sees or hears is checked: text, SVG titles, and the labels of attr
 
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 from babel.messages.pofile import read_po
 from sqlalchemy import select
@@ -33,40 +32,59 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
 
 class ReadableText(HTMLParser):
     """The words a French reader is given: text and spoken attributes, leaving out what is
-    marked as another language and what is never shown (script, style)."""
+    marked as another language (kept apart in `english`) and what is never shown."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
-        self.stack: list[bool] = []  # per open element: is it left out?
+        self.english: list[str] = []  # the text of each element marked as English
+        self.stack: list[tuple[bool, list[str] | None]] = []  # (left out?, English text)
+
+    def left_out(self) -> bool:
+        return bool(self.stack) and self.stack[-1][0]
 
     def handle_starttag(self, tag, attrs):
         values = dict(attrs)
-        skipped = (bool(self.stack) and self.stack[-1]) or tag in ("script", "style") or (
-            (values.get("lang") or "fr")[:2] != "fr")
-        if not skipped:
+        marked = (values.get("lang") or "fr")[:2] != "fr"
+        inside = self.left_out()
+        if not (inside or marked or tag in ("script", "style")):
             self.parts.extend(values[a] for a in SPOKEN_ATTRIBUTES if values.get(a))
         if tag not in VOID:
-            self.stack.append(skipped)
+            collecting = [] if marked and not inside else None
+            self.stack.append((inside or marked or tag in ("script", "style"), collecting))
 
     def handle_startendtag(self, tag, attrs):
-        if not (self.stack and self.stack[-1]):
+        if not self.left_out():
             values = dict(attrs)
             self.parts.extend(values[a] for a in SPOKEN_ATTRIBUTES if values.get(a))
 
     def handle_endtag(self, tag):
         if tag not in VOID and self.stack:
-            self.stack.pop()
+            _, collected = self.stack.pop()
+            if collected is not None:
+                self.english.append(re.sub(r"\s+", " ", "".join(collected)).strip())
 
     def handle_data(self, data):
-        if not (self.stack and self.stack[-1]):
+        if not self.left_out():
             self.parts.append(data)
+            return
+        for _, collected in reversed(self.stack):
+            if collected is not None:
+                collected.append(data)
+                break
 
 
 def readable_text(html: str) -> str:
     parser = ReadableText()
     parser.feed(html)
     return re.sub(r"\s+", " ", " ".join(parser.parts))
+
+
+def marked_english(html: str) -> list[str]:
+    """The text of each element marked `lang="en"` (and not inside another)."""
+    parser = ReadableText()
+    parser.feed(html)
+    return parser.english
 
 
 def sentences(english: str) -> list[str]:
@@ -89,8 +107,9 @@ def catalogue_english() -> set[str]:
     return found
 
 
-def data_english(session) -> set[str]:
-    """English text from data whose French field says something else."""
+def data_english(session, *, whole: bool = False) -> set[str]:
+    """English text from data whose French field says something else: its sentences, or
+    (`whole`) each value whole."""
     fields = [(Candidate, "name"), (Candidate, "summary"), (TierDefinition, "title"),
               (TierDefinition, "description"), (ExpansionModelDefinition, "title"),
               (ExpansionModelDefinition, "description"), (BenchmarkCategory, "title"),
@@ -105,7 +124,7 @@ def data_english(session) -> set[str]:
         for record in session.scalars(select(model)):
             english, french = getattr(record, field), getattr(record, f"{field}_fr")
             if english and french and english != french:
-                found.update(sentences(english))
+                found.update([english.strip()] if whole else sentences(english))
     for indicator in session.scalars(select(Indicator)):
         for labels in (indicator.stage_labels or {}).values():  # stage -> {"en", "fr"}
             if labels.get("fr") and labels.get("en") != labels["fr"]:
@@ -139,11 +158,15 @@ def test_the_reader_text_leaves_out_english_on_purpose():
     text = readable_text(html)
     assert "Hello" not in text and "Some English" not in text
     assert "Bonjour" in text and "Lien utile" in text and "Une carte" in text
+    assert marked_english(html) == ["Hello there world"]
 
 
 def test_no_page_in_french_shows_an_english_sentence(client, session):
     english = catalogue_english() | data_english(session)
     assert len(english) > 200  # the check has something to look for
+    # Marked as English on purpose is for text with no French: a record's English shown under
+    # that mark while its French exists is a leak all the same.
+    has_french = data_english(session, whole=True)
     found = {}
     for url in french_pages(session):
         response = client.get(url + ("&" if "?" in url else "?") + "lang=fr")
@@ -152,6 +175,7 @@ def test_no_page_in_french_shows_an_english_sentence(client, session):
         assert response.status_code in (200, 404), url
         text = readable_text(response.text)
         leaks = sorted(s for s in english if re.search(rf"(?<!\w){re.escape(s)}(?!\w)", text))
+        leaks += sorted(t for t in marked_english(response.text) if t in has_french)
         if leaks:
             found[url] = leaks
     assert found == {}

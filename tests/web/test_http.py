@@ -66,14 +66,6 @@ def test_pages_reference_only_local_assets(client, path):
     assert "<script>" not in html and " on" + "load=" not in html
 
 
-def test_methodology_page_renders_the_document(client):
-    from app.web.templating import PROJECT_ROOT
-
-    text = (PROJECT_ROOT / "docs" / "methodology.md").read_text()
-    first_heading = next(line for line in text.splitlines() if line.startswith("# "))[2:]
-    assert first_heading in client.get("/methodology").text
-
-
 def test_framework_page_shows_data_not_template_text(client, session):
     from sqlalchemy import select
 

@@ -1,0 +1,128 @@
+"""The methodology page's worked example: one demo candidate's benchmark, evaluated live by the
+same functions as the candidate page, with the figures a reader needs to follow the rules
+through it. Nothing here is written down by hand, so the example cannot drift from the data."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from app import status
+from app.benchmarks.service import AppliedBenchmark
+from app.candidates.service import get_candidate
+from app.errors import NotFound
+from app.evaluation import benchmark_is_illustrative, load_statuses
+from app.i18n import format_number, gettext
+from app.models import Candidate, Phase
+from app.status import (
+    DAYS_PER_YEAR,
+    BenchmarkEvaluation,
+    CategoryEvaluation,
+    Measurement,
+    quarter_end_before,
+    trend_measurements,
+    trend_window_start,
+)
+from app.web.templating import localized
+from app.web.wording import measure
+
+# A numeric benchmark of an aspirant whose recent figures move toward the target, so the
+# example shows a trend and a projected date (the demo's illustrative series, 2019-2025).
+EXAMPLE_CANDIDATE = "ukraine"
+EXAMPLE_BENCHMARK = "major_equipment_share"
+
+# The thresholds the page quotes, from the rules themselves.
+METHODOLOGY_RULES = {
+    "trend_years": status.TREND_WINDOW_YEARS,
+    "trend_points": status.TREND_MAX_POINTS,
+    "min_points": status.TREND_MIN_POINTS,
+    "flat_percent": status.FLAT_SLOPE_SHARE * 100,
+    "horizon_years": status.PROJECTION_HORIZON_YEARS,
+    "grace_days": status.AT_RISK_GRACE_DAYS,
+    "near_percent": status.NEAR_TARGET_PROGRESS,
+    "days_per_year": DAYS_PER_YEAR,
+}
+
+
+@dataclass(frozen=True)
+class ReadinessRow:
+    title: str
+    weight: float
+    progress: float | None  # None: no data, counted as 0
+
+    @property
+    def weighted(self) -> float:
+        return self.weight * (self.progress or 0.0)
+
+
+@dataclass(frozen=True)
+class WorkedExample:
+    candidate: Candidate
+    tier: str  # the tier evaluated: the candidate's own on `as_of`
+    as_of: date
+    applied: AppliedBenchmark
+    evaluation: BenchmarkEvaluation
+    trend: list[Measurement]  # the observations the trend line goes through, oldest first
+    trend_since: date
+    days_needed: int | None  # from the latest value to the target at the trend's pace
+    pace: str  # the trend's slope in words, per year
+    is_illustrative: bool
+    category: CategoryEvaluation
+    category_title: str
+    rows: list[ReadinessRow]  # the category's benchmarks, for its weighted average
+    readiness: float | None  # the candidate's, over every category
+    previous_review: date
+
+    @property
+    def url(self) -> str:
+        return f"/candidates/{self.candidate.slug}/benchmarks/{self.applied.definition.key}"
+
+
+def worked_example(session: Session, as_of: date | None = None) -> WorkedExample | None:
+    """The example as of `as_of` (default today); None when the database lacks the demo
+    candidate or its benchmark, or when the candidate is a member (members are not scored)."""
+    try:
+        candidate = get_candidate(session, EXAMPLE_CANDIDATE)
+    except NotFound:
+        return None
+    status = load_statuses(session, [candidate], as_of=as_of)[candidate.id]
+    if status.standing.phase == Phase.member:
+        return None
+    evaluation = status.evaluation
+    applied = {a.definition.key: a for a in status.applied}
+    benchmark = next((b for b in evaluation.benchmarks if b.spec.key == EXAMPLE_BENCHMARK), None)
+    if benchmark is None or benchmark.spec.kind != "numeric":
+        return None
+    a = applied[EXAMPLE_BENCHMARK]
+    category = next(c for c in evaluation.categories if c.key == benchmark.spec.category)
+    days_needed = None
+    if benchmark.projected_on and benchmark.latest and benchmark.slope:
+        years = (benchmark.spec.target_value - benchmark.latest.value) / benchmark.slope
+        days_needed = round(years * DAYS_PER_YEAR)
+    return WorkedExample(
+        candidate=candidate, tier=status.tier, as_of=evaluation.as_of, applied=a,
+        evaluation=benchmark,
+        trend=trend_measurements(benchmark.spec, status.measurements[EXAMPLE_BENCHMARK],
+                                 evaluation.as_of),
+        trend_since=trend_window_start(evaluation.as_of),
+        days_needed=days_needed,
+        pace=pace_words(a, benchmark.slope),
+        is_illustrative=benchmark_is_illustrative(a, benchmark.latest),
+        category=category,
+        category_title=localized(a.definition.category, "title"),
+        rows=[ReadinessRow(localized(applied[b.spec.key].definition, "title"), b.spec.weight,
+                           b.progress) for b in category.benchmarks],
+        readiness=evaluation.readiness,
+        previous_review=quarter_end_before(evaluation.as_of),
+    )
+
+
+def pace_words(applied: AppliedBenchmark, slope: float | None) -> str:
+    """"+0.94 percentage points a year" for a percentage; "+0.4 exercises a year" otherwise."""
+    if slope is None:
+        return "—"
+    sign = "+" if slope >= 0 else "−"
+    if (applied.definition.unit or "").startswith("%"):
+        return gettext("%(pace)s percentage points a year") % {
+            "pace": sign + format_number(abs(slope))}
+    return gettext("%(pace)s a year") % {"pace": sign + measure(applied.definition, abs(slope))}
