@@ -28,6 +28,7 @@ from app.progress.ingest import UpdateWriter
 from app.web.cache import ResponseCacheMiddleware
 from app.web.downloads import router as downloads_router
 from app.web.pages import router as pages_router
+from app.web.share import router as share_router
 from app.web.templating import render_error_page
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -69,6 +70,7 @@ def create_app(*, response_cache: bool | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(docs_router)
     app.include_router(downloads_router)  # before pages: /candidates/{slug}.csv
+    app.include_router(share_router)  # before pages: /candidates/{slug}/benchmarks/{key}.svg
     app.include_router(pages_router)
     install_error_handlers(app, render_error_page)
     settings = get_settings()

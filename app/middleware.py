@@ -26,6 +26,12 @@ CONTENT_SECURITY_POLICY = (
 DOCS_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
     "style-src 'self'", "style-src 'self' 'unsafe-inline'"
 )
+# A chart's embed page is made to be framed by any site (issue 16); it alone. It still runs no
+# inline script and loads nothing from elsewhere.
+EMBED_PREFIX = "/embed/"
+EMBED_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "frame-ancestors 'none'", "frame-ancestors *"
+)
 RESPONSE_CACHE_FLAG = "accession.response_cache"  # set in the scope by the response cache
 SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
@@ -58,10 +64,13 @@ class SiteHeadersMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
+                embeddable = path.startswith(EMBED_PREFIX)
                 for name, value in SECURITY_HEADERS.items():
-                    headers.setdefault(name, value)
+                    if not (embeddable and name == "x-frame-options"):
+                        headers.setdefault(name, value)
                 headers.setdefault("content-security-policy",
                                    DOCS_CONTENT_SECURITY_POLICY if path == "/docs"
+                                   else EMBED_CONTENT_SECURITY_POLICY if embeddable
                                    else CONTENT_SECURITY_POLICY)
                 if path.startswith("/static/"):
                     # Asset URLs carry a content hash (?v=), so they may be kept for a year.

@@ -12,6 +12,8 @@ from markupsafe import Markup
 
 from app.i18n import format_day, format_number, format_percent, gettext
 
+COMPACT_CHARACTER_WIDTH = 6  # about the width of a character of the 11-unit axis font
+
 
 def _svg(chart_id: str, width: int, height: int, title: str, desc: str, body: str,
          css_class: str) -> Markup:
@@ -188,11 +190,20 @@ def history_chart(
                      f'r="{radius}"><title>{escape(label)}</title></circle>')
     first, last = points[0], points[-1]
     if compact:  # a minimal axis: the first and the last value, with their years
+        first_words = f"{first.day.year}: {value_words(first.value)}"
+        last_words = f"{last.day.year}: {value_words(last.value)}"
+        # Labels that would run into each other (long stage names): the first keeps its year,
+        # the last (what a reader looks for) as much of its words as fit. The description
+        # below has both in full.
+        room = (width - left - right) // COMPACT_CHARACTER_WIDTH - 2
+        if len(first_words) + len(last_words) > room:
+            first_words = str(first.day.year)
+            if len(first_words) + len(last_words) > room:
+                last_words = last_words[:room - len(first_words) - 1].rstrip() + "…"
         parts.append(f'<text class="axis" x="{left}" y="{height - 4}">'
-                     f'{first.day.year}: {escape(value_words(first.value))}</text>'
+                     f'{escape(first_words)}</text>'
                      f'<text class="axis" x="{width - right}" y="{height - 4}" '
-                     f'text-anchor="end">{last.day.year}: {escape(value_words(last.value))}'
-                     f'</text>')
+                     f'text-anchor="end">{escape(last_words)}</text>')
     desc = gettext("%(count)d measurements from %(first)s to %(last)s; latest %(value)s.") % {
         "count": len(points), "first": format_day(first.day), "last": format_day(last.day),
         "value": value_words(last.value),

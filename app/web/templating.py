@@ -119,13 +119,14 @@ def static_url(path: str) -> str:
 
 
 @pass_context
-def _label_filter(_context: Any, value: str | None) -> str:
-    # Jinja works out a filter of a constant ("deposited"|label) once, when it compiles the
-    # template, in the language of that first request; one taking the context it never does.
+def label_filter(_context: Any, value: str | None) -> str:
+    """`label` for templates. Jinja computes a filter of a constant (`"deposited"|label`) once,
+    when it compiles the template, in the language of whoever came first; a filter that takes
+    the context is run on every render, in the reader's language."""
     return label(value)
 
 
-templates.env.filters.update(label=_label_filter, number=format_number, day=format_day,
+templates.env.filters.update(label=label_filter, number=format_number, day=format_day,
                              moment=format_moment, localized=localized, percent=percent,
                              names=format_names)
 templates.env.globals.update(measure=measure, target_words=target_words,
@@ -134,6 +135,8 @@ templates.env.globals.update(static_url=static_url, STATUS_SYMBOLS=STATUS_SYMBOL
                              TREND_SYMBOLS=TREND_SYMBOLS, LANGUAGES=LANGUAGES,
                              language_name=language_name, dated=dated,
                              as_of_field=as_of_field)
+# Absolute links a reader copies away from the site (a chart's permalink and embed code).
+templates.env.globals["site_url"] = lambda: get_settings().site_url
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:

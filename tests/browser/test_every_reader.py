@@ -20,6 +20,9 @@ PAGES = {
     "framework": "/framework",
     "methodology": "/methodology",
     "attention": "/attention",
+    "brief": "/candidates/ukraine/brief",
+    "member-brief": "/candidates/finland/brief",
+    "embed": "/embed/candidates/georgia/benchmarks/nato_standards_adoption",
     "not-found": "/candidates/atlantis",
 }
 PHONES = (360, 390, 414)
