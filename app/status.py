@@ -133,6 +133,14 @@ def quarter_end_before(d: date) -> date:
     return date(d.year, first_month, 1) - timedelta(days=1)
 
 
+def quarter_end_after(d: date) -> date:
+    """The first quarter end after `d` (the next quarterly review; a quarter end's next is the
+    following quarter's end)."""
+    ahead = d + timedelta(days=1)
+    month = (ahead.month - 1) // 3 * 3 + 4  # the first month of the quarter after `ahead`'s
+    return date(ahead.year + (month > 12), (month - 1) % 12 + 1, 1) - timedelta(days=1)
+
+
 def effective_measurements(measurements: Sequence[Measurement], as_of: date) -> list[Measurement]:
     """The measurements that count on `as_of`, oldest first: measured and recorded by then, not
     retracted by then, and not replaced by a counted correction. A correction replaces the whole

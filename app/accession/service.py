@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.benchmarks.service import Standing
 from app.errors import Conflict, InvalidInput
 from app.events.service import record_event, snapshot
 from app.models import (
@@ -47,28 +48,34 @@ class Accession:
         return self.on(AccessionMilestone.membership)
 
 
-def has_protocol(candidate: Candidate) -> bool:
+def has_protocol(candidate: Candidate | Standing) -> bool:
     """Ratification applies once an accession protocol is signed (phase ratification or
-    member): before that, "0 of 32 ratified" would describe a vote nobody is holding."""
+    member): before that, "0 of 32 ratified" would describe a vote nobody is holding. A
+    `Standing` (its phase on a date) answers for that date."""
     return candidate.phase in PROTOCOL_PHASES
 
 
-def load_accessions(session: Session, candidates: Sequence[Candidate]) -> dict[int, Accession]:
+def load_accessions(
+    session: Session, candidates: Sequence[Candidate], *, as_of: date | None = None
+) -> dict[int, Accession]:
     """Each candidate's accession, keyed by candidate id, in three queries whatever the number
-    of candidates."""
+    of candidates; with `as_of`, only what had happened by that day."""
+    until = as_of or date.max
     ids = [c.id for c in candidates]
     if not ids:
         return {}
     milestones: dict[int, dict[str, AccessionMilestoneRecord]] = defaultdict(dict)
     for record in session.scalars(
-        select(AccessionMilestoneRecord).where(AccessionMilestoneRecord.candidate_id.in_(ids))
+        select(AccessionMilestoneRecord).where(AccessionMilestoneRecord.candidate_id.in_(ids),
+                                               AccessionMilestoneRecord.occurred_on <= until)
     ):
         milestones[record.candidate_id][record.milestone] = record
     first_steps: dict[int, dict[str, date]] = defaultdict(dict)
     for candidate_id, member, first in session.execute(
         select(RatificationStepRecord.candidate_id, RatificationStepRecord.member_iso3,
                func.min(RatificationStepRecord.occurred_on))
-        .where(RatificationStepRecord.candidate_id.in_(ids))
+        .where(RatificationStepRecord.candidate_id.in_(ids),
+               RatificationStepRecord.occurred_on <= until)
         .group_by(RatificationStepRecord.candidate_id, RatificationStepRecord.member_iso3)
     ):
         first_steps[candidate_id][member] = first

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.errors import NotFound
+from app.evaluation import end_of_day, retracted_updates
 from app.models import (
     BenchmarkDefinition,
     Candidate,
@@ -97,23 +98,48 @@ UPDATE_FIELDS = ("id", "value", "stage", "as_of", "source", "vintage", "publishe
                  "observation_status", "note", "supersedes_id", "recorded_at")
 
 
-def last_recorded(session: Session, candidate_ids: Sequence[int]) -> dict[int, Any]:
-    """When each candidate's newest update was recorded (one grouped query)."""
+def last_recorded(
+    session: Session, candidate_ids: Sequence[int], *, as_of: date | None = None
+) -> dict[int, Any]:
+    """When each candidate's newest update was recorded (one grouped query); with `as_of`,
+    of the updates known on that day."""
     if not candidate_ids:
         return {}
     rows = session.execute(
         select(ProgressUpdate.candidate_id, func.max(ProgressUpdate.recorded_at))
-        .where(ProgressUpdate.candidate_id.in_(candidate_ids))
+        .where(ProgressUpdate.candidate_id.in_(candidate_ids), *known_on(as_of))
         .group_by(ProgressUpdate.candidate_id)
     ).all()
     return {candidate_id: moment for candidate_id, moment in rows}
 
 
+def known_on(as_of: date | None) -> tuple[Any, ...]:
+    """The conditions of an update known on `as_of`, as the status reads them: measured and
+    recorded by the end of that day (none for today)."""
+    if as_of is None:
+        return ()
+    return (ProgressUpdate.as_of <= as_of, ProgressUpdate.recorded_at < end_of_day(as_of))
+
+
+def retracted_on(
+    session: Session, updates: Sequence[ProgressUpdate], as_of: date | None
+) -> set[int]:
+    """Which of these updates are retracted today, or at the end of `as_of` (a retraction
+    then in effect: made, confirmed when it needed to be, not undone by then)."""
+    if as_of is None:
+        return {u.id for u in updates if u.is_retracted}
+    retracted = retracted_updates(end_of_day(as_of))
+    return set(session.scalars(select(retracted.c.update_id)
+                               .where(retracted.c.update_id.in_([u.id for u in updates]))))
+
+
 def list_series(
-    session: Session, candidate: Candidate, key: str, *, limit: int, offset: int = 0
+    session: Session, candidate: Candidate, key: str, *, limit: int, offset: int = 0,
+    as_of: date | None = None,
 ) -> tuple[BenchmarkDefinition, list[ProgressUpdate], int]:
     """A page of the series a target (benchmark `key`) reads for the candidate, newest first,
-    corrections and retracted ones included, and how many there are in all."""
+    corrections and retracted ones included, and how many there are in all; with `as_of`, the
+    updates known on that day."""
     definition = session.scalar(
         select(BenchmarkDefinition).where(BenchmarkDefinition.key == key)
         .options(selectinload(BenchmarkDefinition.category))
@@ -121,7 +147,7 @@ def list_series(
     if definition is None:
         raise NotFound("benchmark", key)
     of_series = (ProgressUpdate.candidate_id == candidate.id,
-                 ProgressUpdate.indicator_id == definition.indicator_id)
+                 ProgressUpdate.indicator_id == definition.indicator_id, *known_on(as_of))
     total = session.scalar(select(func.count()).where(*of_series)) or 0
     updates = session.scalars(
         select(ProgressUpdate).where(*of_series)
@@ -132,11 +158,14 @@ def list_series(
     return definition, list(updates), total
 
 
-def corrections_of(session: Session, update_ids: Sequence[int]) -> dict[int, int]:
-    """For each of these updates that a later one corrects: the id of its correction."""
+def corrections_of(
+    session: Session, update_ids: Sequence[int], *, as_of: date | None = None
+) -> dict[int, int]:
+    """For each of these updates that a later one corrects (known on `as_of`, when given):
+    the id of its correction."""
     if not update_ids:
         return {}
     return dict(session.execute(
         select(ProgressUpdate.supersedes_id, ProgressUpdate.id)
-        .where(ProgressUpdate.supersedes_id.in_(update_ids))
+        .where(ProgressUpdate.supersedes_id.in_(update_ids), *known_on(as_of))
     ).tuples().all())

@@ -93,11 +93,15 @@ def ratifying_member_states(session: Session, candidate: Candidate) -> list[Memb
     return [m for m in members if ratifies(m, candidate.iso3, joined_on)]
 
 
-def list_ratifications(session: Session, candidate: Candidate) -> list[Ratification]:
+def list_ratifications(
+    session: Session, candidate: Candidate, *, as_of: date | None = None
+) -> list[Ratification]:
+    """Each ratifying member state's steps; with `as_of`, those taken by that day."""
     steps_by_member: dict[str, list[RatificationStepRecord]] = {}
     for record in session.scalars(
         select(RatificationStepRecord)
-        .where(RatificationStepRecord.candidate_id == candidate.id)
+        .where(RatificationStepRecord.candidate_id == candidate.id,
+               RatificationStepRecord.occurred_on <= (as_of or date.max))
         .order_by(RatificationStepRecord.occurred_on, RatificationStepRecord.id)
     ):
         steps_by_member.setdefault(record.member_iso3, []).append(record)

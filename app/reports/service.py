@@ -4,7 +4,7 @@ publishes. Readers without an analyst's token see a report only once it is publi
 review queue that only analysts and admins list, and reach reviewers without a token through
 signed preview links (app/reports/preview.py)."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, select
@@ -21,6 +21,7 @@ from app.errors import (
     Unauthorized,
     field_error,
 )
+from app.evaluation import end_of_day
 from app.events.service import record_event, snapshot
 from app.models import (
     Candidate,
@@ -68,11 +69,12 @@ def _paged(
 
 
 def list_published_reports(
-    session: Session, candidate: Candidate | None, *, limit: int | None = None, offset: int = 0
+    session: Session, candidate: Candidate | None, *, limit: int | None = None, offset: int = 0,
+    as_of: date | None = None,
 ) -> tuple[list[ProgressReport], int]:
     """Reports readers may see (of one candidate, or of all), newest first: drafts and
-    scheduled ones are left out."""
-    query = select(ProgressReport).where(_public(utcnow()))
+    scheduled ones are left out, and with `as_of` those published after that day."""
+    query = select(ProgressReport).where(_public(published_by(as_of)))
     if candidate is not None:
         query = query.where(ProgressReport.candidate_id == candidate.id)
     return _paged(session, query, ProgressReport.published_at.desc(), ProgressReport.id.desc(),
@@ -100,11 +102,19 @@ def list_reports(
                  limit=limit, offset=offset)
 
 
-def get_published_report(session: Session, report_id: int) -> ProgressReport:
-    """A report readers may see; a draft or one scheduled for later is answered exactly like a
-    missing one."""
+def published_by(as_of: date | None) -> datetime:
+    """The moment a report must be published by to be seen: now, or the end of `as_of`."""
+    now = utcnow()
+    return now if as_of is None else min(now, end_of_day(as_of))
+
+
+def get_published_report(
+    session: Session, report_id: int, *, as_of: date | None = None
+) -> ProgressReport:
+    """A report readers may see; a draft, one scheduled for later or (with `as_of`) one
+    published after that day is answered exactly like a missing one."""
     report = session.scalar(
-        select(ProgressReport).where(ProgressReport.id == report_id, _public(utcnow()))
+        select(ProgressReport).where(ProgressReport.id == report_id, _public(published_by(as_of)))
         .options(*_LOADED)
     )
     if report is None:

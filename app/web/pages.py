@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from app.accession.service import has_protocol, load_accessions
 from app.attention.service import (
@@ -28,7 +29,9 @@ from app.benchmarks.service import (
 from app.candidates.service import get_candidate, list_candidates
 from app.db import SessionDep
 from app.evaluation import (
+    Asked,
     benchmark_is_illustrative,
+    end_of_day,
     history_chart_points,
     load_asked,
     load_statuses,
@@ -38,7 +41,7 @@ from app.evaluation import (
 )
 from app.framework import list_instruments
 from app.models import Candidate, Phase, ProgressReport, ReportStatus, Tier
-from app.progress.service import corrections_of, last_recorded, list_series
+from app.progress.service import corrections_of, last_recorded, list_series, retracted_on
 from app.ratifications.service import list_ratifications, ratification_counts
 from app.reports.preview import MAX_TOKEN_LENGTH, PreviewRefused
 from app.reports.rendering import render_markdown
@@ -49,6 +52,7 @@ from app.reports.service import (
     writers,
 )
 from app.status import effective_measurements
+from app.web.as_of import ReviewDep, dated
 from app.web.charts import ChartPoint, history_chart, progress_bar, ratification_chart
 from app.web.methodology import METHODOLOGY_RULES, worked_example
 from app.web.sources import SourceNotes
@@ -114,42 +118,47 @@ def _target_point(applied) -> float | None:
 def dashboard_page(
     request: Request,
     session: SessionDep,
+    review: ReviewDep,
     tier: Annotated[Tier | Literal[""] | None, Query()] = None,
     phase: Annotated[Phase | Literal[""] | None, Query()] = None,
     sort: Annotated[SortKey, Query()] = "name",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> Response:
     """Aspirants grouped by tier (each is measured against its own tier's benchmarks, so
-    readiness is never ranked across tiers), then the completed accessions."""
+    readiness is never ranked across tiers), then the completed accessions. As of a date,
+    each in its tier and phase of that day (from its status history, as the status API)."""
     if sort == "readiness":  # the order needs every candidate evaluated
         allow_full_evaluation(request)
-    candidates, total = list_candidates(session, tier=tier or None, phase=phase or None,
-                                        aspirants_only=True)
-    rows = [{"candidate": c} for c in candidates]
-    # Read once for every candidate listed: the statuses and Needs attention below share it.
-    asked = load_asked(session, candidates)
+    as_of = review.as_of
+    candidates, completed, asked = listed_candidates(session, tier or None, phase or None, as_of)
+    total = len(candidates)
+    # Today a candidate's own fields; as of a date, its tier and phase then.
+    standing = {c.id: asked.standings[c.id] if as_of else c for c in candidates}
+    rows = [{"candidate": c, "tier": standing[c.id].tier, "phase": standing[c.id].phase}
+            for c in candidates]
     # Only what the order needs is computed for every candidate; the rest for the page shown.
     statuses = load_statuses(session, candidates, asked=asked) if sort == "readiness" else {}
-    updated = last_recorded(session, [c.id for c in candidates]) if sort == "updated" else {}
+    updated = (last_recorded(session, [c.id for c in candidates], as_of=as_of)
+               if sort == "updated" else {})
     sorters = {
         "name": lambda r: r["candidate"].name,
         "readiness": lambda r: -(statuses[r["candidate"].id].evaluation.readiness
                                  if statuses[r["candidate"].id].evaluation.readiness is not None
                                  else -1),
         "tier": lambda r: r["candidate"].name,  # the rows are grouped by tier anyway
-        "phase": lambda r: (-PHASE_ORDER[Phase(r["candidate"].phase)], r["candidate"].name),
+        "phase": lambda r: (-PHASE_ORDER[Phase(r["phase"])], r["candidate"].name),
         "updated": lambda r: -(updated[r["candidate"].id].timestamp()
                                if updated.get(r["candidate"].id) else 0),
     }
     rows.sort(key=sorters[sort])
-    rows.sort(key=lambda r: -TIER_ORDER[Tier(r["candidate"].tier)])  # stable: groups by tier
+    rows.sort(key=lambda r: -TIER_ORDER[Tier(r["tier"])])  # stable: groups by tier
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     shown = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
     shown_candidates = [row["candidate"] for row in shown]
     if sort != "readiness":
         statuses = load_statuses(session, shown_candidates, asked=asked)
     if sort != "updated":
-        updated = last_recorded(session, [c.id for c in shown_candidates])
+        updated = last_recorded(session, [c.id for c in shown_candidates], as_of=as_of)
     categories = {a.definition.category.key: a.definition.category
                   for c in shown_candidates for a in statuses[c.id].applied}
     for row in shown:
@@ -166,11 +175,7 @@ def dashboard_page(
                              localized(categories[c.key], "title")))
             for c in row["evaluation"].categories
         ]
-    groups = [(Tier(key), list(group))
-              for key, group in groupby(shown, key=lambda r: r["candidate"].tier)]
-    completed: list[Candidate] = []
-    if not phase or phase == Phase.member:
-        completed, _ = list_candidates(session, tier=tier or None, phase=Phase.member)
+    groups = [(Tier(key), list(group)) for key, group in groupby(shown, key=lambda r: r["tier"])]
     # Needs attention, of the candidates listed. Evaluating all of them would cost what sorting
     # by readiness does (2 s for the benchmark's 1,000 candidates on a busy 2-core machine,
     # against 0.2 s for this page), so only the first items are found: first_attention
@@ -180,20 +185,47 @@ def dashboard_page(
     attention = first_attention(session, candidates, asked, first=ATTENTION_SHOWN,
                                 known=statuses)
     filters = {key: value for key, value in (("tier", tier), ("phase", phase)) if value}
-    attention_url = "/attention" + (f"?{urlencode(filters)}" if filters else "")
+    attention_url = dated("/attention" + (f"?{urlencode(filters)}" if filters else ""))
     return render(request, "dashboard.html", groups=groups, total=total, tiers=list(Tier),
                   phases=list(Phase), tier=tier or "", phase=phase or "", sort=sort,
                   page=page, pages=pages, categories=categories, completed=completed,
-                  accessions=load_accessions(session, completed), attention=attention,
-                  attention_url=attention_url, attention_members=phase == Phase.member)
+                  accessions=load_accessions(session, completed, as_of=as_of),
+                  attention=attention, attention_url=attention_url,
+                  attention_members=phase == Phase.member, review=review)
+
+
+def listed_candidates(
+    session: Session, tier: str | None, phase: str | None, as_of: date | None,
+) -> tuple[list[Candidate], list[Candidate], Asked]:
+    """The overview's aspirants and completed accessions in `tier` and `phase`, and what
+    they are asked (read once: the statuses and Needs attention share it). Today from the
+    candidates' own fields; as of a date, from each one's standing then, as the status API
+    and /attention read it (so every candidate's history is read)."""
+    if as_of is None:
+        candidates, _ = list_candidates(session, tier=tier, phase=phase, aspirants_only=True)
+        completed: list[Candidate] = []
+        if not phase or phase == Phase.member:
+            completed, _ = list_candidates(session, tier=tier, phase=Phase.member)
+        return candidates, completed, load_asked(session, candidates)
+    everyone, _ = list_candidates(session)
+    asked = load_asked(session, everyone, as_of=as_of)
+    chosen = [c for c in everyone
+              if (tier is None or asked.standings[c.id].tier == tier)
+              and (phase is None or asked.standings[c.id].phase == phase)]
+    return ([c for c in chosen if asked.standings[c.id].phase != Phase.member],
+            [c for c in chosen if asked.standings[c.id].phase == Phase.member], asked)
 
 
 @router.get("/candidates/{slug}", response_class=HTMLResponse)
-def candidate_page(request: Request, slug: str, session: SessionDep) -> Response:
+def candidate_page(request: Request, slug: str, session: SessionDep,
+                   review: ReviewDep) -> Response:
     """An aspirant's status against its tier; a member's completed accession first, its
-    figures kept as comparators and not scored."""
+    figures kept as comparators and not scored. As of a date: the status the status API gives
+    for it, in the tier and phase of that day, and only what was known or done by then."""
+    as_of = review.as_of
     candidate = get_candidate(session, slug)
-    status = load_statuses(session, [candidate])[candidate.id]
+    status = load_statuses(session, [candidate], as_of=as_of)[candidate.id]
+    standing = status.standing
     evaluation = status.evaluation
     applied = {a.definition.key: a for a in status.applied}
     revised = revised_vintages(session, [b.latest for b in evaluation.benchmarks if b.latest])
@@ -210,17 +242,20 @@ def candidate_page(request: Request, slug: str, session: SessionDep) -> Response
             "bar": progress_bar(f"progress-{b.spec.key}", b.progress,
                                 localized(a.definition, "title")),
         })
-    ratifications = list_ratifications(session, candidate) if has_protocol(candidate) else []
-    reports, _ = list_published_reports(session, candidate, limit=5)
+    ratifying = has_protocol(standing)
+    ratifications = list_ratifications(session, candidate, as_of=as_of) if ratifying else []
+    reports, _ = list_published_reports(session, candidate, limit=5, as_of=as_of)
     categories = {a.definition.category.key: a.definition.category for a in status.applied}
     return render(
         request, "candidates/detail.html",
-        candidate=candidate, history=candidate.status_changes, evaluation=evaluation,
+        candidate=candidate, evaluation=evaluation, standing=standing,
+        history=[h for h in candidate.status_changes
+                 if as_of is None or h.effective_on <= as_of],
         benchmarks=benchmarks, categories=categories, revised=revised,
-        is_member=candidate.phase == Phase.member,
+        is_member=standing.phase == Phase.member,
         is_illustrative=rests_on_illustrative(status),
-        tier_is_illustrative=status.standing.tier_is_illustrative,
-        accession=load_accessions(session, [candidate])[candidate.id],
+        tier_is_illustrative=standing.tier_is_illustrative,
+        accession=load_accessions(session, [candidate], as_of=as_of)[candidate.id],
         overall_bar=progress_bar("ready-overall", evaluation.readiness,
                                  localized(candidate, "name")),
         category_bars={c.key: progress_bar(f"ready-{c.key}", c.readiness,
@@ -228,13 +263,13 @@ def candidate_page(request: Request, slug: str, session: SessionDep) -> Response
                        for c in evaluation.categories},
         blocking=[localized(applied[b.spec.key].definition, "title")
                   for b in evaluation.benchmarks if b.status != "met" and not b.projected_on],
-        ratification_applies=has_protocol(candidate),
+        ratification_applies=ratifying,
         ratifications=ratifications,
         ratification_counts=(counts := ratification_counts(ratifications)),
         ratification_bar=ratification_chart("ratification", counts.by_status, counts.total),
         reports=reports,
         attention=candidate_attention(candidate, status),
-        sources=SourceNotes(),
+        sources=SourceNotes(), review=review,
     )
 
 
@@ -244,18 +279,23 @@ def benchmark_page(
     slug: str,
     key: str,
     session: SessionDep,
+    review: ReviewDep,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
+    """One benchmark's status and its whole series; as of a date, the updates known then
+    (measured and recorded by that day) and the corrections and retractions made by then."""
+    as_of = review.as_of
     candidate = get_candidate(session, slug)
     definition, shown, total = list_series(
-        session, candidate, key, limit=HISTORY_PAGE_SIZE, offset=(page - 1) * HISTORY_PAGE_SIZE)
-    status = load_statuses(session, [candidate])[candidate.id]
+        session, candidate, key, limit=HISTORY_PAGE_SIZE, offset=(page - 1) * HISTORY_PAGE_SIZE,
+        as_of=as_of)
+    status = load_statuses(session, [candidate], as_of=as_of)[candidate.id]
     applied = next((a for a in status.applied if a.definition.key == key), None)
     evaluation = next((b for b in status.evaluation.benchmarks if b.spec.key == key), None)
     points = [ChartPoint(*point) for point in history_chart_points(
         session, (candidate.id, definition.indicator_id), definition.stages or [],
         status.evaluation.as_of, CHART_POINTS)]
-    superseded_by = corrections_of(session, [u.id for u in shown])
+    superseded_by = corrections_of(session, [u.id for u in shown], as_of=as_of)
     revised = revised_vintages(session, shown)
     pages = max(1, -(-total // HISTORY_PAGE_SIZE))
     is_illustrative = any(m.is_illustrative for m in status.measurements.get(key, ()))
@@ -267,8 +307,16 @@ def benchmark_page(
                   definition=definition, applied=applied, evaluation=evaluation,
                   updates=shown, superseded_by=superseded_by, revised=revised, charts=charts,
                   sources=SourceNotes(),
-                  points=points,
-                  page=page, pages=pages, total=total)
+                  points=points, retractions=retractions_known(shown, as_of),
+                  retracted=retracted_on(session, shown, as_of),
+                  page=page, pages=pages, total=total, review=review)
+
+
+def retractions_known(updates, as_of: date | None) -> dict[int, list]:
+    """Each update's retractions asked for by the end of `as_of` (all of them today)."""
+    until = end_of_day(as_of) if as_of else None
+    return {u.id: [r for r in u.retractions if until is None or r.retracted_at < until]
+            for u in updates}
 
 
 @router.get("/attention", response_class=HTMLResponse)
@@ -276,25 +324,27 @@ def attention_page(
     request: Request,
     session: SessionDep,
     _allowed: FullEvaluation,
+    review: ReviewDep,
     tier: Annotated[Tier | Literal[""] | None, Query()] = None,
     phase: Annotated[Phase | Literal[""] | None, Query()] = None,
     within_days: Annotated[int, Query(ge=0, le=MAX_WITHIN_DAYS)] = DEFAULT_WITHIN_DAYS,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> Response:
     """The whole Needs attention list (as GET /api/v1/attention), a page at a time."""
-    attention = list_attention(session, within_days=within_days, tier=tier or None,
-                               phase=phase or None)
+    attention = list_attention(session, as_of=review.as_of, within_days=within_days,
+                               tier=tier or None, phase=phase or None)
     total = len(attention.items)
     shown = Attention(attention.items[(page - 1) * PAGE_SIZE: page * PAGE_SIZE],
                       attention.as_of, attention.due_by)
-    filters = {"tier": tier or "", "phase": phase or "", "within_days": within_days}
+    filters = {"tier": tier or "", "phase": phase or "", "within_days": within_days,
+               **({"as_of": review.as_of.isoformat()} if review.as_of else {})}
     return render(request, "attention.html", attention=shown, total=total, tiers=list(Tier),
                   phases=[p for p in Phase if p != Phase.member], tier=tier or "",
                   phase=phase or "", within_days=within_days, max_days=MAX_WITHIN_DAYS,
                   page=page, pages=max(1, -(-total // PAGE_SIZE)),
                   query=urlencode(filters) + "&",
                   api_url="/api/v1/attention?" + urlencode(
-                      {k: v for k, v in filters.items() if v != ""}))
+                      {k: v for k, v in filters.items() if v != ""}), review=review)
 
 
 ReportId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -312,9 +362,11 @@ def _report_context(report: ProgressReport) -> dict[str, Any]:
 
 
 @router.get("/reports/{report_id}", response_class=HTMLResponse)
-def report_page(request: Request, report_id: ReportId, session: SessionDep) -> Response:
-    report = get_published_report(session, report_id)
-    return render(request, "reports/detail.html", **_report_context(report))
+def report_page(request: Request, report_id: ReportId, session: SessionDep,
+                review: ReviewDep) -> Response:
+    """A published report; as of a date before its publication, not found, like a draft."""
+    report = get_published_report(session, report_id, as_of=review.as_of)
+    return render(request, "reports/detail.html", review=review, **_report_context(report))
 
 
 @router.get("/reports/{report_id}/preview", response_class=HTMLResponse)
@@ -344,12 +396,13 @@ def report_preview_page(
 def compare_page(
     request: Request,
     session: SessionDep,
+    review: ReviewDep,
     c: Annotated[list[str], Query(max_length=80)] = [],  # noqa: B006 (FastAPI copies it)
 ) -> Response:
     everyone, _ = list_candidates(session)
     chosen = ([x for x in everyone if x.slug in c]
               or [x for x in everyone if x.phase != Phase.member][:3])
-    statuses = load_statuses(session, chosen)
+    statuses = load_statuses(session, chosen, as_of=review.as_of)
     keys: dict[str, object] = {}
     for candidate in chosen:
         for a in statuses[candidate.id].applied:
@@ -362,30 +415,34 @@ def compare_page(
                             for candidate in chosen for a in statuses[candidate.id].applied
                             if a.target_is_illustrative}
     unknown = [slug for slug in c if slug not in {x.slug for x in everyone}]
-    return render(request, "compare.html", everyone=everyone, chosen=chosen,
+    # Each one's phase on the day evaluated: a member since then was still scored then.
+    phases = {x.id: statuses[x.id].standing.phase for x in chosen}
+    return render(request, "compare.html", everyone=everyone, chosen=chosen, phases=phases,
                   statuses=statuses, definitions=list(keys.values()), cells=cells,
                   unknown=unknown,
                   readiness_illustrative={x.id: rests_on_illustrative(statuses[x.id])
                                           for x in chosen},
                   illustrative_targets=illustrative_targets,
                   across_tiers=len({statuses[x.id].tier for x in chosen
-                                    if x.phase != Phase.member}) > 1)
+                                    if phases[x.id] != Phase.member}) > 1, review=review)
 
 
 @router.get("/framework", response_class=HTMLResponse)
-def framework_page(request: Request, session: SessionDep) -> Response:
+def framework_page(request: Request, session: SessionDep, review: ReviewDep) -> Response:
     candidates, _ = list_candidates(session)
     tiers = list_tiers(session)
-    # What each tier asks today: the targets in force, each in its version of today.
-    asked = targets_in_force(session, {t.key for t in tiers}, today())
+    # What each tier asks on the day viewed: the targets then in force, each in its version
+    # of that day.
+    asked = targets_in_force(session, {t.key for t in tiers}, review.as_of or today())
     return render(request, "framework.html", tiers=tiers, asked=asked,
                   instruments=list_instruments(session),
-                  models=list_expansion_models(session), candidates=candidates)
+                  models=list_expansion_models(session), candidates=candidates, review=review)
 
 
 @router.get("/methodology", response_class=HTMLResponse)
-def methodology_page(request: Request, session: SessionDep) -> Response:
+def methodology_page(request: Request, session: SessionDep, review: ReviewDep) -> Response:
     """The rules in plain words, with a worked example computed live from the data (the
-    engineering detail is the repository's docs/status-rules.md)."""
-    return render(request, "methodology.html", example=worked_example(session),
-                  rules=METHODOLOGY_RULES)
+    engineering detail is the repository's docs/status-rules.md); as of a date, the example
+    as it stood then."""
+    return render(request, "methodology.html", example=worked_example(session, review.as_of),
+                  rules=METHODOLOGY_RULES, review=review)

@@ -30,6 +30,7 @@ from app.evaluation import (
 from app.i18n import current_language, format_day, gettext
 from app.models import BenchmarkDefinition, Candidate, Phase
 from app.status import BenchmarkEvaluation, Status
+from app.web.as_of import ReviewDep
 from app.web.charts import ChartPoint
 from app.web.downloads import attachment
 from app.web.pages import CHART_POINTS, benchmark_chart, chart_points
@@ -270,10 +271,11 @@ def brief_context(session: Session, candidate: Candidate, as_of: date | None) ->
 
 
 @router.get("/candidates/{slug}/brief", response_class=HTMLResponse)
-def brief_page(request: Request, slug: str, session: SessionDep, as_of: AsOfQuery) -> Response:
-    """A candidate on one A4 page, to print and hand over."""
+def brief_page(request: Request, slug: str, session: SessionDep, review: ReviewDep) -> Response:
+    """A candidate on one A4 page, to print and hand over; as of a review with its banner."""
     candidate = get_candidate(session, slug)
-    return render(request, "candidates/brief.html", **brief_context(session, candidate, as_of))
+    return render(request, "candidates/brief.html", review=review,
+                  **brief_context(session, candidate, review.as_of))
 
 
 @router.get("/embed/candidates/{slug}/benchmarks/{key}", response_class=HTMLResponse)

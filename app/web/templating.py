@@ -25,6 +25,7 @@ from app.i18n import (
     language_name,
     ngettext,
 )
+from app.web.as_of import as_of_field, dated, viewing
 from app.web.wording import measure, status_sentence, target_words, trend_words
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -142,7 +143,8 @@ templates.env.globals.update(measure=measure, target_words=target_words,
                              status_sentence=status_sentence, trend_words=trend_words)
 templates.env.globals.update(static_url=static_url, STATUS_SYMBOLS=STATUS_SYMBOLS,
                              TREND_SYMBOLS=TREND_SYMBOLS, LANGUAGES=LANGUAGES,
-                             language_name=language_name)
+                             language_name=language_name, dated=dated,
+                             as_of_field=as_of_field)
 # Absolute links a reader copies away from the site (a chart's permalink and embed code).
 templates.env.globals["site_url"] = lambda: get_settings().site_url
 
@@ -153,7 +155,9 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     context.setdefault("last_updated", feed.changed_at)
     context.setdefault("event_id", feed.last_id)
     context.setdefault("canonical_url", get_settings().site_url + request.url.path)
-    return templates.TemplateResponse(request, name, context, status_code=status_code)
+    review = context.setdefault("review", None)  # a page viewed as of a date (web.as_of)
+    with viewing(review.as_of if review else None):  # the template renders here, at once
+        return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
 def render_error_page(request: Request, status_code: int, detail: str) -> HTMLResponse:

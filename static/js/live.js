@@ -5,7 +5,8 @@
   if (!window.EventSource || !window.fetch || !window.DOMParser) return;
   var main = document.getElementById("main");
   if (!main) return;
-  var scope = main.getAttribute("data-live"); // a candidate slug, or "all"
+  var scope = main.getAttribute("data-live"); // a candidate slug, "all", or "off"
+  if (scope === "off") return; // a page as of a past date: nothing posted now belongs on it
   var pending = null;
   var polling = null;
   var RECHECK_MS = window.ACCESSION_RECHECK_MS || 30000; // tests may shorten it

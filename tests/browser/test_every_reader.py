@@ -23,6 +23,9 @@ PAGES = {
     "brief": "/candidates/ukraine/brief",
     "member-brief": "/candidates/finland/brief",
     "embed": "/embed/candidates/georgia/benchmarks/nato_standards_adoption",
+    "overview-as-of": "/?as_of=2025-06-30",
+    "candidate-as-of": "/candidates/ukraine?as_of=2025-06-30",
+    "benchmark-as-of": "/candidates/ukraine/benchmarks/defence_spending_gdp?as_of=2024-03-31",
     "not-found": "/candidates/atlantis",
 }
 PHONES = (360, 390, 414)

@@ -137,15 +137,21 @@ def data_english(session, *, whole: bool = False) -> set[str]:
 
 
 def french_pages(session) -> list[str]:
-    """Every public page of the demo data."""
-    urls = ["/", "/attention", "/framework", "/methodology", "/candidates/atlantis"]
+    """Every public page of the demo data, today and as of past reviews; briefs and embeds."""
+    urls = ["/", "/attention", "/framework", "/methodology", "/candidates/atlantis",
+            "/?as_of=2025-06-30", "/framework?as_of=2024-12-31", "/methodology?as_of=2025-06-30",
+            "/attention?as_of=2025-06-30"]
     candidates = list(session.scalars(select(Candidate).order_by(Candidate.slug)))
     urls.append("/compare?" + "&".join(f"c={c.slug}" for c in candidates))
     for candidate in candidates:
         urls.append(f"/candidates/{candidate.slug}")
+        urls.append(f"/candidates/{candidate.slug}?as_of=2023-06-30")
+        urls.append(f"/candidates/{candidate.slug}/brief")
         keys = session.scalars(
             select(BenchmarkDefinition.key).distinct().order_by(BenchmarkDefinition.key))
-        urls.extend(f"/candidates/{candidate.slug}/benchmarks/{key}" for key in keys)
+        for key in keys:
+            urls.append(f"/candidates/{candidate.slug}/benchmarks/{key}")
+            urls.append(f"/embed/candidates/{candidate.slug}/benchmarks/{key}")
     reports = session.scalars(select(ProgressReport.id).where(
         ProgressReport.status == ReportStatus.published))
     urls.extend(f"/reports/{report_id}" for report_id in reports)
