@@ -32,8 +32,12 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
 
+# Not optimized: Jinja's optimizer works out a filter of a constant ({{ 100|percent }},
+# {{ "met"|label }}) once, when it compiles the template, in the first reader's language; every
+# filter here depends on the reader's language, so each is applied when the page renders.
 environment = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True,
-                          extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+                          extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True,
+                          optimized=False)
 templates = Jinja2Templates(env=environment)
 templates.env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
 

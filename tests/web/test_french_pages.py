@@ -20,6 +20,7 @@ from app.models import (
     Instrument,
     MemberState,
     ProgressReport,
+    RatificationStepRecord,
     ReportStatus,
     TierDefinition,
 )
@@ -116,7 +117,13 @@ def data_english(session, *, whole: bool = False) -> set[str]:
               (BenchmarkCategory, "description"), (BenchmarkDefinition, "title"),
               (BenchmarkDefinition, "description"), (Indicator, "title"),
               (Indicator, "description"), (Instrument, "title"), (Instrument, "description"),
-              (MemberState, "name"), (CandidateStatusChange, "note")]
+              (MemberState, "name"), (CandidateStatusChange, "note"),
+              (ExpansionModelDefinition, "speed_of_integration"),
+              (ExpansionModelDefinition, "risk_exposure"),
+              (ExpansionModelDefinition, "reform_depth"),
+              (ExpansionModelDefinition, "resource_allocation"),
+              (Instrument, "cost_category"), (Instrument, "strategic_reach"),
+              (Instrument, "typical_timeframe"), (RatificationStepRecord, "note")]
     found = set()
     for model, field in fields:
         if not hasattr(model, f"{field}_fr"):
