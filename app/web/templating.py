@@ -112,6 +112,15 @@ def language_of(record: Any, field: str) -> str:
     return "en"
 
 
+def colon() -> str:
+    """A colon as the reader's language sets it: French puts a no-break space before it."""
+    return "\u00a0:" if current_language.get() == "fr" else ":"
+
+
+def semicolon() -> str:
+    return "\u00a0;" if current_language.get() == "fr" else ";"
+
+
 def percent(value: float | None, digits: int = 0) -> str:
     """A percentage, whole unless `digits` says; never 100 % for what falls short of it (99.6
     reads 99 %)."""
@@ -147,7 +156,8 @@ templates.env.globals.update(measure=measure, target_words=target_words,
                              status_sentence=status_sentence, trend_words=trend_words)
 templates.env.globals.update(static_url=static_url, STATUS_SYMBOLS=STATUS_SYMBOLS,
                              TREND_SYMBOLS=TREND_SYMBOLS, LANGUAGES=LANGUAGES,
-                             language_name=language_name, dated=dated,
+                             language_name=language_name, dated=dated, colon=colon,
+                             semicolon=semicolon,
                              as_of_field=as_of_field)
 # Absolute links a reader copies away from the site (a chart's permalink and embed code).
 templates.env.globals["site_url"] = lambda: get_settings().site_url

@@ -189,6 +189,9 @@ def test_no_page_in_french_shows_an_english_sentence(client, session):
         text = readable_text(response.text)
         leaks = sorted(s for s in english if re.search(rf"(?<!\w){re.escape(s)}(?!\w)", text))
         leaks += sorted(t for t in marked_english(response.text) if t in has_french)
+        # French sets a space before its high punctuation: "Source : …", not "Source: …".
+        leaks += sorted({f"punctuation: …{m.group(0)}…" for m in re.finditer(
+            r"(?:[^\W\d_]{2}|\))[:;] ", text)})
         if leaks:
             found[url] = leaks
     assert found == {}
