@@ -176,6 +176,9 @@ def test_pages_print_without_navigation(page: Page, site, screenshots):
     page.emulate_media(media="print")
     expect(page.locator(".site-header nav")).to_be_hidden()
     expect(page.locator(".filters, .language-switch").first).to_be_hidden()
-    expect(page.locator("svg.chart-history").first).to_be_visible()
+    # The print is a summary on one page (tests/browser/test_share.py counts it): the bars
+    # stay, the sparklines and data tables go, and a line says where the full page is.
+    expect(page.locator("svg.chart-bar").first).to_be_visible()
+    expect(page.locator(".print-note")).to_be_visible()
     page.pdf(path=str(screenshots / "candidate-print.pdf"))
     assert (screenshots / "candidate-print.pdf").stat().st_size > 10_000
