@@ -246,3 +246,12 @@ def test_compare_scores_a_member_of_today_as_it_stood_before_it_joined(client):
     now = client.get("/compare?c=sweden&c=georgia").text
     assert "Member: not scored" in now and "Member: not scored" not in then
     assert 'id="across-tiers"' in then  # a full candidate then, beside a strategic partner
+
+
+def test_a_summary_written_later_says_it_is_today_s(client):
+    """Sweden's summary tells of its membership (2024); as of 2023 the page says the summary
+    is today's, not that date's."""
+    then = client.get("/candidates/sweden?as_of=2023-06-30").text
+    assert "Today's summary, not as of that date" in then
+    now = client.get("/candidates/sweden").text
+    assert "Today's summary" not in now
