@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     db_timeout_seconds: float = 5.0
     # Larger request bodies are refused with 413 before they are read into memory.
     max_body_bytes: int = 1024 * 1024
+    # A file uploaded to POST /api/v1/imports may be this large (20 MB); larger is 413. The
+    # upload is spooled to a temporary file past its first megabyte, never held whole.
+    import_max_bytes: int = 20 * 1024 * 1024
     # Origins allowed to call the API from a browser; none by default (CORS closed).
     cors_origins: list[str] = []
     # Failed authentications allowed per client address per minute before 429.
