@@ -13,7 +13,6 @@ import hashlib
 import io
 import json
 import uuid
-import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from app.config import get_settings
 from app.db import begin_write
 from app.errors import InvalidInput
 from app.events.service import record_event
+from app.imports.xlsx import NotAWorkbook, sheet_rows
 from app.models import Candidate, IdempotencyKey, User, utcnow
 from app.progress.ingest import UpdateSet, add_progress_updates, expired_keys
 from app.progress.schemas import ProgressUpdateCreate
@@ -158,28 +158,23 @@ def _cell_text(value: Any) -> str:
 
 
 def xlsx_rows(handle: IO[bytes]) -> Iterator[tuple[int, dict[str, str] | RowError]]:
-    """The workbook's first sheet (the template's "updates"), read row by row (openpyxl's
-    read-only mode streams the sheet's XML)."""
-    from openpyxl import load_workbook
-
+    """The workbook's first sheet (the template's "updates"), row by row as it is
+    decompressed; the header is its first row that has a cell."""
+    rows = sheet_rows(handle)
     try:
-        workbook = load_workbook(handle, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise ImportRefused([RowError(1, "file", f"not an XLSX workbook ({type(exc).__name__})",
-                                      None, "not_xlsx")]) from None
-    try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
         try:
-            header = _check_header([_cell_text(c).strip() for c in next(rows)])
+            _, first = next(rows)
         except StopIteration:
             raise ImportRefused([RowError(1, "header", "the first sheet is empty", None,
                                           "empty_file")]) from None
-        for line, values in enumerate(rows, start=2):
+        header = _check_header([_cell_text(c).strip() for c in first])
+        for line, values in rows:
             cells = [_cell_text(v) for v in values]
             if any(c.strip() for c in cells):
                 yield line, _row(header, cells, line)
-    finally:
-        workbook.close()
+    except NotAWorkbook as exc:
+        raise ImportRefused([RowError(1, "file", f"not an XLSX workbook ({exc})", None,
+                                      "not_xlsx")]) from None
 
 
 def file_rows(handle: IO[bytes], fmt: Format) -> Iterator[tuple[int, dict[str, str] | RowError]]:

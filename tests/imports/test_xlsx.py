@@ -1,0 +1,96 @@
+"""The XLSX sheet reader: shared and inline strings, numbers, dates (1900 and 1904 epochs),
+booleans, gaps; anything else is not a workbook."""
+
+import io
+import re
+import zipfile
+from datetime import date, datetime
+
+import pytest
+from openpyxl import Workbook
+
+from app.imports.xlsx import NotAWorkbook, sheet_rows
+
+ROWS = [["candidate", "value", "as_of", "flag"],
+        ["georgia", 1.95, date(2025, 6, 30), True],
+        ["ukraine", 22, None, False],
+        [],
+        [None, None, "2025-01-01", None]]
+
+
+def workbook_bytes(*, date1904: bool = False) -> bytes:
+    """As openpyxl writes it: strings inline in the sheet."""
+    workbook = Workbook()
+    if date1904:
+        workbook.epoch = datetime(1904, 1, 1)
+    for row in ROWS:
+        workbook.active.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+INLINE = re.compile(r'<c r="([A-Z]+\d+)"( s="\d+")? t="inlineStr"><is><t>([^<]*)</t></is></c>')
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def with_shared_strings(body: bytes) -> bytes:
+    """As Excel and LibreOffice write it: each string once in xl/sharedStrings.xml, the cells
+    holding its index (with one rich-text entry, runs of formatted text)."""
+    source = zipfile.ZipFile(io.BytesIO(body))
+    strings: list[str] = []
+
+    def shared(match: re.Match[str]) -> str:
+        strings.append(match.group(3))
+        return f'<c r="{match.group(1)}"{match.group(2) or ""} t="s"><v>{len(strings) - 1}</v></c>'
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name in source.namelist():
+            data = source.read(name).decode()
+            if name == "xl/worksheets/sheet1.xml":
+                data = INLINE.sub(shared, data)
+            elif name == "xl/_rels/workbook.xml.rels":
+                data = data.replace("</Relationships>", (
+                    '<Relationship Id="rIdS" Target="sharedStrings.xml" Type="http://schemas.'
+                    'openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/>'
+                    "</Relationships>"))
+            archive.writestr(name, data)
+        items = [f"<si><t>{s}</t></si>" for s in strings[:-1]]
+        # the last string as rich text, with a phonetic hint that is not part of the text
+        last = strings[-1]
+        items.append(f"<si><r><t>{last[:3]}</t></r><r><rPr><b/></rPr><t>{last[3:]}</t></r>"
+                     "<rPh sb=\"0\" eb=\"1\"><t>x</t></rPh></si>")
+        archive.writestr("xl/sharedStrings.xml", f'<sst xmlns="{MAIN}">{"".join(items)}</sst>')
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["inline-strings", "shared-strings"])
+@pytest.mark.parametrize("date1904", [False, True])
+def test_rows_read_as_the_sheet_shows_them(shared, date1904):
+    body = workbook_bytes(date1904=date1904)
+    if shared:
+        body = with_shared_strings(body)
+        assert b't="inlineStr"' not in zipfile.ZipFile(io.BytesIO(body)).read(
+            "xl/worksheets/sheet1.xml")
+    rows = list(sheet_rows(io.BytesIO(body)))
+    assert [n for n, _ in rows] == [1, 2, 3, 5]  # the empty row 4 is not there
+    assert rows[0][1] == ROWS[0]
+    assert rows[1][1] == ["georgia", 1.95, datetime(2025, 6, 30), True]
+    assert rows[2][1][:2] == ["ukraine", 22] and rows[2][1][3] is False
+    assert rows[3][1][:3] == [None, None, "2025-01-01"]  # leading gaps kept
+
+
+@pytest.mark.parametrize("body", [b"candidate,value\n", b"PK\x03\x04 not really a zip",
+                                  b""])
+def test_anything_else_is_not_a_workbook(body):
+    with pytest.raises(NotAWorkbook):
+        list(sheet_rows(io.BytesIO(body)))
+
+
+def test_a_zip_that_is_not_a_workbook_is_not_one():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("hello.txt", "hello")
+    with pytest.raises(NotAWorkbook):
+        list(sheet_rows(io.BytesIO(out.getvalue())))
