@@ -8,6 +8,7 @@ they pass, inside the one write transaction; the first bad row stops the inserti
 transaction will be rolled back) but not the checking, so one answer names every bad row.
 """
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import IO, Any, Literal
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -44,9 +45,6 @@ Format = Literal["csv", "xlsx"]
 
 # Rows checked (and inserted) together: one indicator query and two inserts per chunk.
 CHUNK_ROWS = 2000
-
-_number = TypeAdapter(float)
-
 
 @dataclass(frozen=True)
 class RowError:
@@ -185,26 +183,25 @@ def file_rows(handle: IO[bytes], fmt: Format) -> Iterator[tuple[int, dict[str, s
 
 def _value(text: str) -> float | str:
     """A cell that reads as a number is a number; anything else is a stage key."""
-    try:
-        return _number.validate_python(text.strip())
-    except ValidationError:
-        return text.strip()
+    text = text.strip()
+    if "_" not in text:  # float() would read 1_000 as a number; a stage key, or a typo
+        with contextlib.suppress(ValueError):
+            return float(text)
+    return text
 
 
 def _parse(row: dict[str, str], line: int) -> ProgressUpdateCreate | list[RowError]:
-    def cell(column: str) -> str:
-        return (row.get(column) or "").strip()
-
-    missing = [c for c in REQUIRED if not cell(c)]
-    if not cell("indicator") and not cell("benchmark"):
+    cells = {column: stripped for column, text in row.items() if (stripped := text.strip())}
+    missing = [c for c in REQUIRED if c not in cells]
+    if "indicator" not in cells and "benchmark" not in cells:
         missing.append("indicator")
     errors = [RowError(line, c, "is empty" if c != "indicator" else "is empty: name the "
                        "indicator (or a benchmark) measured", "", "missing") for c in missing]
-    fields: dict[str, Any] = {"value": _value(row.get("value") or ""), "as_of": cell("as_of"),
-                              "source": row.get("source") or ""}
+    fields: dict[str, Any] = {"value": _value(row.get("value") or ""),
+                              "as_of": cells.get("as_of", ""), "source": row.get("source") or ""}
     for column in ("indicator", "benchmark", *OPTIONAL):
-        if cell(column):
-            fields[column] = row[column] if column == "note" else cell(column)
+        if column in cells:
+            fields[column] = row[column] if column == "note" else cells[column]
     if "supersedes" in fields:
         if fields["supersedes"].isdigit():
             fields["supersedes"] = int(fields["supersedes"])
