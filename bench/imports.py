@@ -17,6 +17,7 @@ import random
 import re
 import sys
 import tempfile
+import threading
 import time
 from contextlib import AbstractContextManager, ExitStack, nullcontext
 from datetime import date, timedelta
@@ -31,7 +32,13 @@ from app.db import make_engine
 from app.imports.service import XLSX_TYPE
 from app.models import BenchmarkKind, Candidate, Indicator, ProgressUpdate, Role
 from bench.fixtures import accession
-from bench.servers import app_server, fresh_postgres_database, throwaway_postgres
+from bench.servers import (
+    app_server,
+    descendants,
+    fresh_postgres_database,
+    rss_bytes,
+    throwaway_postgres,
+)
 
 TARGET_SECONDS = 20.0
 TARGET_BYTES = 300 * 1024 * 1024
@@ -93,9 +100,34 @@ def peak_rss(pid: int) -> int:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User and system time the process has used (its threads included)."""
+    """User and system time the process has used (its threads included), and its children
+    that have ended (the XLSX reader)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+class RssSampler:
+    """The largest total resident memory of a process and its descendants (the XLSX reader is
+    a child for the upload's duration), sampled every 50 ms."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.05):
+            total = sum(rss_bytes(p) for p in [self.pid, *descendants(self.pid)])
+            self.peak = max(self.peak, total)
+
+    def __enter__(self) -> "RssSampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def token_for(url: str, name: str) -> str:
@@ -122,7 +154,7 @@ def measure(url: str, path: Path, fmt: str, workdir: Path) -> dict[str, object]:
         started_rss = max(peak_rss(pid) for pid in pids)
         cpu_before = sum(cpu_seconds(pid) for pid in pids)
         load_before = os.getloadavg()[0]
-        with path.open("rb") as handle:
+        with path.open("rb") as handle, RssSampler(server.process.pid) as sampler:
             started = time.perf_counter()
             response = httpx.post(
                 f"{server.url}/api/v1/imports", content=handle, timeout=600,
@@ -138,7 +170,7 @@ def measure(url: str, path: Path, fmt: str, workdir: Path) -> dict[str, object]:
     assert count_updates(url) == before + stored
     return {"format": fmt, "bytes": path.stat().st_size, "rows": stored, "seconds": seconds,
             "rows_per_second": stored / seconds, "rss_at_start": started_rss, "peak_rss": peak,
-            "server_cpu_seconds": cpu, "load_average": load}
+            "server_cpu_seconds": cpu, "load_average": load, "sampled_rss": sampler.peak}
 
 
 def main() -> int:
@@ -168,14 +200,16 @@ def main() -> int:
         results = [measure(url, files[fmt], fmt, workdir) for fmt in args.formats.split(",")]
     missed = False
     print("| backend | format | file | rows | seconds | server CPU s | rows/s | peak RSS (start) "
-          "| load avg |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "| peak RSS with reader | load avg |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
-        missed |= r["seconds"] >= TARGET_SECONDS or r["peak_rss"] >= TARGET_BYTES  # type: ignore[operator]
+        missed |= (r["seconds"] >= TARGET_SECONDS  # type: ignore[operator]
+                   or max(r["peak_rss"], r["sampled_rss"]) >= TARGET_BYTES)  # type: ignore[call-overload]
         print(f"| {backend} | {r['format']} | {r['bytes'] / 2**20:.1f} MiB | {r['rows']:,} | "
               f"{r['seconds']:.1f} | {r['server_cpu_seconds']:.1f} | "
               f"{r['rows_per_second']:,.0f} | "
               f"{r['peak_rss'] / 2**20:.0f} MiB ({r['rss_at_start'] / 2**20:.0f} MiB) | "
+              f"{r['sampled_rss'] / 2**20:.0f} MiB | "
               f"{r['load_average']:.1f} |")
     return 1 if missed else 0
 

@@ -17,7 +17,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import IO, Any, Literal
 
 from pydantic import ValidationError
@@ -29,7 +29,7 @@ from app.config import get_settings
 from app.db import begin_write
 from app.errors import InvalidInput
 from app.events.service import record_event
-from app.imports.xlsx import NotAWorkbook, sheet_rows
+from app.imports.xlsx import NotAWorkbook, sheet_texts
 from app.models import Candidate, IdempotencyKey, User, utcnow
 from app.progress.ingest import UpdateSet, add_progress_updates, expired_keys
 from app.progress.schemas import ProgressUpdateCreate
@@ -140,39 +140,25 @@ def csv_rows(handle: IO[bytes]) -> Iterator[tuple[int, dict[str, str] | RowError
         text.detach()  # the caller closes the file
 
 
-def _cell_text(value: Any) -> str:
-    """A spreadsheet cell as the text a CSV would hold: dates as YYYY-MM-DD, whole numbers
-    without a decimal point."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return (value.date().isoformat() if value.time() == datetime.min.time()
-                else value.isoformat())
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return str(int(value))
-    return str(value)
-
-
 def xlsx_rows(handle: IO[bytes]) -> Iterator[tuple[int, dict[str, str] | RowError]]:
     """The workbook's first sheet (the template's "updates"), row by row as it is
     decompressed; the header is its first row that has a cell."""
-    rows = sheet_rows(handle)
+    rows = sheet_texts(handle)
     try:
         try:
             _, first = next(rows)
         except StopIteration:
             raise ImportRefused([RowError(1, "header", "the first sheet is empty", None,
                                           "empty_file")]) from None
-        header = _check_header([_cell_text(c).strip() for c in first])
-        for line, values in rows:
-            cells = [_cell_text(v) for v in values]
+        header = _check_header([c.strip() for c in first])
+        for line, cells in rows:
             if any(c.strip() for c in cells):
                 yield line, _row(header, cells, line)
     except NotAWorkbook as exc:
         raise ImportRefused([RowError(1, "file", f"not an XLSX workbook ({exc})", None,
                                       "not_xlsx")]) from None
+    finally:
+        rows.close()  # a reader in a child process is stopped
 
 
 def file_rows(handle: IO[bytes], fmt: Format) -> Iterator[tuple[int, dict[str, str] | RowError]]:

@@ -9,7 +9,8 @@ from datetime import date, datetime
 import pytest
 from openpyxl import Workbook
 
-from app.imports.xlsx import NotAWorkbook, sheet_rows
+from app.imports import xlsx
+from app.imports.xlsx import NotAWorkbook, sheet_rows, sheet_texts
 
 ROWS = [["candidate", "value", "as_of", "flag"],
         ["georgia", 1.95, date(2025, 6, 30), True],
@@ -94,3 +95,19 @@ def test_a_zip_that_is_not_a_workbook_is_not_one():
         archive.writestr("hello.txt", "hello")
     with pytest.raises(NotAWorkbook):
         list(sheet_rows(io.BytesIO(out.getvalue())))
+
+
+def test_a_large_sheet_is_read_in_a_child_process_with_the_same_result(tmp_path, monkeypatch):
+    path = tmp_path / "updates.xlsx"
+    path.write_bytes(with_shared_strings(workbook_bytes()))
+    with path.open("rb") as handle:
+        here = list(sheet_texts(handle))
+    monkeypatch.setattr(xlsx, "CHILD_FROM_BYTES", 0)
+    with path.open("rb") as handle:
+        assert list(sheet_texts(handle)) == here
+    assert here[1] == (2, ["georgia", "1.95", "2025-06-30", "TRUE"])
+    assert here[3] == (5, ["", "", "2025-01-01"])
+
+    path.write_bytes(b"PK\x03\x04 not a workbook" * 10)
+    with path.open("rb") as handle, pytest.raises(NotAWorkbook):
+        list(sheet_texts(handle))
