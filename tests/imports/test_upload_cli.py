@@ -127,3 +127,19 @@ def test_import_dry_run_stores_nothing_and_echoes_bad_values(demo_engine, tmp_pa
     assert "line 2, row 'final': 7 cells where the header has 6" in result.output  # 1,5: two
     assert "line 3, as_of '2025-13-01': not a date: use YYYY-MM-DD" in result.output
     assert count(demo_engine) == before
+
+
+def test_a_file_over_the_servers_limit_is_refused_with_exit_1(databases, tmp_path: Path):
+    engine = databases.create()
+    upgrade(engine)
+    with Session(engine) as session:
+        load_demo(session)
+    big = tmp_path / "big.csv"
+    big.write_text(HEADER + "georgia,defence_spending_gdp,1.9,2025-06-30,MoD,final\n" * 60_000)
+    before = count(engine)
+    with live_server(engine, extra_env={"ACCESSION_IMPORT_MAX_BYTES": "100000"}) as limited:
+        result = upload(str(big), "--url", limited.url, token=token_of(limited, "cli-big"))
+    assert result.exit_code == 1, result.output
+    assert "413" in result.output and "ACCESSION_IMPORT_MAX_BYTES" in result.output
+    assert count(engine) == before
+
