@@ -17,6 +17,7 @@ import csv
 import io
 import os
 import posixpath
+import re
 import subprocess
 import sys
 import zipfile
@@ -24,7 +25,7 @@ import zlib
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import IO, Any
-from xml.etree.ElementTree import Element, iterparse
+from xml.etree.ElementTree import Element, fromstring, iterparse
 
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.cell import column_index_from_string
@@ -138,44 +139,91 @@ def sheet_rows(handle: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
             raise NotAWorkbook(f"{type(exc).__name__}: {exc}") from None
 
 
+WORKSHEET_TAG = re.compile(rb"<([A-Za-z_][\w.-]*:)?worksheet\b[^>]*>")
+SHEET_DATA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sheetData\b[^>]*?(/?)>")
+FRAGMENT_BYTES = 1024 * 1024
+
+
+def _row_batches(member: IO[bytes]) -> Iterator[Element]:
+    """The sheet's rows, a batch at a time: the XML between <sheetData> and </sheetData> is
+    cut after its last complete row, and each piece parsed whole by the C parser inside a copy
+    of the sheet's root tag (for its namespaces). Parsing row by row with iterparse spent more
+    time handing each element's events to Python than on the rows; text cannot hold a
+    literal "</row>" (XML escapes "<"), so the cut is always between rows."""
+    head = b""
+    while (found := SHEET_DATA_TAG.search(head)) is None:
+        chunk = member.read(64 * 1024)
+        if not chunk:
+            raise ValueError("the sheet has no sheetData")
+        head += chunk
+    root = WORKSHEET_TAG.search(head, 0, found.start())
+    if root is None:
+        raise ValueError("the sheet has no worksheet element")
+    if found.group(1):  # <sheetData/>: no rows
+        return
+    prefix = root.group(1) or b""
+    opening, closing = root.group(0), b"</" + prefix + b"worksheet>"
+    end_of_row = b"</" + prefix + b"row>"
+    pending = head[found.end():]
+    while True:
+        chunk = member.read(FRAGMENT_BYTES)
+        pending += chunk
+        cut = pending.rfind(end_of_row) + len(end_of_row) if chunk else len(pending)
+        if cut >= len(end_of_row):
+            body = pending[:cut]
+            if not chunk:  # the rest: the last rows, then </sheetData> and what follows it
+                last = body.rfind(b"</" + prefix + b"sheetData>")
+                body = body[:last] if last >= 0 else body
+            if body.strip():
+                yield fromstring(opening + body + closing)
+            pending = pending[cut:]
+        if not chunk:
+            return
+
+
 def _rows(member: IO[bytes], strings: list[str], dates: set[int], epoch: datetime
           ) -> Iterator[tuple[int, list[Any]]]:
     next_row = 1
-    for _, element in iterparse(member):
-        if element.tag != ROW:
-            continue
-        number = int(element.get("r") or next_row)
-        next_row = number + 1
-        values: list[Any] = []
-        for cell in element:
-            if cell.tag != CELL:
+    columns: dict[str, int] = {}
+    for batch in _row_batches(member):
+        for element in batch:
+            if element.tag != ROW:
                 continue
-            reference = cell.get("r")
-            if reference:
-                column = column_index_from_string(reference.rstrip("0123456789")) - 1
-                values.extend([None] * (column - len(values)))
-            kind = cell.get("t", "n")
-            if kind == "inlineStr":
-                inline = cell.find(INLINE)
-                values.append(_text_of(inline) if inline is not None else None)
-                continue
-            text = cell.findtext(VALUE)
-            if text is None:
-                values.append(None)
-            elif kind == "s":
-                values.append(strings[int(text)])
-            elif kind == "n":
-                values.append(_number(text, int(cell.get("s", "0")) in dates, epoch))
-            elif kind == "b":
-                values.append(text == "1")
-            elif kind == "d":
-                values.append(datetime.fromisoformat(text) if "T" in text
-                              else date.fromisoformat(text))
-            else:  # str (a formula's text), e (an error)
-                values.append(text)
-        element.clear()  # what was read is let go (an empty element stays: ~70 bytes a row)
-        if values:
-            yield number, values
+            number = int(element.get("r") or next_row)
+            next_row = number + 1
+            values: list[Any] = []
+            for cell in element:
+                if cell.tag != CELL:
+                    continue
+                reference = cell.get("r")
+                if reference:
+                    letters = reference.rstrip("0123456789")
+                    column = columns.get(letters)
+                    if column is None:
+                        column = columns[letters] = column_index_from_string(letters) - 1
+                    if column > len(values):
+                        values.extend([None] * (column - len(values)))
+                kind = cell.get("t", "n")
+                if kind == "inlineStr":
+                    inline = cell.find(INLINE)
+                    values.append(_text_of(inline) if inline is not None else None)
+                    continue
+                text = cell.findtext(VALUE)
+                if text is None:
+                    values.append(None)
+                elif kind == "s":
+                    values.append(strings[int(text)])
+                elif kind == "n":
+                    values.append(_number(text, int(cell.get("s", "0")) in dates, epoch))
+                elif kind == "b":
+                    values.append(text == "1")
+                elif kind == "d":
+                    values.append(datetime.fromisoformat(text) if "T" in text
+                                  else date.fromisoformat(text))
+                else:  # str (a formula's text), e (an error)
+                    values.append(text)
+            if values:
+                yield number, values
 
 
 def cell_text(value: Any) -> str:
