@@ -111,3 +111,29 @@ def test_a_large_sheet_is_read_in_a_child_process_with_the_same_result(tmp_path,
     path.write_bytes(b"PK\x03\x04 not a workbook" * 10)
     with path.open("rb") as handle, pytest.raises(NotAWorkbook):
         list(sheet_texts(handle))
+
+
+def test_a_sheet_whose_tags_carry_a_namespace_prefix(tmp_path):
+    """Some writers name the spreadsheet namespace with a prefix: <x:row>, <x:c>."""
+    source = zipfile.ZipFile(io.BytesIO(workbook_bytes()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb"<(/?)([A-Za-z]+)", rb"<\1x:\2", data)
+                data = data.replace(b'xmlns="', b'xmlns:x="', 1)
+            archive.writestr(name, data)
+    assert b"<x:row" in zipfile.ZipFile(io.BytesIO(out.getvalue())).read(
+        "xl/worksheets/sheet1.xml")
+    rows = list(sheet_rows(io.BytesIO(out.getvalue())))
+    assert rows[1] == (2, ["georgia", 1.95, datetime(2025, 6, 30), True])
+    assert [n for n, _ in rows] == [1, 2, 3, 5]
+
+
+@pytest.mark.parametrize("piece", [1, 37, 500])
+def test_rows_cut_across_reads_come_out_whole(monkeypatch, piece):
+    body = with_shared_strings(workbook_bytes())
+    whole = list(sheet_rows(io.BytesIO(body)))
+    monkeypatch.setattr(xlsx, "FRAGMENT_BYTES", piece)
+    assert list(sheet_rows(io.BytesIO(body))) == whole
