@@ -282,7 +282,10 @@ def import_updates(
         except ImportRefused as exc:
             for error in exc.errors:
                 typer.echo(str(error), err=True)
-            raise fail(f"{len(exc.errors)} problem(s) found; nothing was stored.") from exc
+            listed = (f" (the first {len(exc.errors)} listed)"
+                      if exc.error_count > len(exc.errors) else "")
+            raise fail(f"{exc.error_count} problem(s) found{listed}; nothing was "
+                       "stored.") from exc
     if dry_run:
         typer.echo(f"Dry run: {stored} rows checked, all valid; nothing was stored.")
     else:

@@ -1,5 +1,6 @@
 """API of file imports: upload a CSV or XLSX of progress updates, and download its template."""
 
+import asyncio
 import hashlib
 from tempfile import SpooledTemporaryFile
 from typing import IO, Annotated
@@ -14,6 +15,7 @@ from app.errors import ContentTooLarge, UnsupportedMediaType
 from app.imports.schemas import ImportResult
 from app.imports.service import XLSX_TYPE, Format, Upload, import_upload
 from app.imports.template import build_template, template_csv, template_xlsx
+from app.imports.xlsx import Deadline
 
 router = APIRouter(tags=["imports"])
 
@@ -70,6 +72,14 @@ async def receive_upload(request: Request, limit: int) -> Upload:
     return Upload(spool, fmt, size, digest.hexdigest())
 
 
+async def cancel_when_client_leaves(request: Request, deadline: Deadline) -> None:
+    """Once the body is read, the next message is the client leaving (or the answer sent):
+    the import working in its thread, and a reader process, stop then."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+    deadline.cancelled.set()
+
+
 UPLOAD_BODY = {"requestBody": {"required": True, "content": {
     "text/csv": {"schema": {"type": "string"}},
     XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
@@ -83,8 +93,12 @@ UPLOAD_BODY = {"requestBody": {"required": True, "content": {
                         413: {"description": "The file is larger than the setting "
                                              "ACCESSION_IMPORT_MAX_BYTES (20 MB by default)."},
                         415: {"description": "Neither CSV nor XLSX."},
-                        422: {"description": "Nothing was stored: `errors` names every bad "
-                                             "row (line, column, value as sent, msg, type)."}})
+                        422: {"description": "Nothing was stored: `errors` names the bad "
+                                             "rows (line, column, value as sent, msg, type), "
+                                             "the first 1,000 by line; `error_count` counts "
+                                             "them all. A workbook too large unpacked, or an "
+                                             "import past ACCESSION_IMPORT_TIMEOUT_SECONDS, "
+                                             "is one error on the file."}})
 @begins_write_itself
 async def create_import(
     request: Request,
@@ -101,13 +115,18 @@ async def create_import(
     """Loads progress updates from a CSV or XLSX file sent as the body (the columns of
     `accession import`; the template is at /api/v1/imports/template.xlsx): every row is
     checked as a posted update is, then all are stored in one transaction (201, the counts) or
-    none (422 naming every bad row). The import is one event, `import.created`, with its
-    counts."""
-    upload = await receive_upload(request, get_settings().import_max_bytes)
+    none (422 naming the bad rows, the first 1,000). The import is one event,
+    `import.created`, with its counts."""
+    settings = get_settings()
+    deadline = Deadline.after(settings.import_timeout_seconds)
+    upload = await receive_upload(request, settings.import_max_bytes)
+    watcher = asyncio.create_task(cancel_when_client_leaves(request, deadline))
     try:
         outcome = await run_in_threadpool(import_upload, session, upload, author=analyst,
-                                          dry_run=dry_run, idempotency_key=idempotency_key)
+                                          dry_run=dry_run, idempotency_key=idempotency_key,
+                                          deadline=deadline)
     finally:
+        watcher.cancel()
         upload.file.close()
     if outcome.replayed:
         response.headers["Idempotent-Replayed"] = "true"

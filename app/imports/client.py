@@ -106,9 +106,10 @@ def _answer(response: httpx.Response, path: Path, dry_run: bool) -> str:
     errors = body.get("errors") or []
     if errors and all("line" in e for e in errors):
         _print_table(errors)
-        lines = len({e["line"] for e in errors})
-        raise UploadFailed(f"{len(errors)} problem(s) in {lines} row(s) of {path.name}; nothing "
-                           "was stored.", REFUSED)
+        total = max(body.get("error_count") or 0, len(errors))
+        found = (f"{total} problem(s) in {len({e['line'] for e in errors})} row(s)"
+                 if total == len(errors) else f"{total} problem(s), the first {len(errors)} shown,")
+        raise UploadFailed(f"{found} of {path.name}; nothing was stored.", REFUSED)
     raise UploadFailed(f"Refused ({response.status_code}): {detail}", REFUSED)
 
 

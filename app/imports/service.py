@@ -1,11 +1,12 @@
 """File imports of progress updates, CSV or XLSX: each row read and checked as the API checks one
-update, then every row stored in one transaction, or nothing stored and every bad row named
-(line, column, the value as sent, why). The API's upload and `accession import` both load here.
+update, then every row stored in one transaction, or nothing stored and the bad rows named
+(line, column, the value as sent, why; the first LISTED_ERRORS, and how many in all). The API's
+upload and `accession import` both load here.
 
-Rows are read from the file and checked in chunks, so memory holds one chunk (and the errors),
-not the file: a 100,000-row sheet is never a list of 100,000 objects. The chunks are inserted as
-they pass, inside the one write transaction; the first bad row stops the inserting (the
-transaction will be rolled back) but not the checking, so one answer names every bad row.
+Rows are read from the file and checked in chunks, so memory holds one chunk (and the first
+errors), not the file: a 100,000-row sheet is never a list of 100,000 objects. The chunks are
+inserted as they pass, inside the one write transaction; the first bad row stops the inserting
+(the transaction will be rolled back) but not the checking, so one answer names the bad rows.
 """
 
 import contextlib
@@ -29,7 +30,7 @@ from app.config import get_settings
 from app.db import begin_write
 from app.errors import InvalidInput
 from app.events.service import record_event
-from app.imports.xlsx import NotAWorkbook, sheet_texts
+from app.imports.xlsx import Deadline, Limits, NotAWorkbook, sheet_texts
 from app.models import Candidate, IdempotencyKey, User, utcnow
 from app.progress.ingest import UpdateSet, add_progress_updates, expired_keys
 from app.progress.schemas import ProgressUpdateCreate
@@ -45,6 +46,9 @@ Format = Literal["csv", "xlsx"]
 
 # Rows checked (and inserted) together: one indicator query and two inserts per chunk.
 CHUNK_ROWS = 2000
+# A refusal lists this many problems (the first by line) and counts the rest in `error_count`:
+# naming each of 100,000 bad rows was 17 MiB of JSON, held in memory twice over.
+LISTED_ERRORS = 1000
 
 @dataclass(frozen=True)
 class RowError:
@@ -71,15 +75,21 @@ class RowError:
 
 
 class ImportRefused(InvalidInput):
-    """Nothing was stored: every bad row is in `errors` (a 422 through the API)."""
+    """Nothing was stored: the bad rows are in `errors` (a 422 through the API), the first
+    LISTED_ERRORS of them by line; `error_count` counts them all."""
 
-    def __init__(self, errors: list[RowError]) -> None:
+    def __init__(self, errors: list[RowError], error_count: int | None = None) -> None:
         self.row_errors = errors
+        self.error_count = max(error_count or 0, len(errors))
         lines = len({e.line for e in errors})
         first = "; ".join(str(e) for e in errors[:3])
-        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
-        super().__init__(f"{len(errors)} problem(s) in {lines} row(s); nothing was stored. "
-                         f"{first}{more}", [e.as_problem() for e in errors])
+        more = f" (and {self.error_count - 3} more)" if self.error_count > 3 else ""
+        found = (f"{self.error_count} problem(s) in {lines} row(s)"
+                 if self.error_count == len(errors) else
+                 f"{self.error_count} problem(s), the first {len(errors)} listed")
+        super().__init__(f"{found}; nothing was stored. {first}{more}",
+                         [e.as_problem() for e in errors])
+        self.extra["error_count"] = self.error_count
 
     @property
     def errors(self) -> list[RowError]:  # type: ignore[override]
@@ -140,10 +150,13 @@ def csv_rows(handle: IO[bytes]) -> Iterator[tuple[int, dict[str, str] | RowError
         text.detach()  # the caller closes the file
 
 
-def xlsx_rows(handle: IO[bytes]) -> Iterator[tuple[int, dict[str, str] | RowError]]:
+def xlsx_rows(handle: IO[bytes], deadline: Deadline | None = None
+              ) -> Iterator[tuple[int, dict[str, str] | RowError]]:
     """The workbook's first sheet (the template's "updates"), row by row as it is
     decompressed; the header is its first row that has a cell."""
-    rows = sheet_texts(handle)
+    settings = get_settings()
+    rows = sheet_texts(handle, Limits(unpacked_bytes=settings.import_max_unpacked_bytes),
+                       deadline)
     try:
         try:
             _, first = next(rows)
@@ -155,14 +168,15 @@ def xlsx_rows(handle: IO[bytes]) -> Iterator[tuple[int, dict[str, str] | RowErro
             if any(c.strip() for c in cells):
                 yield line, _row(header, cells, line)
     except NotAWorkbook as exc:
-        raise ImportRefused([RowError(1, "file", f"not an XLSX workbook ({exc})", None,
-                                      "not_xlsx")]) from None
+        message = f"not an XLSX workbook ({exc})" if exc.type == "not_xlsx" else str(exc)
+        raise ImportRefused([RowError(1, "file", message, None, exc.type)]) from None
     finally:
         rows.close()  # a reader in a child process is stopped
 
 
-def file_rows(handle: IO[bytes], fmt: Format) -> Iterator[tuple[int, dict[str, str] | RowError]]:
-    return xlsx_rows(handle) if fmt == "xlsx" else csv_rows(handle)
+def file_rows(handle: IO[bytes], fmt: Format, deadline: Deadline | None = None
+              ) -> Iterator[tuple[int, dict[str, str] | RowError]]:
+    return xlsx_rows(handle, deadline) if fmt == "xlsx" else csv_rows(handle)
 
 
 # Checking one row: the same schema as the API's, with the row's words for its mistakes.
@@ -224,10 +238,10 @@ class Loaded:
 
 def load_rows(
     session: Session, rows: Iterable[tuple[int, dict[str, str] | RowError]], *, author: User,
-    each_event: bool = True,
+    each_event: bool = True, deadline: Deadline | None = None,
 ) -> Loaded:
     """Checks every row and inserts them in the session's write transaction (begun here);
-    raises ImportRefused naming every bad row, the transaction rolled back. The caller commits
+    raises ImportRefused naming the bad rows, the transaction rolled back. The caller commits
     (or rolls back: a dry run). With `each_event`, each update gets its event; without, the
     caller records one for the file."""
     begin_write(session)
@@ -267,26 +281,49 @@ def load_rows(
                 loaded.first_update_id = min(loaded.first_update_id or min(ids), min(ids))
                 loaded.last_update_id = max(loaded.last_update_id or 0, max(ids))
 
+    unlisted = 0
+
+    def keep_first_errors() -> None:
+        # Chunks come in line order: sorted and cut after each, the list keeps the first.
+        nonlocal unlisted
+        if len(errors) > LISTED_ERRORS:
+            errors.sort(key=lambda e: e.line)
+            unlisted += len(errors) - LISTED_ERRORS
+            del errors[LISTED_ERRORS:]
+
     try:
         for line, row in rows:
+            if deadline is not None and deadline.passed():
+                raise ImportRefused([RowError(
+                    line, "file", f"the import took longer than the server allows "
+                    f"({get_settings().import_timeout_seconds:g} s, the setting "
+                    "ACCESSION_IMPORT_TIMEOUT_SECONDS); rows from here on were not checked: "
+                    "split the file", None,
+                    "cancelled" if deadline.cancelled.is_set() else "import_timeout")])
             loaded.rows += 1
             if isinstance(row, RowError):
                 errors.append(row)
+                if len(errors) > 2 * LISTED_ERRORS:
+                    keep_first_errors()
                 continue
             chunk.append((line, row))
             if len(chunk) >= CHUNK_ROWS:
                 check(chunk)
+                keep_first_errors()
                 chunk = []
         if chunk:
             check(chunk)
         if not loaded.rows and not errors:
             errors.append(RowError(2, "row", "the file has a header but no rows", None,
                                    "no_rows"))
-    except ImportRefused as refused:  # the file itself: header, encoding, format
+    except ImportRefused as refused:  # the file itself: header, encoding, format, time
         errors = refused.errors + errors
     if errors:
         session.rollback()
-        raise ImportRefused(sorted(errors, key=lambda e: e.line))
+        total = len(errors) + unlisted
+        keep_first_errors()
+        errors.sort(key=lambda e: e.line)
+        raise ImportRefused(errors, total)
     return loaded
 
 
@@ -338,10 +375,10 @@ def _replay(session: Session, user: User, key: str, request_hash: str,
 
 def import_upload(
     session: Session, upload: Upload, *, author: User, dry_run: bool = False,
-    idempotency_key: str | None = None,
+    idempotency_key: str | None = None, deadline: Deadline | None = None,
 ) -> ImportOutcome:
     """Stores every row of the uploaded file, with one event `import.created` holding the
-    counts, and answers the counts; or raises ImportRefused naming every bad row. A dry run
+    counts, and answers the counts; or raises ImportRefused naming the bad rows. A dry run
     checks as much (inserting inside the transaction, so a correction chain is checked as it
     would be) and rolls back. A key seen before for the same file replays its first answer."""
     request_hash = _request_hash(upload, dry_run)
@@ -353,8 +390,9 @@ def import_upload(
         if replayed is not None:
             session.commit()
             return ImportOutcome(replayed, replayed=True)
-    loaded = load_rows(session, file_rows(upload.file, upload.format), author=author,
-                       each_event=False)
+    # Closed here, not when collected: a reader process stops as soon as the loading does.
+    with contextlib.closing(file_rows(upload.file, upload.format, deadline)) as rows:
+        loaded = load_rows(session, rows, author=author, each_event=False, deadline=deadline)
     body = {"id": None if dry_run else uuid.uuid4().hex, "dry_run": dry_run,
             "format": upload.format, "bytes": upload.size, "rows": loaded.rows,
             "stored": 0 if dry_run else loaded.stored,

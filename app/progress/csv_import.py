@@ -1,6 +1,7 @@
 """`accession import`: progress updates from a CSV (or XLSX) file on this machine, checked as
 the API checks them, all rows or none (app/imports/service.py does the work)."""
 
+import contextlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -35,8 +36,8 @@ def import_progress_updates(
     A dry run checks everything and stores nothing; it answers how many rows would be stored.
     Each update gets its event, as one posted through the API does."""
     fmt = "xlsx" if path.suffix.lower() == ".xlsx" else "csv"
-    with path.open("rb") as handle:
-        loaded = load_rows(session, progress(file_rows(handle, fmt)), author=author)
+    with path.open("rb") as handle, contextlib.closing(file_rows(handle, fmt)) as rows:
+        loaded = load_rows(session, progress(rows), author=author)
     if dry_run:
         session.rollback()
     else:

@@ -1,8 +1,10 @@
 """Uploading a CSV or XLSX of progress updates through the API, and the import template: all
 rows stored or none, every bad row named with its value, dry runs, retries, the size limit."""
 
+import asyncio
 import contextlib
 import io
+import zipfile
 from datetime import date
 
 import pytest
@@ -10,6 +12,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from app.config import get_settings
+from app.imports import service
 from app.imports.service import COLUMNS, XLSX_TYPE
 from app.models import Candidate, Event, ProgressUpdate
 
@@ -237,3 +240,97 @@ def test_templates_list_the_columns_examples_and_what_the_database_holds(
         checked = upload(client, analyst_headers, body, content_type, dry_run="true")
         assert checked.status_code == 200, checked.text
         assert checked.json()["rows"] == 2
+
+
+@pytest.fixture
+def setting(monkeypatch):
+    """Sets ACCESSION_<name> for the test; settings are read again after it."""
+    def set_(name: str, value: str) -> None:
+        monkeypatch.setenv(f"ACCESSION_{name}", value)
+        get_settings.cache_clear()
+    yield set_
+    get_settings.cache_clear()
+
+
+def test_a_workbook_that_unpacks_past_the_limit_is_a_422_on_the_file(
+        client, session, analyst_headers, setting):
+    setting("IMPORT_MAX_UNPACKED_BYTES", str(256 * 1024))
+    body = xlsx_body(*GOOD)
+    source = zipfile.ZipFile(io.BytesIO(body))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</row>", b"</row>" + b" " * 1024 * 1024, 1)
+            archive.writestr(name, data)
+    before = count(session)
+    response = upload(client, analyst_headers, out.getvalue(), XLSX_TYPE)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    [error] = response.json()["errors"]
+    assert (error["line"], error["column"], error["type"]) == (1, "file", "workbook_too_large")
+    assert "262,144 bytes" in error["msg"] and response.json()["error_count"] == 1
+    assert count(session) == before
+
+
+def test_a_workbook_with_a_doctype_is_a_422(client, analyst_headers):
+    source = zipfile.ZipFile(io.BytesIO(xlsx_body(*GOOD)))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "xl/workbook.xml":
+                assert not data.startswith(b"<?xml")
+                data = b'<!DOCTYPE x [<!ENTITY e SYSTEM "http://127.0.0.1:9/">]>' + data
+            archive.writestr(name, data)
+    response = upload(client, analyst_headers, out.getvalue(), XLSX_TYPE)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["type"] == "unsafe_xml"
+
+
+def test_a_refusal_lists_the_first_errors_and_counts_them_all(
+        client, session, analyst_headers, monkeypatch):
+    monkeypatch.setattr(service, "LISTED_ERRORS", 10)
+    monkeypatch.setattr(service, "CHUNK_ROWS", 7)
+    bad = "georgia,defence_spending_gdp,,lots,2025-06-30,x,,,final"
+    extra = "georgia,defence_spending_gdp,,1,2025-06-30,x,,,final,extra,cells"
+    body = csv_body(*[bad] * 30, *[extra] * 30, GOOD[0])
+    before = count(session)
+    response = upload(client, analyst_headers, body)
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["error_count"] == 60 and len(problem["errors"]) == 10
+    assert [e["line"] for e in problem["errors"]] == list(range(2, 12))
+    assert problem["detail"].startswith("60 problem(s), the first 10 listed; nothing was stored")
+    assert count(session) == before
+
+
+def test_an_import_past_its_time_is_refused_and_stores_nothing(
+        client, session, analyst_headers, setting):
+    setting("IMPORT_TIMEOUT_SECONDS", "0")
+    before = count(session), count(session, Event)
+    for body, content_type in [(csv_body(*GOOD), "text/csv"), (xlsx_body(*GOOD), XLSX_TYPE)]:
+        response = upload(client, analyst_headers, body, content_type)
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["type"] == "import_timeout"
+        assert "ACCESSION_IMPORT_TIMEOUT_SECONDS" in response.json()["errors"][0]["msg"]
+    assert (count(session), count(session, Event)) == before
+
+
+def test_the_client_leaving_cancels_the_import():
+    from starlette.requests import Request
+
+    from app.imports.api import cancel_when_client_leaves
+    from app.imports.xlsx import Deadline
+
+    messages = iter([{"type": "http.request", "body": b"", "more_body": False},
+                     {"type": "http.disconnect"}])
+
+    async def receive():
+        return next(messages)
+
+    deadline = Deadline()
+    request = Request({"type": "http", "method": "POST", "path": URL, "headers": []}, receive)
+    asyncio.run(cancel_when_client_leaves(request, deadline))
+    assert deadline.cancelled.is_set() and deadline.passed()

@@ -3,6 +3,11 @@ booleans, gaps; anything else is not a workbook."""
 
 import io
 import re
+import signal
+import subprocess
+import sys
+import threading
+import time
 import zipfile
 from datetime import date, datetime
 
@@ -137,3 +142,218 @@ def test_rows_cut_across_reads_come_out_whole(monkeypatch, piece):
     whole = list(sheet_rows(io.BytesIO(body)))
     monkeypatch.setattr(xlsx, "FRAGMENT_BYTES", piece)
     assert list(sheet_rows(io.BytesIO(body))) == whole
+
+
+# Hostile workbooks: what a client can make the reader decompress, hold, parse or run.
+
+SHEET = "xl/worksheets/sheet1.xml"
+STRINGS = "xl/sharedStrings.xml"
+
+
+def replaced(body: bytes, parts: dict[str, bytes | None]) -> bytes:
+    """The workbook with some parts' XML replaced (None: as it was, written in 1 MiB pieces so
+    a test never holds a large part twice)."""
+    source = zipfile.ZipFile(io.BytesIO(body))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in {*source.namelist(), *parts}:
+            data = parts.get(name)
+            archive.writestr(name, source.read(name) if data is None else data)
+    return out.getvalue()
+
+
+def kind_of_refusal(body: bytes, limits: xlsx.Limits | None = None) -> str:
+    with pytest.raises(NotAWorkbook) as refused:
+        list(sheet_rows(io.BytesIO(body), limits or xlsx.Limits()))
+    return refused.value.type
+
+
+def padded_sheet(padding: int) -> bytes:
+    """The sheet's XML with `padding` spaces between two rows (deflate packs them ~1,000:1)."""
+    sheet = zipfile.ZipFile(io.BytesIO(workbook_bytes())).read(SHEET)
+    return sheet.replace(b"</row>", b"</row>" + b" " * padding, 1)
+
+
+def test_a_part_that_unpacks_past_the_limit_is_refused():
+    body = replaced(workbook_bytes(), {SHEET: padded_sheet(3 * xlsx.MiB)})
+    assert len(body) < 64 * 1024
+    assert kind_of_refusal(body, xlsx.Limits(unpacked_bytes=2 * xlsx.MiB)) == (
+        "workbook_too_large")
+    assert len(list(sheet_rows(io.BytesIO(body)))) == 4  # under the default: read
+
+
+def test_a_part_whose_header_understates_its_size_is_refused_at_the_limit():
+    """The bytes are counted as they are decompressed, whatever the ZIP's headers say."""
+    part = xlsx._Part(zipfile.ZipFile(io.BytesIO(workbook_bytes())), SHEET, 2 * xlsx.MiB)
+    part._file = io.BytesIO(b" " * (3 * xlsx.MiB))  # more than its header said
+    with pytest.raises(NotAWorkbook) as refused:
+        while part.read(64 * 1024):
+            pass
+    assert refused.value.type == "workbook_too_large" and part.count <= 2 * xlsx.MiB + 1
+    # zipfile itself stops at the size the headers give, and the CRC then fails: refused too
+    body = replaced(workbook_bytes(), {SHEET: padded_sheet(3 * xlsx.MiB)})
+    lying = bytearray(body)
+    info = zipfile.ZipFile(io.BytesIO(body)).getinfo(SHEET)
+    true_size = info.file_size.to_bytes(4, "little")
+    lying[info.header_offset + 22:info.header_offset + 26] = (1000).to_bytes(4, "little")
+    central = lying.rfind(true_size, 0, len(lying) - 22)
+    lying[central:central + 4] = (1000).to_bytes(4, "little")
+    assert zipfile.ZipFile(io.BytesIO(bytes(lying))).getinfo(SHEET).file_size == 1000
+    assert kind_of_refusal(bytes(lying)) == "not_xlsx"
+
+
+def test_shared_strings_held_in_memory_are_bounded():
+    body = with_shared_strings(workbook_bytes())
+    many = "".join(f"<si><t>{n}</t></si>" for n in range(20_000))
+    body = replaced(body, {STRINGS: f'<sst xmlns="{MAIN}">{many}</sst>'.encode()})
+    assert kind_of_refusal(body, xlsx.Limits(strings_bytes=20_000 * 64)) == "workbook_too_large"
+    assert len(list(sheet_rows(io.BytesIO(body)))) == 4
+
+
+def test_a_row_that_never_ends_is_refused(monkeypatch):
+    monkeypatch.setattr(xlsx, "ROW_BYTES", 256 * 1024)
+    sheet = zipfile.ZipFile(io.BytesIO(workbook_bytes())).read(SHEET)
+    endless = sheet.split(b"<sheetData>")[0] + b"<sheetData><row><c><v>" + b"1" * 3 * xlsx.MiB
+    assert kind_of_refusal(replaced(workbook_bytes(), {SHEET: endless})) == "workbook_too_large"
+    monkeypatch.setattr(xlsx, "SHEET_HEAD_BYTES", 256 * 1024)
+    no_rows = sheet.replace(b"<sheetData>", b" " * xlsx.MiB + b"<sheetData>")
+    assert kind_of_refusal(replaced(workbook_bytes(), {SHEET: no_rows})) == "workbook_too_large"
+
+
+LAUGHS = ('<!DOCTYPE lolz [<!ENTITY lol "lol">'
+          + "".join(f'<!ENTITY lol{n} "{f"&lol{n - 1};" if n > 1 else "&lol;" * 10}">'
+                    .replace(f"&lol{n - 1};", f"&lol{n - 1};" * 10) for n in range(1, 10))
+          + "]>")
+EXTERNAL = '<!DOCTYPE x [<!ENTITY secret SYSTEM "file:///etc/passwd">]>'
+
+
+@pytest.mark.parametrize("part", ["xl/workbook.xml", STRINGS, SHEET, "xl/styles.xml"])
+@pytest.mark.parametrize("doctype", [LAUGHS, EXTERNAL], ids=["billion-laughs", "external"])
+def test_xml_with_a_doctype_is_refused(part, doctype):
+    body = with_shared_strings(workbook_bytes())
+    xml = zipfile.ZipFile(io.BytesIO(body)).read(part).decode()
+    entity = "&lol9;" if doctype == LAUGHS else "&secret;"
+    if xml.startswith("<?xml"):
+        declaration, rest = xml.split("?>", 1)
+        xml = f"{declaration}?>{doctype}{rest}"
+    else:
+        xml = doctype + xml
+    xml = xml.replace("<t>georgia</t>", f"<t>{entity}</t>", 1)
+    assert kind_of_refusal(replaced(body, {part: xml.encode()})) == "unsafe_xml"
+
+
+def test_a_doctype_in_utf16_or_an_unknown_encoding_is_refused():
+    body = workbook_bytes()
+    xml = zipfile.ZipFile(io.BytesIO(body)).read("xl/workbook.xml").decode()
+    xml = xml.split("?>", 1)[-1]
+    utf16 = ('<?xml version="1.0" encoding="UTF-16"?>' + EXTERNAL + xml).encode("utf-16")
+    assert kind_of_refusal(replaced(body, {"xl/workbook.xml": utf16})) == "unsafe_xml"
+    ebcdic = b'<?xml version="1.0" encoding="cp500"?>' + xml.encode("cp500")
+    assert kind_of_refusal(replaced(body, {"xl/workbook.xml": ebcdic})) == "unsafe_xml"
+
+
+def test_a_cell_past_the_last_column_is_refused():
+    sheet = zipfile.ZipFile(io.BytesIO(workbook_bytes())).read(SHEET)
+    far = re.sub(rb'<c r="A1"', b'<c r="ZZZ1"', sheet, count=1)
+    assert kind_of_refusal(replaced(workbook_bytes(), {SHEET: far})) == "not_xlsx"
+
+
+def large_workbook(tmp_path, monkeypatch):
+    monkeypatch.setattr(xlsx, "CHILD_FROM_BYTES", 0)
+    path = tmp_path / "updates.xlsx"
+    path.write_bytes(workbook_bytes())
+    return path
+
+
+def test_a_small_file_that_declares_much_xml_is_read_in_a_child(tmp_path, monkeypatch):
+    started = []
+    real = xlsx.child_command
+    monkeypatch.setattr(xlsx, "child_command", lambda limits: started.append(1) or real(limits))
+    path = tmp_path / "bomb.xlsx"
+    path.write_bytes(replaced(workbook_bytes(), {SHEET: padded_sheet(20 * xlsx.MiB)}))
+    assert path.stat().st_size < xlsx.CHILD_FROM_BYTES
+    with path.open("rb") as handle:
+        assert len(list(sheet_texts(handle))) == 4
+    assert started
+
+
+def test_the_child_is_refused_past_the_limits_with_the_readers_reason(tmp_path, monkeypatch):
+    path = large_workbook(tmp_path, monkeypatch)
+    path.write_bytes(replaced(workbook_bytes(), {SHEET: padded_sheet(3 * xlsx.MiB)}))
+    with path.open("rb") as handle, pytest.raises(NotAWorkbook) as refused:
+        list(sheet_texts(handle, xlsx.Limits(unpacked_bytes=2 * xlsx.MiB)))
+    assert refused.value.type == "workbook_too_large" and "2,097,152 bytes" in str(refused.value)
+
+
+def test_the_childs_memory_is_bounded(tmp_path, monkeypatch):
+    """One shared string of 160 MiB (160 KiB compressed), with the other limits lifted: the
+    child's address space is what stops it."""
+    path = large_workbook(tmp_path, monkeypatch)
+    body = with_shared_strings(workbook_bytes())
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        source = zipfile.ZipFile(io.BytesIO(body))
+        for name in source.namelist():
+            if name != STRINGS:
+                archive.writestr(name, source.read(name))
+        with archive.open(STRINGS, "w", force_zip64=True) as part:
+            part.write(f'<sst xmlns="{MAIN}"><si><t>'.encode())
+            for _ in range(160):
+                part.write(b"a" * xlsx.MiB)
+            part.write(b"</t></si></sst>")
+    limits = xlsx.Limits(unpacked_bytes=1024 * xlsx.MiB, strings_bytes=1024 * xlsx.MiB,
+                         memory_bytes=192 * xlsx.MiB)
+    with path.open("rb") as handle, pytest.raises(NotAWorkbook) as refused:
+        list(sheet_texts(handle, limits))
+    assert refused.value.type == "workbook_too_large" and "memory" in str(refused.value)
+
+
+def spying_child(monkeypatch, code: str) -> list[subprocess.Popen]:
+    """The reader's command replaced by `code`; the processes started are recorded."""
+    started: list[subprocess.Popen] = []
+    real = subprocess.Popen
+
+    def popen(*args, **kwargs):
+        started.append(real(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(xlsx, "child_command", lambda limits: [sys.executable, "-c", code])
+    monkeypatch.setattr(xlsx.subprocess, "Popen", popen)
+    return started
+
+
+@pytest.mark.parametrize("cancel", [False, True], ids=["deadline", "client-left"])
+def test_a_child_that_hangs_is_killed_at_the_deadline_or_when_the_client_leaves(
+        tmp_path, monkeypatch, cancel):
+    path = large_workbook(tmp_path, monkeypatch)
+    started = spying_child(monkeypatch, "import time; print('1,a', flush=True); time.sleep(60)")
+    deadline = xlsx.Deadline() if cancel else xlsx.Deadline.after(0.5)
+    began = time.monotonic()
+    with path.open("rb") as handle, pytest.raises(NotAWorkbook) as refused:
+        for _ in sheet_texts(handle, deadline=deadline):
+            if cancel:
+                threading.Timer(0.3, deadline.cancelled.set).start()
+    assert time.monotonic() - began < 5
+    assert refused.value.type == ("cancelled" if cancel else "import_timeout")
+    assert started[0].returncode == -signal.SIGKILL
+
+
+def test_a_child_is_stopped_when_the_caller_stops_reading(tmp_path, monkeypatch):
+    path = large_workbook(tmp_path, monkeypatch)
+    started = spying_child(monkeypatch, "import time; print('1,a', flush=True); time.sleep(60)")
+    with path.open("rb") as handle:
+        rows = sheet_texts(handle)
+        assert next(rows) == (1, ["a"])
+        rows.close()
+    assert started[0].returncode == -signal.SIGKILL
+
+
+@pytest.mark.parametrize("code", ["import os; os.abort()",
+                                  "import sys; sys.stderr.write('x' * 300000); sys.exit(1)"],
+                         ids=["crash", "long-message"])
+def test_a_child_that_fails_is_a_refusal_not_a_hang(tmp_path, monkeypatch, code):
+    path = large_workbook(tmp_path, monkeypatch)
+    spying_child(monkeypatch, code)
+    with path.open("rb") as handle, pytest.raises(NotAWorkbook) as refused:
+        list(sheet_texts(handle, deadline=xlsx.Deadline.after(30)))
+    assert refused.value.type == "unreadable_workbook"
+    assert "exit status" in str(refused.value) and len(str(refused.value)) < 500
