@@ -49,18 +49,34 @@ CHUNK_ROWS = 2000
 # A refusal lists this many problems (the first by line) and counts the rest in `error_count`:
 # naming each of 100,000 bad rows was 17 MiB of JSON, held in memory twice over.
 LISTED_ERRORS = 1000
+# A value quoted in a refusal is cut to this many characters, a message (which may quote one)
+# to twice as many: a CSV cell may hold 131,072, and a thousand of them would be the answer.
+QUOTED_CHARS = 500
+# A CSV line longer than this is refused: a line of commas alone would be a list of millions
+# of empty cells.
+CSV_LINE_CHARS = 1024 * 1024
+
+
+def _quoted(text: str, limit: int = QUOTED_CHARS) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
 
 @dataclass(frozen=True)
 class RowError:
     """One broken rule of one row. `line` is the file's line (CSV) or row (XLSX), the header
-    being 1; `value` is the cell as sent (None when the rule is about the file or its header);
-    `type` a stable code a program can act on."""
+    being 1; `value` is the cell as sent (None when the rule is about the file or its header),
+    cut past QUOTED_CHARS; `type` a stable code a program can act on."""
 
     line: int
     column: str
     message: str
     value: str | None = None
     type: str = "value_error"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", _quoted(self.message, 2 * QUOTED_CHARS))
+        if self.value is not None:
+            object.__setattr__(self, "value", _quoted(self.value))
 
     def __str__(self) -> str:
         sent = f" {self.value!r}" if self.value not in (None, "") else ""
@@ -129,7 +145,14 @@ def _row(header: list[str], cells: list[str], line: int) -> dict[str, str] | Row
 def csv_rows(handle: IO[bytes]) -> Iterator[tuple[int, dict[str, str] | RowError]]:
     """UTF-8 (with or without a byte-order mark), as spreadsheets save "CSV UTF-8"."""
     text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
-    reader = csv.reader(text)
+
+    def lines() -> Iterator[str]:
+        while line := text.readline(CSV_LINE_CHARS + 1):
+            if len(line) > CSV_LINE_CHARS:
+                raise csv.Error(f"a line is longer than {CSV_LINE_CHARS:,} characters")
+            yield line
+
+    reader = csv.reader(lines())
     try:
         try:
             header = _check_header([c.strip() for c in next(reader)])

@@ -446,9 +446,13 @@ def sheet_texts(handle: IO[bytes], limits: Limits = Limits(),
         watcher = threading.Thread(target=watch, name="xlsx-reader-watch", daemon=True)
         watcher.start()
         try:
-            for record in csv.reader(io.TextIOWrapper(child.stdout, encoding="utf-8",
-                                                      newline="")):
-                yield int(record[0]), record[1:]
+            try:
+                for record in csv.reader(io.TextIOWrapper(child.stdout, encoding="utf-8",
+                                                          newline="")):
+                    yield int(record[0]), record[1:]
+            except csv.Error as exc:  # a cell past csv.field_size_limit() (131,072 characters)
+                raise NotAWorkbook(f"a cell is too long to import ({exc})",
+                                   "workbook_too_large") from None
             child.wait()
             if killed:
                 raise killed[0]

@@ -334,3 +334,21 @@ def test_the_client_leaving_cancels_the_import():
     request = Request({"type": "http", "method": "POST", "path": URL, "headers": []}, receive)
     asyncio.run(cancel_when_client_leaves(request, deadline))
     assert deadline.cancelled.is_set() and deadline.passed()
+
+
+def test_values_quoted_in_a_refusal_are_cut(client, analyst_headers):
+    long = "atlantis" * 10_000
+    response = upload(client, analyst_headers,
+                      csv_body(f"{long},defence_spending_gdp,,1.2,2025-06-30,x,,,final"))
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["type"] == "unknown_candidate"
+    assert len(error["value"]) < 600 and "80,000 characters" in error["value"]
+    assert len(error["msg"]) < 1100
+
+
+def test_a_csv_line_past_a_megabyte_is_refused(client, analyst_headers):
+    response = upload(client, analyst_headers, csv_body("," * (1024 * 1024 + 10)))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["type"] == "malformed_csv"
+    assert "longer than 1,048,576 characters" in response.json()["errors"][0]["msg"]

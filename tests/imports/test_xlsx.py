@@ -357,3 +357,13 @@ def test_a_child_that_fails_is_a_refusal_not_a_hang(tmp_path, monkeypatch, code)
         list(sheet_texts(handle, deadline=xlsx.Deadline.after(30)))
     assert refused.value.type == "unreadable_workbook"
     assert "exit status" in str(refused.value) and len(str(refused.value)) < 500
+
+
+def test_a_cell_too_long_for_the_pipe_is_refused(tmp_path, monkeypatch):
+    path = large_workbook(tmp_path, monkeypatch)
+    long = "x" * 200_000
+    path.write_bytes(replaced(workbook_bytes(), {SHEET: zipfile.ZipFile(io.BytesIO(
+        workbook_bytes())).read(SHEET).replace(b"<t>georgia</t>", f"<t>{long}</t>".encode())}))
+    with path.open("rb") as handle, pytest.raises(NotAWorkbook) as refused:
+        list(sheet_texts(handle))
+    assert refused.value.type == "workbook_too_large"
