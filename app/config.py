@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     # An import stops after this long, reading and checking included (422 import_timeout,
     # nothing stored); 100,000 rows take 5-22 s on two cores (bench/README.md).
     import_timeout_seconds: float = 300.0
+    # Imports running at once per worker process; more are 503 with Retry-After. Each holds a
+    # spooled file (up to import_max_bytes), a thread and, for a large XLSX, a reader process
+    # of up to 512 MiB.
+    imports_at_once: int = 2
     # Origins allowed to call the API from a browser; none by default (CORS closed).
     cors_origins: list[str] = []
     # Failed authentications allowed per client address per minute before 429.

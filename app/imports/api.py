@@ -1,7 +1,10 @@
 """API of file imports: upload a CSV or XLSX of progress updates, and download its template."""
 
 import asyncio
+import contextlib
 import hashlib
+import threading
+from collections.abc import Iterator
 from tempfile import SpooledTemporaryFile
 from typing import IO, Annotated
 
@@ -11,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from app.auth.deps import CurrentAnalyst
 from app.config import get_settings
 from app.db import SessionDep, begins_write_itself
-from app.errors import ContentTooLarge, UnsupportedMediaType
+from app.errors import ContentTooLarge, DomainError, UnsupportedMediaType
 from app.imports.schemas import ImportResult
 from app.imports.service import XLSX_TYPE, Format, Upload, import_upload
 from app.imports.template import build_template, template_csv, template_xlsx
@@ -72,6 +75,32 @@ async def receive_upload(request: Request, limit: int) -> Upload:
     return Upload(spool, fmt, size, digest.hexdigest())
 
 
+class ImportsBusy(DomainError):
+    status_code = 503
+    retry_after = 30
+
+
+_running = 0  # imports under way in this process
+_running_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def import_slot(limit: int) -> Iterator[None]:
+    """One of the `limit` imports this process runs at once (the setting imports_at_once), or
+    ImportsBusy before the body is read."""
+    global _running
+    with _running_lock:
+        if _running >= limit:
+            raise ImportsBusy(f"{limit} import(s) are under way on this server (the setting "
+                              "ACCESSION_IMPORTS_AT_ONCE); try again shortly.")
+        _running += 1
+    try:
+        yield
+    finally:
+        with _running_lock:
+            _running -= 1
+
+
 async def cancel_when_client_leaves(request: Request, deadline: Deadline) -> None:
     """Once the body is read, the next message is the client leaving (or the answer sent):
     the import working in its thread, and a reader process, stop then."""
@@ -93,6 +122,9 @@ UPLOAD_BODY = {"requestBody": {"required": True, "content": {
                         413: {"description": "The file is larger than the setting "
                                              "ACCESSION_IMPORT_MAX_BYTES (20 MB by default)."},
                         415: {"description": "Neither CSV nor XLSX."},
+                        503: {"description": "As many imports as the setting "
+                                             "ACCESSION_IMPORTS_AT_ONCE are under way: "
+                                             "Retry-After says when to try again."},
                         422: {"description": "Nothing was stored: `errors` names the bad "
                                              "rows (line, column, value as sent, msg, type), "
                                              "the first 1,000 by line; `error_count` counts "
@@ -118,16 +150,17 @@ async def create_import(
     none (422 naming the bad rows, the first 1,000). The import is one event,
     `import.created`, with its counts."""
     settings = get_settings()
-    deadline = Deadline.after(settings.import_timeout_seconds)
-    upload = await receive_upload(request, settings.import_max_bytes)
-    watcher = asyncio.create_task(cancel_when_client_leaves(request, deadline))
-    try:
-        outcome = await run_in_threadpool(import_upload, session, upload, author=analyst,
-                                          dry_run=dry_run, idempotency_key=idempotency_key,
-                                          deadline=deadline)
-    finally:
-        watcher.cancel()
-        upload.file.close()
+    with import_slot(settings.imports_at_once):
+        deadline = Deadline.after(settings.import_timeout_seconds)
+        upload = await receive_upload(request, settings.import_max_bytes)
+        watcher = asyncio.create_task(cancel_when_client_leaves(request, deadline))
+        try:
+            outcome = await run_in_threadpool(import_upload, session, upload, author=analyst,
+                                              dry_run=dry_run, idempotency_key=idempotency_key,
+                                              deadline=deadline)
+        finally:
+            watcher.cancel()
+            upload.file.close()
     if outcome.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     if dry_run:
