@@ -255,10 +255,13 @@ def import_updates(
                                          metavar="FILE.csv")],
     author: Annotated[str, typer.Option("--as", help="The analyst or admin the rows are "
                                                       "recorded for.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row; store "
+                                                            "nothing.")] = False,
 ) -> None:
-    """Load progress updates from CSV (columns: candidate, benchmark, value, as_of, source,
-    note, supersedes). Every row is validated as the API does; one bad row and nothing is
-    stored, and every bad line is listed."""
+    """Load progress updates from CSV or XLSX (columns: candidate, indicator or benchmark,
+    value, as_of, source, note, supersedes, vintage, published_on, observation_status; the
+    template is at /api/v1/imports/template.xlsx). Every row is validated as the API does; one
+    bad row and nothing is stored, and every bad line is listed with the value it holds."""
     from rich.progress import track
 
     from app.auth.service import get_user
@@ -273,14 +276,49 @@ def import_updates(
             raise fail(f"{author} may not record progress.")
         try:
             stored = import_progress_updates(
-                session, file, author=user,
+                session, file, author=user, dry_run=dry_run,
                 progress=lambda rows: track(rows, description="Validating", transient=True),
             )
         except ImportRefused as exc:
             for error in exc.errors:
                 typer.echo(str(error), err=True)
-            raise fail(f"{len(exc.errors)} problem(s) found; nothing was stored.") from exc
-    typer.echo(f"{stored} progress updates stored from {file}.")
+            listed = (f" (the first {len(exc.errors)} listed)"
+                      if exc.error_count > len(exc.errors) else "")
+            raise fail(f"{exc.error_count} problem(s) found{listed}; nothing was "
+                       "stored.") from exc
+    if dry_run:
+        typer.echo(f"Dry run: {stored} rows checked, all valid; nothing was stored.")
+    else:
+        typer.echo(f"{stored} progress updates stored from {file}.")
+
+
+@app.command()
+def upload(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
+                                         metavar="FILE.(csv|xlsx)")],
+    url: Annotated[str, typer.Option(help="The server's address, e.g. "
+                                          "https://tracker.example.org.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row on the server; "
+                                                            "store nothing.")] = False,
+) -> None:
+    """Send a CSV or XLSX file of progress updates to a server (POST /api/v1/imports), with
+    the API token in the environment variable ACCESSION_TOKEN (never an option: it would land
+    in your shell history). All rows are stored or none; the server's reasons for refusing
+    rows are printed as a table. Exit status: 0 stored (or, with --dry-run, all rows valid),
+    1 refused, 2 the server could not be reached."""
+    from app.imports.client import UploadFailed, upload_file
+
+    token = os.environ.get("ACCESSION_TOKEN", "").strip()
+    if not token:
+        raise fail("Set ACCESSION_TOKEN to your API token (`accession tokens create` on the "
+                   "server); it is never taken as an option, which would land in your shell "
+                   "history.")
+    try:
+        message = upload_file(file, url, token, dry_run=dry_run)
+    except UploadFailed as exc:
+        typer.echo(exc.message, err=True)
+        raise typer.Exit(exc.exit_code) from exc
+    typer.echo(message)
 
 
 @app.command()

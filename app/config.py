@@ -22,6 +22,22 @@ class Settings(BaseSettings):
     db_timeout_seconds: float = 5.0
     # Larger request bodies are refused with 413 before they are read into memory.
     max_body_bytes: int = 1024 * 1024
+    # A file uploaded to POST /api/v1/imports may be this large (20 MB); larger is 413. The
+    # upload is spooled to a temporary file past its first megabyte, never held whole.
+    import_max_bytes: int = 20 * 1024 * 1024
+    # An uploaded XLSX may unpack to this much XML per part (512 MiB: a sheet written by
+    # openpyxl unpacks to ~16 times its compressed size, so a workbook at the upload limit
+    # fits); larger is refused with 422 workbook_too_large. The sheet is read as it unpacks
+    # (this bounds time, not memory); the parts held whole have tighter, fixed bounds
+    # (app/imports/xlsx.py).
+    import_max_unpacked_bytes: int = 512 * 1024 * 1024
+    # An import stops after this long, reading and checking included (422 import_timeout,
+    # nothing stored); 100,000 rows take 5-22 s on two cores (bench/README.md).
+    import_timeout_seconds: float = 300.0
+    # Imports running at once per worker process; more are 503 with Retry-After. Each holds a
+    # spooled file (up to import_max_bytes), a thread and, for a large XLSX, a reader process
+    # of up to 512 MiB.
+    imports_at_once: int = 2
     # Origins allowed to call the API from a browser; none by default (CORS closed).
     cors_origins: list[str] = []
     # Failed authentications allowed per client address per minute before 429.

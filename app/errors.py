@@ -55,9 +55,21 @@ class Forbidden(DomainError):
     status_code = HTTPStatus.FORBIDDEN
 
 
-def field_error(loc: list[Any], msg: str) -> dict[str, Any]:
-    """One entry of a 422's `errors`, shaped like FastAPI's own: where, which field, why."""
-    return {"loc": loc, "field": ".".join(str(p) for p in loc), "msg": msg, "type": "value_error"}
+class ContentTooLarge(DomainError):
+    status_code = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail, title="Content Too Large", **extra)
+
+
+class UnsupportedMediaType(DomainError):
+    status_code = HTTPStatus.UNSUPPORTED_MEDIA_TYPE
+
+
+def field_error(loc: list[Any], msg: str, type: str = "value_error") -> dict[str, Any]:
+    """One entry of a 422's `errors`, shaped like FastAPI's own: where, which field, why, and
+    a stable code for the rule broken (`type`)."""
+    return {"loc": loc, "field": ".".join(str(p) for p in loc), "msg": msg, "type": type}
 
 
 class InvalidInput(DomainError):

@@ -16,6 +16,7 @@ from app.docs_page import router as docs_router
 from app.errors import PROBLEM_JSON, install_error_handlers
 from app.events.feed import ChangeFeed
 from app.health import router as health_router
+from app.imports.api import UPLOAD_PATH
 from app.middleware import (
     ConditionalGetMiddleware,
     DeadlineMiddleware,
@@ -83,7 +84,7 @@ def create_app(*, response_cache: bool | None = None) -> FastAPI:
     app.add_middleware(ConditionalGetMiddleware)
     app.add_middleware(SiteHeadersMiddleware)
     app.add_middleware(DeadlineMiddleware, seconds=2 * settings.db_timeout_seconds,
-                       body_seconds=settings.body_timeout_seconds)
+                       body_seconds=settings.body_timeout_seconds, long_paths=(UPLOAD_PATH,))
     if settings.response_cache if response_cache is None else response_cache:
         app.add_middleware(ResponseCacheMiddleware, feed=app.state.change_feed,
                            routes=app.router.routes)
@@ -94,7 +95,8 @@ def create_app(*, response_cache: bool | None = None) -> FastAPI:
                        allowed_hosts=settings.accepted_hosts)
     app.add_middleware(HeadMiddleware)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes,
-                       body_timeout_seconds=settings.body_timeout_seconds)
+                       body_timeout_seconds=settings.body_timeout_seconds,
+                       own_limit_paths=(UPLOAD_PATH,))
     return app
 
 

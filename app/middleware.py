@@ -213,10 +213,14 @@ class RequestContextMiddleware:
     body-time limit (408: a client that trickles its body holds a worker's attention for
     nothing)."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int, body_timeout_seconds: float) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, body_timeout_seconds: float,
+                 own_limit_paths: tuple[str, ...] = ()) -> None:
+        """`own_limit_paths`: routes that enforce a body-size limit of their own (a file
+        upload); the time limit still holds."""
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.body_timeout_seconds = body_timeout_seconds
+        self.own_limit_paths = own_limit_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -236,7 +240,10 @@ class RequestContextMiddleware:
             await send(message)
 
         declared = headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+        max_body_bytes = (None if scope["path"] in self.own_limit_paths
+                          else self.max_body_bytes)
+        if (max_body_bytes is not None and declared is not None and declared.isdigit()
+                and int(declared) > max_body_bytes):
             await self._too_large(scope, receive, send_with_id)
         else:
             received = 0
@@ -262,7 +269,7 @@ class RequestContextMiddleware:
                 if message["type"] == "http.request":
                     received += len(message.get("body", b""))
                     body_complete = not message.get("more_body", False)
-                    if received > self.max_body_bytes:
+                    if max_body_bytes is not None and received > max_body_bytes:
                         refused = 413
                         return {"type": "http.disconnect"}
                 return message
@@ -346,13 +353,18 @@ class DeadlineMiddleware:
     `body_seconds` (a slow body is RequestContextMiddleware's 408). Event streams are
     long-lived by design and are left alone."""
 
-    def __init__(self, app: ASGIApp, seconds: float, body_seconds: float) -> None:
+    def __init__(self, app: ASGIApp, seconds: float, body_seconds: float,
+                 long_paths: tuple[str, ...] = ()) -> None:
+        """`long_paths`: routes whose work is long by design (a file import checks and stores
+        100,000 rows), left alone like event streams."""
         self.app = app
         self.seconds = seconds
         self.body_seconds = body_seconds
+        self.long_paths = long_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].endswith("/stream"):
+        if (scope["type"] != "http" or scope["path"].endswith("/stream")
+                or scope["path"] in self.long_paths):
             await self.app(scope, receive, send)
             return
         responded = False

@@ -1,70 +1,26 @@
-"""Bulk load of progress updates from CSV: the same validation as the API, all rows or none."""
+"""`accession import`: progress updates from a CSV (or XLSX) file on this machine, checked as
+the API checks them, all rows or none (app/imports/service.py does the work)."""
 
-import csv
-from collections import defaultdict
+import contextlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db import begin_write
-from app.models import Candidate, User
-from app.progress.ingest import UpdateSet, add_progress_updates
-from app.progress.schemas import ProgressUpdateCreate
+from app.imports.service import (
+    COLUMNS,
+    OPTIONAL,
+    REQUIRED,
+    ImportRefused,
+    RowError,
+    file_rows,
+    load_rows,
+)
+from app.models import User
 
-COLUMNS = ("candidate", "benchmark", "indicator", "value", "as_of", "source", "note",
-           "supersedes", "vintage", "published_on", "observation_status")
-REQUIRED = ("candidate", "value", "as_of", "source")
-OPTIONAL = ("note", "supersedes", "vintage", "published_on", "observation_status")
-
-_number = TypeAdapter(float)
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}, {self.field}: {self.message}"
-
-
-class ImportRefused(Exception):
-    def __init__(self, errors: list[RowError]) -> None:
-        super().__init__(f"{len(errors)} bad row(s); nothing was stored")
-        self.errors = errors
-
-
-def _value(text: str) -> float | str:
-    """A cell that reads as a number is a number; anything else is a stage key."""
-    try:
-        return _number.validate_python(text.strip())
-    except ValidationError:
-        return text.strip()
-
-
-def _parse(row: dict[str, str], line: int) -> tuple[ProgressUpdateCreate | None, list[RowError]]:
-    missing = [c for c in REQUIRED if not (row.get(c) or "").strip()]
-    if not (row.get("indicator") or "").strip() and not (row.get("benchmark") or "").strip():
-        missing.append("indicator")
-    if missing:
-        return None, [RowError(line, c, "is empty") for c in missing]
-    fields: dict[str, Any] = {
-        "value": _value(row["value"]), "as_of": row["as_of"].strip(), "source": row["source"],
-    }
-    for column in ("indicator", "benchmark", *OPTIONAL):
-        if (row.get(column) or "").strip():
-            fields[column] = row[column] if column == "note" else row[column].strip()
-    try:
-        return ProgressUpdateCreate.model_validate(fields), []
-    except ValidationError as exc:
-        return None, [RowError(line, ".".join(str(p) for p in e["loc"][:1]), e["msg"])
-                      for e in exc.errors()]
+__all__ = ["COLUMNS", "OPTIONAL", "REQUIRED", "ImportRefused", "RowError",
+           "import_progress_updates"]
 
 
 def import_progress_updates(
@@ -73,44 +29,17 @@ def import_progress_updates(
     *,
     author: User,
     progress: Callable[[Iterable[Any]], Iterable[Any]] = lambda rows: rows,
+    dry_run: bool = False,
 ) -> int:
     """Loads every row of the file in one transaction, or none: raises ImportRefused with the
-    line number of every bad row. `progress` wraps the row loop (a progress bar)."""
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        unknown_header = set(reader.fieldnames or ()) - set(COLUMNS)
-        names = set(reader.fieldnames or ())
-        if (not reader.fieldnames or unknown_header or not set(REQUIRED) <= names
-                or not names & {"indicator", "benchmark"}):
-            raise ImportRefused([RowError(1, "header", f"expected columns {', '.join(COLUMNS)} "
-                                          "(indicator or benchmark, not necessarily both)")])
-        rows = list(reader)
-
-    begin_write(session)  # with a server writing too, SQLite's lock is taken (queued) up front
-    candidates = {c.slug: c for c in session.scalars(select(Candidate))}
-    groups: dict[str, list[tuple[int, ProgressUpdateCreate]]] = defaultdict(list)
-    errors: list[RowError] = []
-    for offset, row in enumerate(progress(rows)):
-        line = offset + 2  # the header is line 1
-        slug = (row.get("candidate") or "").strip()
-        if slug and slug not in candidates:
-            errors.append(RowError(line, "candidate", f"no candidate {slug!r}"))
-            continue
-        item, row_errors = _parse(row, line)
-        errors += row_errors
-        if item is not None:
-            groups[slug].append((line, item))
-
-    sets = [UpdateSet(candidates[slug].id, [item for _, item in numbered], author,
-                      [[line] for line, _ in numbered])
-            for slug, numbered in groups.items()]
-    stored = 0
-    for outcome in add_progress_updates(session, sets):
-        errors += [RowError(e["loc"][0], str(e["loc"][-1]), e["msg"])
-                   for e in outcome.errors + outcome.conflicts]
-        stored += len(outcome.updates)
-    if errors:
+    line, column and value of every bad row. `progress` wraps the row loop (a progress bar).
+    A dry run checks everything and stores nothing; it answers how many rows would be stored.
+    Each update gets its event, as one posted through the API does."""
+    fmt = "xlsx" if path.suffix.lower() == ".xlsx" else "csv"
+    with path.open("rb") as handle, contextlib.closing(file_rows(handle, fmt)) as rows:
+        loaded = load_rows(session, progress(rows), author=author)
+    if dry_run:
         session.rollback()
-        raise ImportRefused(sorted(errors, key=lambda e: e.line))
-    session.commit()
-    return stored
+    else:
+        session.commit()
+    return loaded.stored

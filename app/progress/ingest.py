@@ -75,35 +75,41 @@ def _validate_update(
     indicator may be observed for any candidate, for any date up to today."""
     if (item.indicator is None) == (item.benchmark is None):
         return [field_error([*loc, "indicator"], "send `indicator` or `benchmark` (one of "
-                            "them): what was measured")]
+                            "them): what was measured", "indicator_or_benchmark")]
     if indicator is None:
         field = "indicator" if item.indicator is not None else "benchmark"
-        return [field_error([*loc, field], f"no {field} {item.key!r}")]
+        return [field_error([*loc, field], f"no {field} {item.key!r}", f"unknown_{field}")]
     errors = []
     if indicator.kind == BenchmarkKind.numeric:
         if not isinstance(item.value, float):
             errors.append(field_error([*loc, "value"],
-                                      f"{indicator.key} is numeric: send a number"))
+                                      f"{indicator.key} is numeric: send a number",
+                                      "not_a_number"))
         elif indicator.min_value is not None and item.value < indicator.min_value:
             errors.append(field_error([*loc, "value"], f"{item.value:g} is below the lowest sane "
-                                 f"value, {indicator.min_value:g} {indicator.unit}"))
+                                 f"value, {indicator.min_value:g} {indicator.unit}",
+                                 "out_of_range"))
         elif indicator.max_value is not None and item.value > indicator.max_value:
             errors.append(field_error([*loc, "value"], f"{item.value:g} is above the highest sane "
-                                 f"value, {indicator.max_value:g} {indicator.unit}"))
+                                 f"value, {indicator.max_value:g} {indicator.unit}",
+                                 "out_of_range"))
     elif not isinstance(item.value, str) or item.value not in (indicator.stages or []):
         stages = ", ".join(indicator.stages or [])
         errors.append(field_error([*loc, "value"],
-                             f"{indicator.key} is a milestone: send one of its stages ({stages})"))
+                             f"{indicator.key} is a milestone: send one of its stages ({stages})",
+                                  "unknown_stage"))
     if item.as_of > today:
-        errors.append(field_error([*loc, "as_of"], "as_of is in the future"))
+        errors.append(field_error([*loc, "as_of"], "as_of is in the future", "future_date"))
     if item.published_on is not None and item.published_on > today:
-        errors.append(field_error([*loc, "published_on"], "published_on is in the future"))
+        errors.append(field_error([*loc, "published_on"], "published_on is in the future",
+                                  "future_date"))
     if item.supersedes is not None and (
         corrected is None or corrected.update.candidate_id != candidate_id
         or corrected.update.indicator_id != indicator.id
     ):
         errors.append(field_error([*loc, "supersedes"], f"update {item.supersedes} is not an "
-                                  f"observation of {indicator.key} for this candidate"))
+                                  f"observation of {indicator.key} for this candidate",
+                                  "wrong_supersedes"))
     return errors
 
 
@@ -122,14 +128,16 @@ def _correction_conflicts(
         newer = corrections[item.supersedes].corrected_by
         if newer is not None:
             errors.append(field_error([*loc, "supersedes"], f"update {item.supersedes} is "
-                                      f"already corrected by update {newer}: correct that one"))
+                                      f"already corrected by update {newer}: correct that one",
+                                      "already_corrected"))
         elif item.supersedes in named:
             errors.append(field_error([*loc, "supersedes"], f"update {item.supersedes} is "
-                                      "corrected by another item of this request"))
+                                      "corrected by another item of this request",
+                                      "already_corrected"))
         elif item.supersedes in claimed:
             errors.append(field_error([*loc, "supersedes"], f"update {item.supersedes} is "
                                       "being corrected by another request; read it again and "
-                                      "correct the newest value"))
+                                      "correct the newest value", "already_corrected"))
         named.add(item.supersedes)
     return errors
 
@@ -210,10 +218,13 @@ class SetOutcome:
     conflicts: list[dict[str, Any]]
 
 
-def add_progress_updates(session: Session, sets: Sequence[UpdateSet]) -> list[SetOutcome]:
+def add_progress_updates(session: Session, sets: Sequence[UpdateSet], *, store: bool = True,
+                         events: bool = True) -> list[SetOutcome]:
     """Validates every item of every set (reporting each broken rule at its item's location)
     and inserts the sets that pass, with their events; for each set, what was stored or what
-    was refused. The caller commits.
+    was refused. The caller commits. With `store=False` it only validates (a file import that
+    has already failed goes on checking its other rows); with `events=False` the caller records
+    the events itself (a file import is one event, not one per row).
 
     However many sets, it reads with one query (three with corrections) and writes with two
     Core statements: the sets of many concurrent requests go in as one insert of updates and
@@ -255,7 +266,7 @@ def add_progress_updates(session: Session, sets: Sequence[UpdateSet]) -> list[Se
             accepted += passed
             claimed |= {i.supersedes for i in update_set.items if i.supersedes is not None}
         results.append(SetOutcome([], errors, conflicts))
-    if not accepted:
+    if not accepted or not store:
         return results
 
     recorded_at = utcnow()
@@ -269,7 +280,7 @@ def add_progress_updates(session: Session, sets: Sequence[UpdateSet]) -> list[Se
          "recorded_at": recorded_at, "supersedes_id": item.supersedes}
         for n, item, indicator in accepted
     ], returning_ids=True)
-    events = []
+    new_events = []
     for update_id, (n, item, indicator) in zip(ids, accepted, strict=True):
         update = ProgressUpdateRead(
             id=update_id, indicator=indicator.key, benchmark=indicator.key, value=item.value,
@@ -279,13 +290,16 @@ def add_progress_updates(session: Session, sets: Sequence[UpdateSet]) -> list[Se
             supersedes=item.supersedes, is_illustrative=False,
         )
         results[n].updates.append(update)
-        events.append({
+        if not events:
+            continue
+        new_events.append({
             "kind": "progress_update.created", "entity": "progress_update",
             "entity_id": str(update_id), "actor_id": sets[n].author.id,
             "candidate_id": sets[n].candidate_id,
             "after": {"indicator": indicator.key, "benchmark": indicator.key,
                       **_update_snapshot(update)}})
-    record_events(session, events)
+    if new_events:
+        record_events(session, new_events)
     mark_changed(session)
     return results
 
