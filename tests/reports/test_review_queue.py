@@ -204,7 +204,8 @@ def test_the_preview_shows_the_draft_as_published_with_a_banner(client, draft):
     response = client.get(draft["preview_url"])  # no token: the link is the credential
     assert response.status_code == 200
     page = response.text
-    assert "<h1><span lang=\"en\">Draft for review" in page and "Unpublished finding: the <em>budget</em>" in page
+    assert '<h1><span lang="en">Draft for review' in page
+    assert "Unpublished finding: the <em>budget</em>" in page
     assert "Draft — not published, preview for reviewers." in text_of(page)
     assert "Written by ana." in text_of(page)
     assert '<meta name="robots" content="noindex, nofollow">' in page
