@@ -13,7 +13,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from app.config import get_settings
-from app.errors import InvalidInput
+from app.errors import InvalidInput, field_error
 from app.sqlite_writers import queue_writers
 
 # Stable constraint names, so migrations can name what they drop or alter.
@@ -180,8 +180,8 @@ def _refuse_nul_characters(session: Session, _context, _instances) -> None:  # t
                 name = attribute.key
                 raise InvalidInput(
                     f"{name} holds a NUL character, which cannot be stored; nothing was stored.",
-                    [{"loc": ["body", name], "field": f"body.{name}",
-                      "msg": "must not contain NUL characters", "type": "value_error"}],
+                    [field_error(["body", name], "must not contain NUL characters",
+                                 "nul_character")],
                 )
 
 

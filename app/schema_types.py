@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
+from pydantic_core import PydanticCustomError
 
 MAX_ID = 2**31 - 1  # ids are 32-bit on PostgreSQL; larger ones cannot exist
 # No date this tracker records or is asked about comes before this one (accession benchmarks,
@@ -15,31 +16,33 @@ EARLIEST_DATE = date(1900, 1, 1)
 
 def _number_only(value: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError("must be a JSON number")
+        raise PydanticCustomError("not_a_number", "not a number: send a JSON number")
     return value
 
 
 def _integer_only(value: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
-        raise ValueError("must be a whole JSON number")
+        raise PydanticCustomError("not_a_whole_number", "not a whole number: send a JSON "
+                                 "number without a fraction")
     return value
 
 
 def _boolean_only(value: Any) -> Any:
     if not isinstance(value, bool):
-        raise ValueError("must be true or false")
+        raise PydanticCustomError("not_a_boolean", "must be true or false")
     return value
 
 
 def _text_date_only(value: Any) -> Any:
     if not isinstance(value, str | date):
-        raise ValueError("must be a date written YYYY-MM-DD")
+        raise PydanticCustomError("invalid_date", "not a date: use YYYY-MM-DD")
     return value
 
 
 def _text_datetime_only(value: Any) -> Any:
     if not isinstance(value, str | datetime):
-        raise ValueError("must be a date and time in ISO 8601, with its time zone")
+        raise PydanticCustomError("invalid_datetime", "not a date and time: use ISO 8601 with "
+                                 "its time zone, e.g. 2026-07-01T09:00:00Z")
     return value
 
 
@@ -47,13 +50,14 @@ def _no_nul(value: str) -> str:
     # PostgreSQL text cannot hold NUL; refuse it here, on every database, rather than fail at
     # PostgreSQL's door, so the same request gets the same answer whichever is behind it.
     if "\x00" in value:
-        raise ValueError("may not contain NUL characters")
+        raise PydanticCustomError("nul_character", "may not contain NUL characters")
     return value
 
 
 def _not_before_earliest(value: date) -> date:
     if value < EARLIEST_DATE:
-        raise ValueError(f"must not be before {EARLIEST_DATE.isoformat()}")
+        raise PydanticCustomError("out_of_range", "must not be before {earliest}",
+                                 {"earliest": EARLIEST_DATE.isoformat()})
     return value
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.benchmarks.service import Standing
-from app.errors import Conflict, InvalidInput
+from app.errors import Conflict, InvalidInput, field_error
 from app.events.service import record_event, snapshot
 from app.models import (
     AccessionMilestone,
@@ -106,8 +106,7 @@ def record_milestone(
     if occurred_on > utcnow().date():
         raise InvalidInput(
             "occurred_on is in the future: a milestone is recorded once it has happened.",
-            [{"loc": ["body", "occurred_on"], "field": "body.occurred_on",
-              "msg": "must not be after today", "type": "value_error"}],
+            [field_error(["body", "occurred_on"], "must not be after today", "future_date")],
         )
     existing = session.scalar(select(AccessionMilestoneRecord).where(
         AccessionMilestoneRecord.candidate_id == candidate.id,

@@ -53,7 +53,7 @@ def as_of_query(
     if as_of is not None and as_of > today():
         raise InvalidInput(
             "as_of cannot be in the future: the status is only known up to today.",
-            [field_error(["query", "as_of"], "must not be after today")],
+            [field_error(["query", "as_of"], "must not be after today", "future_date")],
         )
     return as_of
 

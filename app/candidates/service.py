@@ -73,7 +73,8 @@ def _refuse_taken(session: Session, slug: str, iso3: str) -> None:
 def _refuse_future(effective_on: date, today: date) -> None:
     if effective_on > today:
         raise InvalidInput("effective_on is in the future: a status is recorded once it holds.",
-                           [field_error(["body", "effective_on"], "must not be after today")])
+                           [field_error(["body", "effective_on"], "must not be after today",
+                                        "future_date")])
 
 
 def create_candidate(session: Session, data: CandidateCreate, *, author: User) -> Candidate:

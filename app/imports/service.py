@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from app.config import get_settings
 from app.db import begin_write
-from app.errors import InvalidInput
+from app.errors import InvalidInput, field_error, in_words
 from app.events.service import record_event
 from app.imports.xlsx import Deadline, Limits, NotAWorkbook, sheet_texts
 from app.models import Candidate, IdempotencyKey, User, utcnow
@@ -239,8 +239,8 @@ def _parse(row: dict[str, str], line: int) -> ProgressUpdateCreate | list[RowErr
             column = str(e["loc"][0]) if e["loc"] else "row"
             if column in missing:
                 continue
-            message, kind = e["msg"], e["type"]
-            if column in DATE_COLUMNS and kind.startswith(("date", "datetime")):
+            message, kind = in_words(e)  # the API's words and codes
+            if column in DATE_COLUMNS and kind == "invalid_datetime":
                 message, kind = "not a date: use YYYY-MM-DD", "invalid_date"
             errors.append(RowError(line, column, message, row.get(column), kind))
         return errors
@@ -389,9 +389,9 @@ def _replay(session: Session, user: User, key: str, request_hash: str,
         raise InvalidInput(
             "This Idempotency-Key was used for a different request (another file, another "
             "path); nothing was stored. Use a new key for a new request.",
-            [{"loc": ["header", "Idempotency-Key"], "field": "header.Idempotency-Key",
-              "msg": "already used for a request with another method, path or body",
-              "type": "idempotency_key_reused"}])
+            [field_error(["header", "Idempotency-Key"],
+                         "already used for a request with another method, path or body",
+                         "idempotency_key_reused")])
     body: dict[str, Any] = stored.response["import"]
     return body
 

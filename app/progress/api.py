@@ -1,10 +1,15 @@
 """API of progress updates."""
 
+from collections.abc import Callable, Coroutine
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from app.auth.deps import (
     AnalystForWrite,
@@ -21,10 +26,12 @@ from app.errors import Unauthorized
 from app.models import RetractionStatus
 from app.pagination import Page, PageDep
 from app.progress import retractions, service
-from app.progress.ingest import UpdateRequest, UpdateWriterDep
+from app.progress.ingest import UpdateRequest, UpdateWriterDep, get_update_writer
 from app.progress.schemas import (
+    MAX_BATCH,
     ProgressUpdateBatch,
     ProgressUpdateBody,
+    ProgressUpdateCreate,
     ProgressUpdateCreated,
     ProgressUpdateRead,
     RetractionCreate,
@@ -60,8 +67,51 @@ def list_progress_updates(
                 offset=page.offset)
 
 
-@router.post("/candidates/{slug}/updates", status_code=201,
-             response_model=ProgressUpdateCreated)
+class BatchCheckedWhole(APIRoute):
+    """A batch refused for its format is checked against the business rules too (its items
+    that parse), so one 422 names every error of every item: a client fixes them all at once
+    instead of learning of the unknown benchmark only after fixing the dates."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as refused:
+                more = await _batch_value_errors(request, refused)
+                if not more:
+                    raise
+                errors = sorted([*refused.errors(), *more], key=_item_index)
+                raise RequestValidationError(errors, body=refused.body) from None
+
+        return route
+
+
+def _item_index(error: dict[str, Any]) -> int:
+    return next((part for part in error["loc"] if isinstance(part, int)), -1)
+
+
+async def _batch_value_errors(request: Request,
+                              refused: RequestValidationError) -> list[dict[str, Any]]:
+    body = refused.body
+    if (not isinstance(body, dict) or not isinstance(body.get("updates"), list)
+            or not 0 < len(body["updates"]) <= MAX_BATCH
+            or any(list(e["loc"][:3]) != ["body", "batch", "updates"] for e in refused.errors())):
+        return []  # not a batch, or refused for more than its items (a header, the list)
+    items, locations = [], []
+    for n, raw in enumerate(body["updates"]):
+        try:
+            items.append(ProgressUpdateCreate.model_validate(raw))
+        except ValidationError:
+            continue
+        locations.append(["body", "updates", n])
+    if not items:
+        return []
+    return await run_in_threadpool(get_update_writer(request).check,
+                                   request.path_params["slug"], items, locations)
+
+
 @begins_write_itself
 async def create_progress_updates(
     slug: SlugPath,
@@ -91,6 +141,11 @@ async def create_progress_updates(
     if recorded.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return ProgressUpdateCreated(items=recorded.updates)
+
+
+router.add_api_route("/candidates/{slug}/updates", create_progress_updates, methods=["POST"],
+                     status_code=201, response_model=ProgressUpdateCreated,
+                     route_class_override=BatchCheckedWhole)
 
 
 UpdateId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The update's id.")]

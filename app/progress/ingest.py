@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
 from sqlalchemy import delete, or_, select
@@ -192,7 +192,8 @@ def _replay(
             "This Idempotency-Key was used for a different request (another candidate, "
             "another body); nothing was stored. Use a new key for a new request.",
             [field_error(["header", "Idempotency-Key"],
-                         "already used for a request with another method, path or body")],
+                         "already used for a request with another method, path or body",
+                         "idempotency_key_reused")],
         )
     return [update_read(u) for u in get_progress_updates(session, stored.response["update_ids"])]
 
@@ -527,6 +528,21 @@ class UpdateWriter:
             n = len(self._pending)
         group, self._pending = self._pending[:n], self._pending[n:]
         return group
+
+    def check(self, slug: str, items: Sequence[ProgressUpdateCreate],
+              locations: Sequence[list[Any]]) -> list[dict[str, Any]]:
+        """The business rules the items break, read without the write lock and storing
+        nothing: for a batch refused for its format, so one 422 names every error. An unknown
+        candidate checks nothing (the format errors are answered; a resubmit gets its 404)."""
+        with self.session_scope() as session:
+            candidate_id = session.scalar(select(Candidate.id).where(Candidate.slug == slug))
+            if candidate_id is None:
+                return []
+            # The author is only read when storing.
+            checked = UpdateSet(candidate_id, items, cast(User, None), locations)
+            outcome = add_progress_updates(session, [checked], store=False)[0]
+            session.rollback()
+        return outcome.errors + outcome.conflicts
 
     def _write(self, requests: list[UpdateRequest]) -> list[Outcome]:
         with self.session_scope() as session:

@@ -13,6 +13,7 @@ from pydantic import (
     StringConstraints,
     Tag,
 )
+from pydantic_core import PydanticCustomError
 
 from app.models import ObservationStatus, ProgressUpdate, RetractionStatus, UpdateRetraction
 from app.schema_types import Id, InputDate, NoNul
@@ -23,7 +24,8 @@ MAX_BATCH = 500
 def _not_bool(value: Any) -> Any:
     # JSON true/false would pass as 1.0/0.0; a measured value is never a boolean.
     if isinstance(value, bool):
-        raise ValueError("a value must be a number or a stage key, not a boolean")
+        raise PydanticCustomError("wrong_kind", "must be a number or a stage key, not a "
+                                  "boolean")
     return value
 
 

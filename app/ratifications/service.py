@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.errors import InvalidInput, NotFound
+from app.errors import InvalidInput, NotFound, field_error
 from app.events.service import record_event, snapshot
 from app.models import (
     Candidate,
@@ -144,14 +144,12 @@ def record_ratification_step(
                   else f"joined on {member.joined_on.isoformat()}, not before the candidate")
         raise InvalidInput(
             f"{member.name} does not ratify {candidate.name}'s accession: it {reason}.",
-            [{"loc": ["path", "member_iso3"], "field": "path.member_iso3",
-              "msg": f"not a ratifying member state: it {reason}", "type": "value_error"}],
+            [field_error(["path", "member_iso3"], f"not a ratifying member state: it {reason}")],
         )
     if data.occurred_on > utcnow().date():
         raise InvalidInput(
             "occurred_on is in the future: a step is recorded once it has happened.",
-            [{"loc": ["body", "occurred_on"], "field": "body.occurred_on",
-              "msg": "must not be after today", "type": "value_error"}],
+            [field_error(["body", "occurred_on"], "must not be after today", "future_date")],
         )
     record = RatificationStepRecord(
         candidate_id=candidate.id, member_iso3=member.iso3, step=data.step,

@@ -90,8 +90,8 @@ def test_as_of_ignores_updates_recorded_later(client, session):
 
 @pytest.mark.parametrize(
     ("params", "field"),
-    [({"tier": "emperor"}, "query.tier"), ({"as_of": "2024-13-01"}, "query.as_of"),
-     ({"as_of": "yesterday"}, "query.as_of"), ({"as_of": "2999-01-01"}, "query.as_of")],
+    [({"tier": "emperor"}, "tier"), ({"as_of": "2024-13-01"}, "as_of"),
+     ({"as_of": "yesterday"}, "as_of"), ({"as_of": "2999-01-01"}, "as_of")],
 )
 def test_bad_tier_or_date_is_422_naming_it(client, params, field):
     response = client.get("/api/v1/candidates/georgia/status", params=params)

@@ -117,7 +117,7 @@ def test_a_second_correction_of_one_update_is_a_conflict(client, session, analys
     assert again.status_code == 409, again.text
     assert again.headers["content-type"].startswith("application/problem+json")
     assert f"update {fix['id']}" in again.json()["detail"]
-    assert again.json()["errors"][0]["field"] == "body.supersedes"
+    assert again.json()["errors"][0]["field"] == "supersedes"
     # Two corrections of one update in one batch: the same conflict, nothing stored.
     batch = client.post("/api/v1/candidates/georgia/updates", headers=analyst_headers, json={
         "updates": [{"indicator": "defence_spending_gdp", "value": v, "as_of": "2025-03-31",
@@ -173,7 +173,7 @@ def test_a_new_version_of_a_target_applies_from_its_date(client, admin_headers):
     refused = client.patch("/api/v1/benchmarks/joint_exercises", headers=admin_headers,
                            json={"effective_on": TODAY.isoformat()})
     assert refused.status_code == 422
-    assert refused.json()["errors"][0]["field"] == "body.effective_on"
+    assert refused.json()["errors"][0]["field"] == "effective_on"
 
 
 def test_indicators_are_listed_with_the_targets_that_read_them(client):

@@ -195,7 +195,7 @@ def test_analysts_list_pending_retractions(client, analyst_headers, second_analy
     of_update = client.get(url, params={"update": theirs}, headers=carol_headers).json()
     assert [r["id"] for r in of_update["items"]] == [pending["id"]]
     bad = client.get(url, params={"status": "maybe"}, headers=carol_headers)
-    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "query.status"
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "status"
     assert client.get(f"{url}/999999", headers=carol_headers).status_code == 404
     assert client.post(f"{url}/999999/confirm", headers=carol_headers).status_code == 404
 

@@ -120,7 +120,7 @@ def test_publish_at_is_bounded_and_edges_are_422(site, publish_at):
                               headers={**site.reviewer, "If-Match": etag},
                               json={"publish_at": publish_at})
     assert response.status_code == 422, response.text
-    assert [e["field"] for e in response.json()["errors"]] == ["body.publish_at"]
+    assert [e["field"] for e in response.json()["errors"]] == ["publish_at"]
     assert site.http.get(f"/api/v1/reports/{report_id}",
                          headers=site.reviewer).json()["status"] == "draft"
 

@@ -89,7 +89,7 @@ def test_an_invalid_token_for_drafts_is_401(client, draft, path):
 def test_an_unknown_status_is_422_naming_the_field(client, analyst_headers, path, status):
     response = client.get(path, params={"status": status}, headers=analyst_headers)
     assert response.status_code == 422, response.text
-    assert [e["field"] for e in response.json()["errors"]] == ["query.status"]
+    assert [e["field"] for e in response.json()["errors"]] == ["status"]
 
 
 def test_the_queue_holds_every_draft_and_nothing_published(client, session, analyst_headers,

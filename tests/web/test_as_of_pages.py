@@ -177,7 +177,7 @@ def test_a_bad_date_is_a_clear_422(client, value, why):
     api = client.get(f"/api/v1/candidates/georgia/status?as_of={value}")
     page = client.get(f"/candidates/georgia?as_of={value}")  # as JSON: the API's problem
     assert api.status_code == page.status_code == 422
-    assert page.json()["errors"][0]["field"] == "query.as_of"
+    assert page.json()["errors"][0]["field"] == "as_of"
 
 
 def test_the_picker_lists_the_quarter_ends(client):
