@@ -35,7 +35,10 @@ from app.web.templating import render_error_page
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 PROBLEM_RESPONSE = {
-    "description": "A problem (RFC 9457).",
+    "description": "A problem (RFC 9457). A refused request (422; 409 for a correction of an "
+                   "update corrected already) lists `errors`: each with `field`, where as the "
+                   "client wrote it (`updates[3].as_of`), `msg`, why in words, `type`, a stable "
+                   "code to switch on (docs/errors.md), and `loc`, FastAPI's list.",
     "content": {PROBLEM_JSON: {"schema": {"type": "object"}}},
 }
 

@@ -99,17 +99,41 @@ async def _batch_value_errors(request: Request,
             or not 0 < len(body["updates"]) <= MAX_BATCH
             or any(list(e["loc"][:3]) != ["body", "batch", "updates"] for e in refused.errors())):
         return []  # not a batch, or refused for more than its items (a header, the list)
-    items, locations = [], []
+    items, locations, stood_in = [], [], {}
     for n, raw in enumerate(body["updates"]):
-        try:
-            items.append(ProgressUpdateCreate.model_validate(raw))
-        except ValidationError:
-            continue
-        locations.append(["body", "updates", n])
+        checkable = _checkable(raw)
+        if checkable is not None:
+            items.append(checkable[0])
+            locations.append(["body", "updates", n])
+            stood_in[n] = checkable[1]
     if not items:
         return []
-    return await run_in_threadpool(get_update_writer(request).check,
-                                   request.path_params["slug"], items, locations)
+    errors = await run_in_threadpool(get_update_writer(request).check,
+                                     request.path_params["slug"], items, locations)
+    # What is said of a stand-in is not the client's.
+    return [e for e in errors if e["loc"][3] not in stood_in[e["loc"][2]]]
+
+
+# Stand-ins for the required fields an item got wrong, so that its other fields can still be
+# checked against the business rules (an unknown benchmark beside a bad date).
+_STAND_INS = {"value": 0.0, "as_of": "2000-01-01", "source": "-"}
+
+
+def _checkable(raw: Any) -> tuple[ProgressUpdateCreate, set[str]] | None:
+    """The item, with stand-ins for the fields it got wrong (and which those are); None if
+    what it names cannot be read (its indicator or benchmark is the mistake)."""
+    try:
+        return ProgressUpdateCreate.model_validate(raw), set()
+    except ValidationError as refused:
+        wrong = {str(e["loc"][0]) for e in refused.errors() if e["loc"]}
+    if not isinstance(raw, dict) or not wrong or wrong & {"indicator", "benchmark"}:
+        return None
+    fixed = {k: v for k, v in raw.items() if k not in wrong}
+    fixed |= {k: v for k, v in _STAND_INS.items() if k in wrong}
+    try:
+        return ProgressUpdateCreate.model_validate(fixed), wrong
+    except ValidationError:
+        return None
 
 
 @begins_write_itself

@@ -2,6 +2,7 @@
 with their format, a stable `type` on every item, and a batch's every error in one answer."""
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -45,6 +46,22 @@ def test_a_batch_names_every_format_and_value_error_in_one_answer(client, sessio
     assert answer["errors"][0]["loc"] == ["body", "updates", 0, "as_of"]
     assert "updates[2].benchmark" in answer["detail"]
     assert_in_words(answer)
+    assert count(session) == before
+
+
+def test_an_item_with_a_format_error_is_still_checked_for_its_values(client, session,
+                                                                     analyst_headers):
+    tomorrow = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
+    items = [update(as_of="2025-13-01", benchmark="no_such_benchmark"),
+             update(value=True, as_of=tomorrow),
+             update(source="", value=150.0)]
+    before = count(session)
+    response = client.post(URL, json={"updates": items}, headers=analyst_headers)
+    assert response.status_code == 422
+    assert {(e["field"], e["type"]) for e in response.json()["errors"]} == {
+        ("updates[0].as_of", "invalid_date"), ("updates[0].benchmark", "unknown_benchmark"),
+        ("updates[1].value", "wrong_kind"), ("updates[1].as_of", "future_date"),
+        ("updates[2].source", "too_short"), ("updates[2].value", "out_of_range")}
     assert count(session) == before
 
 
