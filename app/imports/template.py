@@ -92,6 +92,14 @@ def template_csv(template: Template) -> bytes:
     return ("\ufeff" + out.getvalue()).encode()  # the mark spreadsheets read as UTF-8
 
 
+def _cell(value: Any) -> Any:
+    """XLSX cannot hold most control characters (a name may: the API stores what it is sent
+    but NUL); they are dropped from the template, not a 500."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
 def template_xlsx(template: Template) -> bytes:
     from openpyxl import Workbook
 
@@ -100,11 +108,11 @@ def template_xlsx(template: Template) -> bytes:
     updates.append(list(COLUMNS))
     for row in template.examples:
         # as_of as text, so it reads back exactly as typed: YYYY-MM-DD
-        updates.append([_text(row[c]) if c == "as_of" else row[c] for c in COLUMNS])
+        updates.append([_cell(_text(row[c]) if c == "as_of" else row[c]) for c in COLUMNS])
     reference = workbook.create_sheet(REFERENCE_SHEET)
     reference.append(list(REFERENCE_COLUMNS))
     for entry in template.reference:
-        reference.append(list(entry))
+        reference.append([_cell(v) for v in entry])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -364,3 +364,15 @@ def test_imports_past_the_number_at_once_are_503_with_retry_after(
     assert busy.status_code == 503 and busy.headers["retry-after"] == "30"
     assert "ACCESSION_IMPORTS_AT_ONCE" in busy.json()["detail"]
     assert upload(client, analyst_headers, csv_body(*GOOD), dry_run="true").status_code == 200
+
+
+def test_the_xlsx_template_drops_characters_a_workbook_cannot_hold(client, session):
+    session.add(Candidate(slug="odd-land", iso3="ODL", name="Odd\x01Land", name_fr="Terre\x1f",
+                          tier="strategic_partner", model="strategic_partnership",
+                          phase="outreach"))
+    session.commit()
+    response = client.get(f"{URL}/template.xlsx")
+    assert response.status_code == 200
+    reference = list(load_workbook(io.BytesIO(response.content), read_only=True)["reference"]
+                     .iter_rows(values_only=True))
+    assert ("candidate", "odd-land", "OddLand", "Terre") in {r[:4] for r in reference}
