@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from app.auth.deps import (
@@ -23,6 +23,9 @@ from app.pagination import Page, PageDep
 from app.progress import retractions, service
 from app.progress.ingest import UpdateRequest, UpdateWriterDep
 from app.progress.schemas import (
+    RETRACTION_EXAMPLES,
+    RETRACTION_UNDO_EXAMPLES,
+    UPDATE_EXAMPLES,
     ProgressUpdateBatch,
     ProgressUpdateBody,
     ProgressUpdateCreated,
@@ -65,7 +68,7 @@ def list_progress_updates(
 @begins_write_itself
 async def create_progress_updates(
     slug: SlugPath,
-    body: ProgressUpdateBody,
+    body: Annotated[ProgressUpdateBody, Body(openapi_examples=UPDATE_EXAMPLES)],
     analyst: AnalystForWrite,
     digest: TokenDigest,
     writer: UpdateWriterDep,
@@ -105,7 +108,7 @@ RetractionId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The retracti
                         409: {"description": "A retraction is already in effect or pending."}})
 def retract_progress_update(
     update_id: UpdateId,
-    body: RetractionCreate,
+    body: Annotated[RetractionCreate, Body(openapi_examples=RETRACTION_EXAMPLES)],
     analyst: CurrentAnalyst,
     session: WriteSessionDep,
     request: Request,
@@ -162,7 +165,8 @@ def confirm_retraction(
 @router.post("/retractions/{retraction_id}/undo", response_model=RetractionDetail,
              responses={409: {"description": "It was already undone."}})
 def undo_retraction(
-    retraction_id: RetractionId, body: RetractionUndoCreate, admin: CurrentAdmin,
+    retraction_id: RetractionId, body: Annotated[RetractionUndoCreate,
+                   Body(openapi_examples=RETRACTION_UNDO_EXAMPLES)], admin: CurrentAdmin,
     session: WriteSessionDep,
 ) -> RetractionDetail:
     """Undoes a retraction (admins): the value counts again from now; a pending one is

@@ -195,3 +195,46 @@ def update_read(update: ProgressUpdate) -> ProgressUpdateRead:
 
 class ProgressUpdateCreated(BaseModel):
     items: list[ProgressUpdateRead]
+
+
+# Shown by /docs and posted by tests/api/test_openapi_examples.py to the demo data set: each one
+# works as pasted there. Keys are the demo's; GET /api/v1/indicators lists a server's own.
+UPDATE_EXAMPLES: dict[str, Any] = {
+    "single": {
+        "summary": "One update",
+        "value": {"benchmark": "defence_spending_gdp", "value": 2.1, "as_of": "2025-12-31",
+                  "source": "Ministry of Defence, 2026 budget law", "vintage": "MoD 2026",
+                  "observation_status": "provisional"},
+    },
+    "batch": {
+        "summary": "A batch (stored whole or not at all)",
+        "value": {"updates": [
+            {"benchmark": "defence_spending_gdp", "value": 2.1, "as_of": "2025-12-31",
+             "source": "Ministry of Defence, 2026 budget law"},
+            {"indicator": "joint_exercises", "value": 4, "as_of": "2025-12-31",
+             "source": "Joint staff annual report", "note": "Two with Allied forces."},
+        ]},
+    },
+    "correction": {
+        "summary": "A correction (supersedes names the update it corrects)",
+        "description": "`supersedes` is the id of the newest update of the figure being "
+                       "corrected, from `GET /api/v1/candidates/{slug}/updates`.",
+        "value": {"benchmark": "defence_spending_gdp", "value": 2.05, "as_of": "2025-12-31",
+                  "source": "Ministry of Defence, 2026 budget law (corrigendum)",
+                  "supersedes": 1, "note": "Typo in the first entry."},
+    },
+    "revision": {
+        "summary": "A revision (a newer release of the same figure)",
+        "value": {"benchmark": "defence_spending_gdp", "value": 2.15, "as_of": "2025-12-31",
+                  "source": "SIPRI Military Expenditure Database", "vintage": "SIPRI 2026",
+                  "published_on": "2026-04-27", "observation_status": "final"},
+    },
+}
+RETRACTION_EXAMPLES: dict[str, Any] = {
+    "reason": {"summary": "Why the value is wrong",
+               "value": {"reason": "Entered for the wrong candidate."}},
+}
+RETRACTION_UNDO_EXAMPLES: dict[str, Any] = {
+    "reason": {"summary": "Why the value counts again",
+               "value": {"reason": "The figure was right after all (confirmed by the ministry)."}},
+}
