@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from app.models import BenchmarkKind, ExpansionModel, ObservationStatus, Phase, Tier
-from app.schema_types import InputDate
+from app.schema_types import InputBool, InputDate
 from app.status import Change, Status, Trend
 
 
@@ -148,7 +148,7 @@ class CandidateCreate(BaseModel):
     source: Note = Field(default="", description="Where the initial status comes from.")
     note: Note = ""
     note_fr: Note = ""
-    is_illustrative: bool = Field(default=False, description=ILLUSTRATIVE_STATUS)
+    is_illustrative: InputBool = Field(default=False, description=ILLUSTRATIVE_STATUS)
 
 
 class CandidateUpdate(BaseModel):
@@ -168,7 +168,7 @@ class CandidateUpdate(BaseModel):
     source: Note | None = None
     note: Note | None = None
     note_fr: Note | None = None
-    is_illustrative: bool | None = Field(default=None, description=ILLUSTRATIVE_STATUS)
+    is_illustrative: InputBool | None = Field(default=None, description=ILLUSTRATIVE_STATUS)
 
     @field_validator("name", "name_fr", "summary", "summary_fr", "model", "tier", "phase",
                      "source", "note", "note_fr", "is_illustrative", mode="before")

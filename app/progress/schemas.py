@@ -43,10 +43,16 @@ class ProgressUpdateCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    indicator: Key | None = Field(default=None, description="The indicator's key.")
-    benchmark: Key | None = Field(default=None,
-                                  description="A benchmark's key: its indicator is observed.")
-    value: Value
+    indicator: Key | None = Field(
+        default=None, description="The indicator's key, from `GET /api/v1/indicators` (demo: "
+        "`defence_spending_gdp`, `joint_exercises`, `civilian_control_law`...).")
+    benchmark: Key | None = Field(
+        default=None, description="A benchmark's key, from `GET /api/v1/benchmarks`: its "
+        "indicator is observed.")
+    value: Value = Field(description="A number for a numeric indicator (within its "
+                         "`min_value`/`max_value`); for a milestone, one of its `stages`, as "
+                         "`GET /api/v1/indicators` lists them (demo `civilian_control_law`: "
+                         "`drafted`, `submitted`, `adopted`, `in_force`).")
     as_of: InputDate
     source: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                              max_length=2000), NoNul]
