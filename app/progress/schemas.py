@@ -224,10 +224,11 @@ UPDATE_EXAMPLES: dict[str, Any] = {
     "correction": {
         "summary": "A correction (supersedes names the update it corrects)",
         "description": "`supersedes` is the id of the newest update of the figure being "
-                       "corrected, from `GET /api/v1/candidates/{slug}/updates`.",
-        "value": {"benchmark": "defence_spending_gdp", "value": 2.05, "as_of": "2025-12-31",
-                  "source": "Ministry of Defence, 2026 budget law (corrigendum)",
-                  "supersedes": 1, "note": "Typo in the first entry."},
+                       "corrected, from `GET /api/v1/candidates/{slug}/updates`; 21 is the "
+                       "demo's Georgia 2024 figure.",
+        "value": {"benchmark": "defence_spending_gdp", "value": 1.86, "as_of": "2024-12-31",
+                  "source": "SIPRI Military Expenditure Database", "vintage": "SIPRI 2025",
+                  "supersedes": 21, "note": "Rounded as SIPRI publishes it."},
     },
     "revision": {
         "summary": "A revision (a newer release of the same figure)",

@@ -51,19 +51,13 @@ def _draft(client, headers) -> tuple[int, str]:
 
 
 def _post_example(client, method, path, media, value, *, analyst, reviewer, admin):
-    """Fills the path and whatever else the operation needs first (an update to correct, a
-    draft someone else wrote and its ETag) from the demo data, then sends the example."""
+    """Fills the path and whatever else the operation needs first (a draft someone else wrote
+    and its ETag, an update to retract) from the demo data, then sends the example as it is
+    (the correction's `supersedes` is a demo update's id)."""
     headers = dict(admin if path in ADMIN_ONLY else analyst)
     path = path.replace("{slug}", SLUG).replace("{member_iso3}", "FRA")
     path = path.replace("/categories/{key}", "/categories/spending")
     path = path.replace("/benchmarks/{key}", "/benchmarks/defence_spending_gdp")
-    if isinstance(value, dict) and value.get("supersedes"):
-        # The id in the example is illustrative: correct an update this test just posted.
-        first = client.post(f"/api/v1/candidates/{SLUG}/updates", headers=analyst,
-                            json={key: value[key] for key in ("benchmark", "as_of")}
-                            | {"value": 2.0, "source": "first entry"})
-        assert first.status_code == 201, first.text
-        value = value | {"supersedes": first.json()["items"][0]["id"]}
     if "{report_id}" in path:
         report_id, etag = _draft(client, reviewer)
         path = path.replace("{report_id}", str(report_id))
