@@ -1,4 +1,5 @@
-"""`/docs`: Swagger UI served from static/vendor, so the page makes no external request."""
+"""`/docs`: Swagger UI served from static/vendor, so the page makes no external request, under a
+header that leads back to the site and to the lists of valid keys."""
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
@@ -14,6 +15,14 @@ DOCS_HTML = """<!doctype html>
   <link rel="stylesheet" href="/static/vendor/swagger-ui/swagger-ui.css">
 </head>
 <body>
+  <header>
+    <nav aria-label="Site">
+      <a href="/">&larr; Accession Tracker</a> &middot;
+      keys: <a href="/api/v1/indicators">indicators</a>,
+      <a href="/api/v1/benchmarks">benchmarks</a>,
+      <a href="/api/v1/candidates">candidates</a>
+    </nav>
+  </header>
   <div id="swagger-ui"></div>
   <script src="/static/vendor/swagger-ui/swagger-ui-bundle.js"></script>
   <script src="/static/js/swagger-init.js"></script>

@@ -13,7 +13,7 @@ from app.api import api_router
 from app.config import get_settings
 from app.db import get_sessionmaker
 from app.docs_page import router as docs_router
-from app.errors import PROBLEM_JSON, install_error_handlers
+from app.errors import install_error_handlers
 from app.events.feed import ChangeFeed
 from app.health import router as health_router
 from app.imports.api import UPLOAD_PATH
@@ -25,6 +25,7 @@ from app.middleware import (
     RequestContextMiddleware,
     SiteHeadersMiddleware,
 )
+from app.openapi import install_openapi
 from app.progress.ingest import UpdateWriter
 from app.web.cache import ResponseCacheMiddleware
 from app.web.downloads import router as downloads_router
@@ -33,15 +34,6 @@ from app.web.share import router as share_router
 from app.web.templating import render_error_page
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-PROBLEM_RESPONSE = {
-    "description": "A problem (RFC 9457). A refused request (422; 409 for a correction of an "
-                   "update corrected already) lists `errors`: each with `field`, where as the "
-                   "client wrote it (`updates[3].as_of`), `msg`, why in words, `type`, a stable "
-                   "code to switch on (docs/errors.md), and `loc`, FastAPI's list.",
-    "content": {PROBLEM_JSON: {"schema": {"type": "object"}}},
-}
-
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -65,10 +57,8 @@ def create_app(*, response_cache: bool | None = None) -> FastAPI:
         summary="Aspirant states against tiered, measurable accession benchmarks.",
         docs_url=None,  # served by app.docs_page from local files
         redoc_url=None,
-        # Every operation may meet these; each is a problem+json body.
-        responses={status: PROBLEM_RESPONSE
-                   for status in (400, 401, 403, 404, 409, 413, 422, 429, 503)},
     )
+    install_openapi(app)  # each operation's own errors, as problem+json; links to the site
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.include_router(api_router)
     app.include_router(health_router)

@@ -1,8 +1,10 @@
 """API of accession milestones: a public read; admins record a milestone once it happens."""
 
-from fastapi import APIRouter
+from typing import Annotated
 
-from app.accession.schemas import AccessionRead, MilestoneCreate, MilestoneRead
+from fastapi import APIRouter, Body
+
+from app.accession.schemas import MILESTONE_EXAMPLES, AccessionRead, MilestoneCreate, MilestoneRead
 from app.accession.service import Accession, has_protocol, load_accessions, record_milestone
 from app.auth.deps import CurrentAdmin
 from app.candidates.deps import CandidateForWrite, CandidateFromPath
@@ -32,7 +34,8 @@ def get_accession(candidate: CandidateFromPath, session: SessionDep) -> Accessio
 @router.post("/candidates/{slug}/accession", status_code=201, response_model=AccessionRead,
              responses={409: {"description": "This milestone is already recorded."}})
 def create_milestone(
-    data: MilestoneCreate, admin: CurrentAdmin, candidate: CandidateForWrite,
+    data: Annotated[MilestoneCreate, Body(openapi_examples=MILESTONE_EXAMPLES)],
+    admin: CurrentAdmin, candidate: CandidateForWrite,
     session: WriteSessionDep,
 ) -> AccessionRead:
     """Records the date of one milestone (once: a second record of it answers 409)."""

@@ -41,3 +41,11 @@ class MilestoneCreate(BaseModel):
     occurred_on: InputDate = Field(description="When it happened; not in the future.")
     source: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                              max_length=2000)]
+
+
+# Shown by /docs and posted by tests/api/test_openapi_examples.py to the demo data set.
+MILESTONE_EXAMPLES: dict[str, dict[str, object]] = {
+    "application": {"summary": "The application was submitted",
+                    "value": {"milestone": "application_submitted", "occurred_on": "2025-10-01",
+                              "source": "Letter of application to the Secretary General"}},
+}

@@ -3,11 +3,15 @@ definitions are written by admins."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Body, Path, Response
 
 from app.auth.deps import CurrentAdmin
 from app.benchmarks import service
 from app.benchmarks.schemas import (
+    BENCHMARK_CREATE_EXAMPLES,
+    BENCHMARK_UPDATE_EXAMPLES,
+    CATEGORY_CREATE_EXAMPLES,
+    CATEGORY_UPDATE_EXAMPLES,
     BenchmarkCreate,
     BenchmarkUpdate,
     CategoryCreate,
@@ -58,7 +62,8 @@ def get_category(key: CategoryKeyPath, session: SessionDep) -> CategoryRead:
 
 @router.post("/categories", status_code=201, response_model=CategoryRead)
 def create_category(
-    data: CategoryCreate, admin: CurrentAdmin, session: WriteSessionDep, response: Response
+    data: Annotated[CategoryCreate, Body(openapi_examples=CATEGORY_CREATE_EXAMPLES)],
+    admin: CurrentAdmin, session: WriteSessionDep, response: Response
 ) -> CategoryRead:
     category = service.create_category(session, data, author=admin)
     response.headers["Location"] = f"/api/v1/categories/{category.key}"
@@ -67,7 +72,9 @@ def create_category(
 
 @router.patch("/categories/{key}", response_model=CategoryRead)
 def update_category(
-    key: CategoryKeyPath, data: CategoryUpdate, admin: CurrentAdmin, session: WriteSessionDep
+    key: CategoryKeyPath,
+    data: Annotated[CategoryUpdate, Body(openapi_examples=CATEGORY_UPDATE_EXAMPLES)],
+    admin: CurrentAdmin, session: WriteSessionDep
 ) -> CategoryRead:
     return CategoryRead.model_validate(service.update_category(session, key, data, author=admin))
 
@@ -106,7 +113,8 @@ def get_definition(key: BenchmarkKeyPath, session: SessionDep) -> DefinitionRead
 
 @router.post("/benchmarks", status_code=201, response_model=DefinitionRead)
 def create_definition(
-    data: BenchmarkCreate, admin: CurrentAdmin, session: WriteSessionDep, response: Response
+    data: Annotated[BenchmarkCreate, Body(openapi_examples=BENCHMARK_CREATE_EXAMPLES)],
+    admin: CurrentAdmin, session: WriteSessionDep, response: Response
 ) -> DefinitionRead:
     """Adds a benchmark with its per-tier requirements and applies it to every candidate of
     those tiers. A 422 names each refused field."""
@@ -117,7 +125,9 @@ def create_definition(
 
 @router.patch("/benchmarks/{key}", response_model=DefinitionRead)
 def update_definition(
-    key: BenchmarkKeyPath, data: BenchmarkUpdate, admin: CurrentAdmin, session: WriteSessionDep
+    key: BenchmarkKeyPath,
+    data: Annotated[BenchmarkUpdate, Body(openapi_examples=BENCHMARK_UPDATE_EXAMPLES)],
+    admin: CurrentAdmin, session: WriteSessionDep
 ) -> DefinitionRead:
     """Edits a benchmark. `requirements`, when sent, make a new version of its requirements,
     in force from `effective_on` (default today): evaluations of earlier dates keep the

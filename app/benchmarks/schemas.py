@@ -396,3 +396,36 @@ class BenchmarkUpdate(BaseModel):
                                 "description_fr", "source",
                                 "is_illustrative", "valid_from", "adopted_on", "requirements",
                                 "effective_on", mode="before")(_not_null)
+
+
+# Shown by /docs and posted by tests/api/test_openapi_examples.py to the demo data set.
+CATEGORY_CREATE_EXAMPLES: dict[str, Any] = {
+    "category": {"summary": "A new category",
+                 "value": {"key": "cyber_defence", "title": "Cyber defence",
+                           "title_fr": "Cyberdéfense"}},
+}
+CATEGORY_UPDATE_EXAMPLES: dict[str, Any] = {
+    "title": {"summary": "A new French title", "value": {"title_fr": "Dépenses de défense"}},
+}
+BENCHMARK_CREATE_EXAMPLES: dict[str, Any] = {
+    "numeric": {
+        "summary": "A numeric benchmark with a target per tier",
+        "value": {"key": "cyber_exercises", "title": "Cyber exercises per year",
+                  "category": "interoperability", "kind": "numeric", "unit": "per year",
+                  "direction": "higher_is_better", "min_value": 0,
+                  "adopted_on": "2026-01-01",
+                  "requirements": [{"tier": "full_candidate", "target": 2}]},
+    },
+    "milestone": {
+        "summary": "A milestone benchmark (stages in order)",
+        "value": {"key": "cyber_strategy", "title": "National cyber strategy",
+                  "category": "interoperability", "kind": "milestone",
+                  "stages": ["drafted", "adopted", "in_force"],
+                  "adopted_on": "2026-01-01",
+                  "requirements": [{"tier": "full_candidate", "target": "adopted"}]},
+    },
+}
+BENCHMARK_UPDATE_EXAMPLES: dict[str, Any] = {
+    "title": {"summary": "A new French title",
+              "value": {"title_fr": "Dépenses de défense en % du PIB"}},
+}

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Body, Query, Response
 from sqlalchemy.orm import Session
 
 from app.auth.deps import CurrentAdmin
@@ -11,6 +11,8 @@ from app.benchmarks.service import applied_benchmarks
 from app.candidates import service
 from app.candidates.deps import AsOfQuery, CandidateFromPath
 from app.candidates.schemas import (
+    CANDIDATE_CREATE_EXAMPLES,
+    CANDIDATE_UPDATE_EXAMPLES,
     BenchmarkStatusRead,
     CandidateCreate,
     CandidateListItem,
@@ -74,7 +76,8 @@ def candidate_read(candidate: Candidate) -> CandidateRead:
 
 @router.post("", status_code=201, response_model=CandidateRead)
 def create_candidate(
-    data: CandidateCreate, admin: CurrentAdmin, session: WriteSessionDep, response: Response
+    data: Annotated[CandidateCreate, Body(openapi_examples=CANDIDATE_CREATE_EXAMPLES)],
+    admin: CurrentAdmin, session: WriteSessionDep, response: Response
 ) -> CandidateRead:
     """Adds a candidate, its first status change and the benchmarks its tier asks for."""
     candidate = service.create_candidate(session, data, author=admin)
@@ -89,7 +92,8 @@ def get_candidate(candidate: CandidateFromPath) -> CandidateRead:
 
 @router.patch("/{slug}", response_model=CandidateRead)
 def update_candidate(
-    data: CandidateUpdate, admin: CurrentAdmin, candidate: CandidateFromPath,
+    data: Annotated[CandidateUpdate, Body(openapi_examples=CANDIDATE_UPDATE_EXAMPLES)],
+    admin: CurrentAdmin, candidate: CandidateFromPath,
     session: WriteSessionDep,
 ) -> CandidateRead:
     """Edits a candidate. A new tier or phase is added to its history (dated `effective_on`);

@@ -178,3 +178,21 @@ class CandidateUpdate(BaseModel):
         if value is None:
             raise ValueError("may be left out but not null")
         return value
+
+
+# Shown by /docs and posted by tests/api/test_openapi_examples.py to the demo data set.
+CANDIDATE_CREATE_EXAMPLES: dict[str, Any] = {
+    "candidate": {
+        "summary": "A new aspirant state",
+        "value": {"slug": "moldova", "iso3": "MDA", "name": "Moldova", "name_fr": "Moldavie",
+                  "tier": "strategic_partner", "model": "strategic_partnership",
+                  "phase": "outreach", "source": "Council decision of 2026-01-15"},
+    },
+}
+CANDIDATE_UPDATE_EXAMPLES: dict[str, Any] = {
+    "phase": {
+        "summary": "A change of phase (adds a row to the status history)",
+        "value": {"phase": "accession_talks", "effective_on": "2026-01-15",
+                  "source": "Council decision of 2026-01-15"},
+    },
+}

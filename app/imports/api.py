@@ -110,7 +110,13 @@ async def cancel_when_client_leaves(request: Request, deadline: Deadline) -> Non
 
 
 UPLOAD_BODY = {"requestBody": {"required": True, "content": {
-    "text/csv": {"schema": {"type": "string"}},
+    "text/csv": {"schema": {"type": "string"}, "examples": {"csv": {
+        "summary": "Two rows (the columns of GET /api/v1/imports/template.csv)",
+        # Demo keys; a server's own are in the template's reference sheet.
+        "value": "candidate,benchmark,value,as_of,source,vintage\n"
+                 "georgia,defence_spending_gdp,2.1,2025-12-31,Ministry of Defence,MoD 2026\n"
+                 "georgia,civilian_control_law,submitted,2025-11-15,Parliament register,\n",
+    }}},
     XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
 }}}
 

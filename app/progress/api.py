@@ -4,7 +4,7 @@ from collections.abc import Callable, Coroutine
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
@@ -29,6 +29,9 @@ from app.progress import retractions, service
 from app.progress.ingest import UpdateRequest, UpdateWriterDep, get_update_writer
 from app.progress.schemas import (
     MAX_BATCH,
+    RETRACTION_EXAMPLES,
+    RETRACTION_UNDO_EXAMPLES,
+    UPDATE_EXAMPLES,
     ProgressUpdateBatch,
     ProgressUpdateBody,
     ProgressUpdateCreate,
@@ -139,7 +142,7 @@ def _checkable(raw: Any) -> tuple[ProgressUpdateCreate, set[str]] | None:
 @begins_write_itself
 async def create_progress_updates(
     slug: SlugPath,
-    body: ProgressUpdateBody,
+    body: Annotated[ProgressUpdateBody, Body(openapi_examples=UPDATE_EXAMPLES)],
     analyst: AnalystForWrite,
     digest: TokenDigest,
     writer: UpdateWriterDep,
@@ -184,7 +187,7 @@ RetractionId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The retracti
                         409: {"description": "A retraction is already in effect or pending."}})
 def retract_progress_update(
     update_id: UpdateId,
-    body: RetractionCreate,
+    body: Annotated[RetractionCreate, Body(openapi_examples=RETRACTION_EXAMPLES)],
     analyst: CurrentAnalyst,
     session: WriteSessionDep,
     request: Request,
@@ -241,7 +244,8 @@ def confirm_retraction(
 @router.post("/retractions/{retraction_id}/undo", response_model=RetractionDetail,
              responses={409: {"description": "It was already undone."}})
 def undo_retraction(
-    retraction_id: RetractionId, body: RetractionUndoCreate, admin: CurrentAdmin,
+    retraction_id: RetractionId, body: Annotated[RetractionUndoCreate,
+                   Body(openapi_examples=RETRACTION_UNDO_EXAMPLES)], admin: CurrentAdmin,
     session: WriteSessionDep,
 ) -> RetractionDetail:
     """Undoes a retraction (admins): the value counts again from now; a pending one is

@@ -45,10 +45,16 @@ class ProgressUpdateCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    indicator: Key | None = Field(default=None, description="The indicator's key.")
-    benchmark: Key | None = Field(default=None,
-                                  description="A benchmark's key: its indicator is observed.")
-    value: Value
+    indicator: Key | None = Field(
+        default=None, description="The indicator's key, from `GET /api/v1/indicators` (demo: "
+        "`defence_spending_gdp`, `joint_exercises`, `civilian_control_law`...).")
+    benchmark: Key | None = Field(
+        default=None, description="A benchmark's key, from `GET /api/v1/benchmarks`: its "
+        "indicator is observed.")
+    value: Value = Field(description="A number for a numeric indicator (within its "
+                         "`min_value`/`max_value`); for a milestone, one of its `stages`, as "
+                         "`GET /api/v1/indicators` lists them (demo `civilian_control_law`: "
+                         "`drafted`, `submitted`, `adopted`, `in_force`).")
     as_of: InputDate
     source: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                              max_length=2000), NoNul]
@@ -197,3 +203,47 @@ def update_read(update: ProgressUpdate) -> ProgressUpdateRead:
 
 class ProgressUpdateCreated(BaseModel):
     items: list[ProgressUpdateRead]
+
+
+# Shown by /docs and posted by tests/api/test_openapi_examples.py to the demo data set: each one
+# works as pasted there. Keys are the demo's; GET /api/v1/indicators lists a server's own.
+UPDATE_EXAMPLES: dict[str, Any] = {
+    "single": {
+        "summary": "One update",
+        "value": {"benchmark": "defence_spending_gdp", "value": 2.1, "as_of": "2025-12-31",
+                  "source": "Ministry of Defence, 2026 budget law", "vintage": "MoD 2026",
+                  "observation_status": "provisional"},
+    },
+    "batch": {
+        "summary": "A batch (stored whole or not at all)",
+        "value": {"updates": [
+            {"benchmark": "defence_spending_gdp", "value": 2.1, "as_of": "2025-12-31",
+             "source": "Ministry of Defence, 2026 budget law"},
+            {"indicator": "joint_exercises", "value": 4, "as_of": "2025-12-31",
+             "source": "Joint staff annual report", "note": "Two with Allied forces."},
+        ]},
+    },
+    "correction": {
+        "summary": "A correction (supersedes names the update it corrects)",
+        "description": "`supersedes` is the id of the newest update of the figure being "
+                       "corrected, from `GET /api/v1/candidates/{slug}/updates`; 21 is the "
+                       "demo's Georgia 2024 figure.",
+        "value": {"benchmark": "defence_spending_gdp", "value": 1.86, "as_of": "2024-12-31",
+                  "source": "SIPRI Military Expenditure Database", "vintage": "SIPRI 2025",
+                  "supersedes": 21, "note": "Rounded as SIPRI publishes it."},
+    },
+    "revision": {
+        "summary": "A revision (a newer release of the same figure)",
+        "value": {"benchmark": "defence_spending_gdp", "value": 2.15, "as_of": "2025-12-31",
+                  "source": "SIPRI Military Expenditure Database", "vintage": "SIPRI 2026",
+                  "published_on": "2026-04-27", "observation_status": "final"},
+    },
+}
+RETRACTION_EXAMPLES: dict[str, Any] = {
+    "reason": {"summary": "Why the value is wrong",
+               "value": {"reason": "Entered for the wrong candidate."}},
+}
+RETRACTION_UNDO_EXAMPLES: dict[str, Any] = {
+    "reason": {"summary": "Why the value counts again",
+               "value": {"reason": "The figure was right after all (confirmed by the ministry)."}},
+}

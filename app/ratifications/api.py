@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Body, Path
 
 from app.auth.deps import CurrentAnalyst
 from app.candidates.deps import CandidateForWrite, CandidateFromPath
@@ -10,6 +10,7 @@ from app.db import SessionDep, WriteSessionDep
 from app.members.schemas import MemberStateRead
 from app.pagination import Page, PageDep
 from app.ratifications.schemas import (
+    RATIFICATION_STEP_EXAMPLES,
     RatificationRead,
     RatificationStepCreate,
     RatificationStepRead,
@@ -41,7 +42,7 @@ def get_ratifications(
              response_model=RatificationRead)
 def create_ratification_step(
     member_iso3: Annotated[str, Path(max_length=80, description="A member state, e.g. `DEU`.")],
-    data: RatificationStepCreate,
+    data: Annotated[RatificationStepCreate, Body(openapi_examples=RATIFICATION_STEP_EXAMPLES)],
     analyst: CurrentAnalyst,
     candidate: CandidateForWrite,
     session: WriteSessionDep,

@@ -40,3 +40,11 @@ class RatificationStepCreate(BaseModel):
     confidence: Confidence = Confidence.high
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
     note_fr: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+
+
+# Shown by /docs and posted by tests/api/test_openapi_examples.py to the demo data set.
+RATIFICATION_STEP_EXAMPLES: dict[str, dict[str, object]] = {
+    "parliament": {"summary": "A parliament approved the protocol",
+                   "value": {"step": "parliament_approved", "occurred_on": "2025-11-20",
+                             "source": "Parliament press release"}},
+}

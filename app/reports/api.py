@@ -6,7 +6,7 @@ from datetime import UTC
 from email.utils import format_datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from app.auth.deps import OPTIONAL_AUTH, CurrentAnalyst, OptionalUser
@@ -18,6 +18,9 @@ from app.pagination import Page, PageDep, PageParams
 from app.reports import service
 from app.reports.rendering import render_markdown
 from app.reports.schemas import (
+    REPORT_CREATE_EXAMPLES,
+    REPORT_PUBLISH_EXAMPLES,
+    REPORT_UPDATE_EXAMPLES,
     ReportCreate,
     ReportPublish,
     ReportRead,
@@ -113,7 +116,7 @@ def list_reports(
 
 @router.post("/candidates/{slug}/reports", status_code=201, response_model=ReportRead)
 def create_report(
-    body: ReportCreate,
+    body: Annotated[ReportCreate, Body(openapi_examples=REPORT_CREATE_EXAMPLES)],
     candidate: CandidateForWrite,
     analyst: CurrentAnalyst,
     session: WriteSessionDep,
@@ -158,7 +161,7 @@ def get_report(
                          428: {"description": "If-Match is missing."}})
 def update_report(
     report_id: ReportId,
-    body: ReportUpdate,
+    body: Annotated[ReportUpdate, Body(openapi_examples=REPORT_UPDATE_EXAMPLES)],
     analyst: CurrentAnalyst,
     session: WriteSessionDep,
     response: Response,
@@ -182,7 +185,8 @@ def publish_report(
     analyst: CurrentAnalyst,
     session: WriteSessionDep,
     response: Response,
-    body: ReportPublish | None = None,
+    body: Annotated[ReportPublish | None,
+                    Body(openapi_examples=REPORT_PUBLISH_EXAMPLES)] = None,
     if_match: IfMatch = None,
 ) -> ReportRead:
     """Publishes a draft someone else wrote, exactly as you reviewed it: `If-Match` must be

@@ -105,3 +105,22 @@ class ReportRead(BaseModel):
         "Anyone holding it can read the draft until `preview_expires_at`; an edit voids it.")
     preview_expires_at: datetime | None = Field(
         description="When `preview_url` stops working (drafts only).")
+
+
+# Shown by /docs and posted by tests/api/test_openapi_examples.py to the demo data set.
+REPORT_CREATE_EXAMPLES: dict[str, Any] = {
+    "draft": {
+        "summary": "A quarterly draft",
+        "value": {"period": "2025-Q4", "title": "Georgia, fourth quarter 2025",
+                  "body": "Defence spending reached 2.1% of GDP (provisional)."},
+    },
+}
+REPORT_UPDATE_EXAMPLES: dict[str, Any] = {
+    "retitle": {"summary": "Change the title (send If-Match)",
+                "value": {"title": "Georgia, Q4 2025: spending up"}},
+}
+REPORT_PUBLISH_EXAMPLES: dict[str, Any] = {
+    "now": {"summary": "Publish now (send If-Match)", "value": {}},
+    "scheduled": {"summary": "Publish at a set time",
+                  "value": {"publish_at": "2026-12-31T09:00:00+00:00"}},
+}

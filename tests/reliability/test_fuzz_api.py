@@ -25,6 +25,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import Case, CheckContext, Response
+from schemathesis.core.parameters import ParameterLocation
+from schemathesis.generation.modes import GenerationMode
 
 from app.main import create_app
 from tests.live import LiveServer, live_server
@@ -62,6 +64,9 @@ CONFIG = {
         # Schema-valid is not business-valid: an unknown benchmark key, a date in the future or
         # a missing If-Match are rightly 422/428, which this check would call a failure.
         "positive_data_acceptance": {"enabled": False},
+        # A body over the size limit is refused before it is read (413): a rejection too.
+        "negative_data_rejection": {"expected-statuses": [
+            400, 401, 403, 404, 405, 406, 409, 413, 415, 422, 428, 429, "5xx"]},
     },
 }
 OPENAPI = create_app().openapi()
@@ -71,6 +76,13 @@ schema = schemathesis.openapi.from_dict(
 
 
 def headers_for(case: Case, analyst: dict[str, str], admin: dict[str, str]) -> dict[str, str]:
+    """The token for the case, unless it is a negative case that left the token out on purpose
+    (the security scheme makes Authorization a required header): sent without one, it must be
+    refused, not made valid by the token added here."""
+    header_info = case.meta.components.get(ParameterLocation.HEADER) if case.meta else None
+    if header_info is not None and header_info.mode == GenerationMode.NEGATIVE \
+            and "authorization" not in {name.lower() for name in case.headers or {}}:
+        return {}
     return admin if (case.method.upper(), case.path) in ADMIN_WRITES else analyst
 
 
