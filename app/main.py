@@ -31,13 +31,14 @@ from app.web.cache import ResponseCacheMiddleware
 from app.web.downloads import router as downloads_router
 from app.web.pages import router as pages_router
 from app.web.share import router as share_router
-from app.web.templating import render_error_page
+from app.web.templating import compile_templates, render_error_page
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await app.state.change_feed.start()
+    compile_templates()
     # What start-up built (modules, mappers, schemas, templates) lives as long as the process:
     # frozen, the garbage collector's full passes stop walking it. They took ~100 ms each,
     # about once a second under load, and set the p99 of every read.

@@ -73,16 +73,15 @@ def test_a_write_reaches_every_worker_within_two_seconds(engine_with_demo):
         headers = server.token("two-workers")
         for _ in range(20):  # warm both workers' caches
             httpx.get(server.url + "/candidates/georgia")
+        posted_at = time.monotonic()
         post(server, headers, 6.34, as_of="2026-01-16")
-        deadline = time.monotonic() + 2.0
-        seen = []
-        while time.monotonic() < deadline:
-            # New connections spread over both workers.
-            seen.append("6.34" in httpx.get(server.url + "/candidates/georgia").text)
-            if len(seen) >= 10 and all(seen[-10:]):
-                break
-            time.sleep(0.05)
-        assert len(seen) >= 10 and all(seen[-10:]), "a worker still served the old page"
+        # Two seconds after the write, every worker serves the new page: ten reads asked from
+        # then on (new connections spread over both workers) all show it. (Counting reads made
+        # within the two seconds would measure how fast a changed page renders, not whether the
+        # change reached every worker.)
+        time.sleep(max(0.0, posted_at + 2.0 - time.monotonic()))
+        seen = ["6.34" in httpx.get(server.url + "/candidates/georgia").text for _ in range(10)]
+        assert all(seen), f"a worker still served the old page: {seen}"
 
 
 def test_readers_arriving_together_after_a_change_share_one_computation(engine_with_demo):
