@@ -265,7 +265,7 @@ def import_updates(
     from rich.progress import track
 
     from app.auth.service import get_user
-    from app.progress.csv_import import ImportRefused, import_progress_updates
+    from app.imports.service import ImportRefused, import_progress_updates
 
     with get_write_sessionmaker()() as session:
         try:
