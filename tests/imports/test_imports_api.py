@@ -1,7 +1,6 @@
 """Uploading a CSV or XLSX of progress updates through the API, and the import template: all
 rows stored or none, every bad row named with its value, dry runs, retries, the size limit."""
 
-import asyncio
 import contextlib
 import io
 import zipfile
@@ -15,6 +14,7 @@ from app.config import get_settings
 from app.imports import service
 from app.imports.service import COLUMNS, XLSX_TYPE
 from app.models import Candidate, Event, ProgressUpdate
+from tests.conftest import run_in_own_loop
 
 URL = "/api/v1/imports"
 HEADER = "candidate,indicator,benchmark,value,as_of,source,note,vintage,observation_status\n"
@@ -332,7 +332,8 @@ def test_the_client_leaving_cancels_the_import():
 
     deadline = Deadline()
     request = Request({"type": "http", "method": "POST", "path": URL, "headers": []}, receive)
-    asyncio.run(cancel_when_client_leaves(request, deadline))
+    # In a thread of its own: a browser test earlier on this worker may leave a loop running.
+    run_in_own_loop(lambda: cancel_when_client_leaves(request, deadline))
     assert deadline.cancelled.is_set() and deadline.passed()
 
 
