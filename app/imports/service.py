@@ -23,17 +23,22 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 from pydantic import ValidationError
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
 from app.db import begin_write
-from app.errors import InvalidInput, field_error, in_words
+from app.errors import InvalidInput, in_words
 from app.events.service import record_event
 from app.imports.xlsx import Deadline, Limits, NotAWorkbook, sheet_texts
 from app.models import Candidate, IdempotencyKey, User, utcnow
-from app.progress.ingest import UpdateSet, add_progress_updates, expired_keys
+from app.progress.ingest import (
+    UpdateSet,
+    add_progress_updates,
+    expired_keys,
+    stored_answer,
+)
 from app.progress.schemas import ProgressUpdateCreate
 
 COLUMNS = ("candidate", "benchmark", "indicator", "value", "as_of", "source", "note",
@@ -378,22 +383,8 @@ def _request_hash(upload: Upload, dry_run: bool) -> str:
 
 def _replay(session: Session, user: User, key: str, request_hash: str,
             expired_before: datetime) -> dict[str, Any] | None:
-    stored = session.scalar(select(IdempotencyKey).where(IdempotencyKey.user_id == user.id,
-                                                          IdempotencyKey.key == key))
-    if stored is None:
-        return None
-    if stored.created_at < expired_before:
-        session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == stored.id))
-        session.expunge(stored)
-        return None
-    if stored.request_hash != request_hash or "import" not in stored.response:
-        raise InvalidInput(
-            "This Idempotency-Key was used for a different request (another file, another "
-            "path); nothing was stored. Use a new key for a new request.",
-            [field_error(["header", "Idempotency-Key"],
-                         "already used for a request with another method, path or body",
-                         "idempotency_key_reused")])
-    body: dict[str, Any] = stored.response["import"]
+    body: dict[str, Any] | None = stored_answer(session, user, key, request_hash, "import",
+                                                expired_before=expired_before)
     return body
 
 

@@ -171,11 +171,13 @@ class ExpiredKeys:
 expired_keys = ExpiredKeys()
 
 
-def _replay(
-    session: Session, user: User, key: str, request_hash: str, *, expired_before: datetime
-) -> list[ProgressUpdateRead] | None:
-    """The answer stored for this key, if it is the same request; None if the key is unknown or
-    expired (an expired key's row is deleted: it is a cache of answers, not history)."""
+def stored_answer(
+    session: Session, user: User, key: str, request_hash: str, answer: str, *,
+    expired_before: datetime,
+) -> Any | None:
+    """What was stored under `answer` for this key (the updates', the upload's), if it is the
+    same request; None if the key is unknown or expired (an expired key's row is deleted: it is
+    a cache of answers, not history). A key used for another request is refused."""
     stored = session.scalar(
         select(IdempotencyKey).where(IdempotencyKey.user_id == user.id, IdempotencyKey.key == key)
     )
@@ -187,15 +189,25 @@ def _replay(
         session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == stored.id))
         session.expunge(stored)
         return None
-    if stored.request_hash != request_hash:
+    if stored.request_hash != request_hash or answer not in stored.response:
         raise InvalidInput(
-            "This Idempotency-Key was used for a different request (another candidate, "
-            "another body); nothing was stored. Use a new key for a new request.",
+            "This Idempotency-Key was used for a different request (another path, another "
+            "body or file); nothing was stored. Use a new key for a new request.",
             [field_error(["header", "Idempotency-Key"],
                          "already used for a request with another method, path or body",
                          "idempotency_key_reused")],
         )
-    return [update_read(u) for u in get_progress_updates(session, stored.response["update_ids"])]
+    return stored.response[answer]
+
+
+def _replay(
+    session: Session, user: User, key: str, request_hash: str, *, expired_before: datetime
+) -> list[ProgressUpdateRead] | None:
+    update_ids = stored_answer(session, user, key, request_hash, "update_ids",
+                               expired_before=expired_before)
+    if update_ids is None:
+        return None
+    return [update_read(u) for u in get_progress_updates(session, update_ids)]
 
 
 @dataclass(frozen=True)
