@@ -2,6 +2,7 @@
 URLs with a content hash, and the error page."""
 
 import hashlib
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -32,12 +33,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
 
-# Not optimized: Jinja's optimizer works out a filter of a constant ({{ 100|percent }},
-# {{ "met"|label }}) once, when it compiles the template, in the first reader's language; every
-# filter here depends on the reader's language, so each is applied when the page renders.
 environment = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True,
-                          extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True,
-                          optimized=False)
+                          extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
 templates = Jinja2Templates(env=environment)
 templates.env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
 
@@ -141,17 +138,20 @@ def static_url(path: str) -> str:
     return f"/static/{path}?v={asset_version(path)}"
 
 
-@pass_context
-def label_filter(_context: Any, value: str | None) -> str:
-    """`label` for templates. Jinja computes a filter of a constant (`"deposited"|label`) once,
-    when it compiles the template, in the language of whoever came first; a filter that takes
-    the context is run on every render, in the reader's language."""
-    return label(value)
+def on_every_render(function: Callable[..., str]) -> Callable[..., str]:
+    """A filter Jinja runs on every render. Jinja computes a filter of a constant
+    (`"deposited"|label`, `100|percent`) once, when it compiles the template, in the language of
+    whoever came first; a filter that takes the context it never computes ahead."""
+    @pass_context
+    def filter_(_context: Any, *args: Any, **kwargs: Any) -> str:
+        return function(*args, **kwargs)
+    return filter_
 
 
-templates.env.filters.update(label=label_filter, number=format_number, day=format_day,
-                             moment=format_moment, localized=localized, language_of=language_of,
-                             percent=percent, names=format_names)
+# Every filter here speaks the reader's language.
+templates.env.filters.update({name: on_every_render(function) for name, function in dict(
+    label=label, number=format_number, day=format_day, moment=format_moment, localized=localized,
+    language_of=language_of, percent=percent, names=format_names).items()})
 templates.env.globals.update(measure=measure, target_words=target_words,
                              status_sentence=status_sentence, trend_words=trend_words)
 templates.env.globals.update(static_url=static_url, STATUS_SYMBOLS=STATUS_SYMBOLS,

@@ -4,8 +4,9 @@ quarterly reviews without JavaScript, and live updates leave such a page alone."
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
+
+from tests.browser.axe import serious_violations
 
 
 def test_an_as_of_page_does_not_listen_for_live_updates(page: Page, site):
@@ -49,8 +50,4 @@ def test_the_picker_and_the_banner_walk_the_reviews_without_javascript(browser, 
                                   "/?as_of=2025-06-30"])
 def test_the_banner_and_picker_pass_axe(page: Page, site, path):
     page.goto(site.url + path)
-    results = Axe().run(page)
-    serious = [f"{v['id']} ({v['impact']}): {v['help']} — "
-               f"{[n['target'] for n in v['nodes']][:3]}"
-               for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == []
+    assert serious_violations(page) == []

@@ -6,8 +6,9 @@ English and French. Screenshots of every page at 390 px in both languages."""
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
+
+from tests.browser.axe import serious_violations
 
 PAGES = {
     "overview": "/",
@@ -97,12 +98,7 @@ def test_axe_finds_no_serious_violation_on_any_page(page: Page, site, width, lan
     found = {}
     for name, path in PAGES.items():
         page.goto(site.url + url(path, language))
-        results = Axe().run(page)
-        serious = [f"{v['id']} ({v['impact']}): {v['help']} — "
-                   f"{[n['target'] for n in v['nodes']][:3]}"
-                   for v in results.response["violations"]
-                   if v["impact"] in ("serious", "critical")]
-        if serious:
+        if serious := serious_violations(page):
             found[name] = serious
     assert found == {}
 

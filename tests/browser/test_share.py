@@ -8,8 +8,9 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
+
+from tests.browser.axe import serious_violations
 
 A4_PRINTABLE = {"width": 703, "height": 1032}  # A4 at 96 px/in, less the 12 mm margins
 PRINTED = {
@@ -106,8 +107,4 @@ def test_embed_page_is_framed_by_another_site_and_other_pages_are_not(page: Page
 ])
 def test_axe_finds_no_serious_violation(page: Page, site, path):
     page.goto(site.url + path)
-    results = Axe().run(page)
-    serious = [f"{v['id']} ({v['impact']}): {v['help']} — "
-               f"{[n['target'] for n in v['nodes']][:3]}"
-               for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == []
+    assert serious_violations(page) == []
