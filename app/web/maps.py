@@ -1,0 +1,159 @@
+"""Server-drawn maps: country outlines (app/data/geography.json, written once by
+scripts/build_geography.py) coloured by what each country is in one question — its step in a
+ratification, an aspirant's status. Pure: the geography and the countries' states in, SVG out.
+
+Every coloured country carries its state three ways, so colour is never the only one: a fill
+colour, a pattern (hatching, dots) that reads in greyscale and for every colour-vision
+deficiency, and an accessible name and title in words. Countries too small to find at phone
+width get a marker at their centre. The page keeps the same data in a table beside the map."""
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+GEOGRAPHY_FILE = Path(__file__).resolve().parent.parent / "data" / "geography.json"
+SMALL_COUNTRY_AREA = 600.0  # square map units (of 1,000 across; North Macedonia 552): a marker too
+MARKER_RADIUS = 8
+
+# Patterns by legend position: the first (usually "done") solid, the rest told apart by texture.
+PATTERNS = ("solid", "hatch", "dots", "cross", "vertical", "blank")
+
+
+@dataclass(frozen=True)
+class Geography:
+    view_box: tuple[int, int, int, int]
+    paths: dict[str, str]  # ISO alpha-3 → SVG path
+    labels: dict[str, tuple[int, int]]  # a point inside each country's largest part
+    areas: dict[str, int]
+    other_land: tuple[str, ...]  # land with no ISO code: drawn, never named
+    source: str
+
+
+@cache
+def load_geography(path: Path = GEOGRAPHY_FILE) -> Geography:
+    """Read once per process: the outlines are projected and simplified at build time."""
+    data: dict[str, Any] = json.loads(path.read_text())
+    countries = data["countries"]
+    return Geography(
+        view_box=tuple(data["view_box"]),  # type: ignore[arg-type]
+        paths={code: c["path"] for code, c in countries.items()},
+        labels={code: tuple(c["label"]) for code, c in countries.items()},  # type: ignore[misc]
+        areas={code: c["area"] for code, c in countries.items()},
+        other_land=tuple(data.get("other_land", ())),
+        source=data["source"],
+    )
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    key: str  # the state's key, also its CSS class: map-<key>
+    label: str  # in words, in the page's language
+
+
+@dataclass(frozen=True)
+class MapCountry:
+    iso3: str
+    state: str  # a LegendEntry key
+    name: str  # the accessible name, in words: "Hungary: parliament approved on 26 February 2024"
+    href: str | None = None
+    highlighted: bool = False  # the candidate a ratification map is about
+
+
+@dataclass(frozen=True)
+class DrawnMap:
+    svg: Markup
+    legend: list[tuple[LegendEntry, Markup]]  # each state's words and swatch, shown in HTML
+    unmapped: list[MapCountry]  # countries the geography has no outline for: listed by the page
+
+
+def draw_map(map_id: str, geography: Geography, countries: Sequence[MapCountry],
+             legend: Sequence[LegendEntry], *, title: str, description: str) -> DrawnMap:
+    """The map of `countries` over the land of `geography`, with `legend` drawn in its corner.
+    Countries not in the geography are returned to be listed, never dropped silently."""
+    x0, y0, width, height = geography.view_box
+    patterns = {entry.key: PATTERNS[min(i, len(PATTERNS) - 1)] for i, entry in enumerate(legend)}
+    drawn = {c.iso3 for c in countries}
+    body = [_defs(map_id, legend, patterns)]
+    body += ['<g class="map-land" aria-hidden="true">']
+    body += [f'<path d="{p}"/>' for code, p in geography.paths.items() if code not in drawn]
+    body += [f'<path d="{p}"/>' for p in geography.other_land]
+    body += ["</g>"]
+    unmapped = []
+    highlighted = []
+    for country in countries:
+        if country.iso3 not in geography.paths:
+            unmapped.append(country)
+            continue
+        shape = _shape(map_id, geography, country, patterns)
+        (highlighted if country.highlighted else body).append(shape)
+    body += highlighted  # drawn last, so its outline is on top
+    svg = Markup(
+        f'<svg class="map" id="{map_id}" viewBox="{x0} {y0} {width} {height}" role="group" '
+        f'aria-labelledby="{map_id}-title {map_id}-desc" xmlns="http://www.w3.org/2000/svg">'
+        f'<title id="{map_id}-title">{escape(title)}</title>'
+        f'<desc id="{map_id}-desc">{escape(description)}</desc>{"".join(body)}</svg>')
+    swatches = [(entry, _swatch(f"{map_id}-swatch", entry, patterns)) for entry in legend]
+    return DrawnMap(svg, swatches, unmapped)
+
+
+def _shape(map_id: str, geography: Geography, country: MapCountry,
+           patterns: dict[str, str]) -> str:
+    name = escape(country.name)
+    classes = f"map-country map-{escape(country.state)}"
+    if country.highlighted:
+        classes += " map-highlighted"
+    fill = f' fill="url(#{map_id}-{escape(country.state)})"'
+    if patterns.get(country.state) == "solid":
+        fill = ""
+    parts = [f'<path class="{classes}"{fill} d="{geography.paths[country.iso3]}" '
+             f'data-iso3="{country.iso3}" data-state="{escape(country.state)}"/>']
+    if geography.areas.get(country.iso3, 0) < SMALL_COUNTRY_AREA:
+        x, y = geography.labels[country.iso3]
+        parts.append(f'<circle class="{classes} map-marker"{fill} cx="{x}" cy="{y}" '
+                     f'r="{MARKER_RADIUS}"/>')
+    inner = f"<title>{name}</title>{''.join(parts)}"
+    if country.href:
+        return (f'<a class="map-link" href="{escape(country.href)}" aria-label="{name}">'
+                f"{inner}</a>")
+    return f'<g role="img" aria-label="{name}">{inner}</g>'
+
+
+TEXTURES = {
+    "hatch": '<path d="M0 8L8 0" class="map-texture"/>',
+    "dots": '<circle cx="4" cy="4" r="1.6" class="map-texture-dot"/>',
+    "cross": '<path d="M0 8L8 0M0 0L8 8" class="map-texture"/>',
+    "vertical": '<path d="M4 0V8" class="map-texture"/>',
+    "blank": "",
+}
+
+
+def _defs(map_id: str, legend: Sequence[LegendEntry], patterns: dict[str, str]) -> str:
+    """A pattern per state: the state's colour (from CSS, by class) under a texture in the
+    page's ink, so greyscale still tells states apart."""
+    return f"<defs>{''.join(_pattern(map_id, e, patterns[e.key]) for e in legend)}</defs>"
+
+
+def _pattern(map_id: str, entry: LegendEntry, kind: str) -> str:
+    if kind == "solid":
+        return ""
+    key = escape(entry.key)
+    return (f'<pattern id="{map_id}-{key}" width="8" height="8" patternUnits="userSpaceOnUse">'
+            f'<rect class="map-{key}" width="8" height="8"/>{TEXTURES[kind]}</pattern>')
+
+
+def _swatch(swatch_id: str, entry: LegendEntry, patterns: dict[str, str]) -> Markup:
+    """The legend's sample of a state, drawn as the map draws it (the legend itself is HTML,
+    so its words wrap and keep the page's text size on a phone)."""
+    kind = patterns[entry.key]
+    key = escape(entry.key)
+    fill = "" if kind == "solid" else f' fill="url(#{swatch_id}-{key})"'
+    return Markup(f'<svg class="map-swatch" viewBox="0 0 24 16" aria-hidden="true" '
+                  f'xmlns="http://www.w3.org/2000/svg"><defs>{_pattern(swatch_id, entry, kind)}'
+                  f'</defs><rect class="map-country map-{key}"{fill} width="24" height="16"/>'
+                  "</svg>")
