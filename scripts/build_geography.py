@@ -221,8 +221,9 @@ def build(topology: dict) -> dict:
             others.append(path(kept))
             continue
         lx, ly = _centroid(largest)
+        xs, ys = [x for p in kept for x, _ in p], [y for p in kept for _, y in p]
         countries[country.alpha_3] = {
-            "name": country.name, "path": path(kept),
+            "name": country.name, "path": path(kept), "bbox": [min(xs), min(ys), max(xs), max(ys)],
             "label": [round(lx), round(ly)], "area": round(sum(area(p) for p in parts)),
         }
     return {

@@ -8,8 +8,9 @@ deficiency, and an accessible name and title in words. Countries too small to fi
 width get a marker at their centre. The page keeps the same data in a table beside the map."""
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from html import escape
 from pathlib import Path
@@ -17,7 +18,13 @@ from typing import Any
 
 from markupsafe import Markup
 
+from app.i18n import format_day, gettext
+from app.models import Candidate, MemberState
+from app.status import CandidateEvaluation
+from app.web.templating import label, localized
+
 GEOGRAPHY_FILE = Path(__file__).resolve().parent.parent / "data" / "geography.json"
+MAP_MARGIN = 25  # map units around the countries a map is about
 SMALL_COUNTRY_AREA = 600.0  # square map units (of 1,000 across; North Macedonia 552): a marker too
 MARKER_RADIUS = 8
 
@@ -31,6 +38,7 @@ class Geography:
     paths: dict[str, str]  # ISO alpha-3 → SVG path
     labels: dict[str, tuple[int, int]]  # a point inside each country's largest part
     areas: dict[str, int]
+    boxes: dict[str, tuple[int, int, int, int]]  # left, top, right, bottom
     other_land: tuple[str, ...]  # land with no ISO code: drawn, never named
     source: str
 
@@ -45,6 +53,7 @@ def load_geography(path: Path = GEOGRAPHY_FILE) -> Geography:
         paths={code: c["path"] for code, c in countries.items()},
         labels={code: tuple(c["label"]) for code, c in countries.items()},  # type: ignore[misc]
         areas={code: c["area"] for code, c in countries.items()},
+        boxes={code: tuple(c["bbox"]) for code, c in countries.items()},  # type: ignore[misc]
         other_land=tuple(data.get("other_land", ())),
         source=data["source"],
     )
@@ -76,7 +85,6 @@ def draw_map(map_id: str, geography: Geography, countries: Sequence[MapCountry],
              legend: Sequence[LegendEntry], *, title: str, description: str) -> DrawnMap:
     """The map of `countries` over the land of `geography`, with `legend` drawn in its corner.
     Countries not in the geography are returned to be listed, never dropped silently."""
-    x0, y0, width, height = geography.view_box
     patterns = {entry.key: PATTERNS[min(i, len(PATTERNS) - 1)] for i, entry in enumerate(legend)}
     drawn = {c.iso3 for c in countries}
     body = [_defs(map_id, legend, patterns)]
@@ -93,6 +101,7 @@ def draw_map(map_id: str, geography: Geography, countries: Sequence[MapCountry],
         shape = _shape(map_id, geography, country, patterns)
         (highlighted if country.highlighted else body).append(shape)
     body += highlighted  # drawn last, so its outline is on top
+    x0, y0, width, height = _frame(geography, [c.iso3 for c in countries])
     svg = Markup(
         f'<svg class="map" id="{map_id}" viewBox="{x0} {y0} {width} {height}" role="group" '
         f'aria-labelledby="{map_id}-title {map_id}-desc" xmlns="http://www.w3.org/2000/svg">'
@@ -102,15 +111,30 @@ def draw_map(map_id: str, geography: Geography, countries: Sequence[MapCountry],
     return DrawnMap(svg, swatches, unmapped)
 
 
+def _frame(geography: Geography, codes: Sequence[str]) -> tuple[int, int, int, int]:
+    """The part of the geography around `codes` (the whole of it when none is on it), so a
+    map of Europe's states does not spend half its width on Russia and the Atlantic."""
+    x0, y0, width, height = geography.view_box
+    boxes = [geography.boxes[code] for code in codes if code in geography.boxes]
+    if not boxes:
+        return x0, y0, width, height
+    left = max(x0, min(b[0] for b in boxes) - MAP_MARGIN)
+    top = max(y0, min(b[1] for b in boxes) - MAP_MARGIN)
+    right = min(x0 + width, max(b[2] for b in boxes) + MAP_MARGIN)
+    bottom = min(y0 + height, max(b[3] for b in boxes) + MAP_MARGIN)
+    return left, top, right - left, bottom - top
+
+
 def _shape(map_id: str, geography: Geography, country: MapCountry,
            patterns: dict[str, str]) -> str:
     name = escape(country.name)
-    classes = f"map-country map-{escape(country.state)}"
+    # A class colours a solid state; a pattern (which holds the colour) fills the others: the
+    # page's CSP allows no inline style, and a class's fill would win over the attribute.
+    solid = patterns.get(country.state) == "solid"
+    classes = "map-country" + (f" map-fill-{escape(country.state)}" if solid else "")
     if country.highlighted:
         classes += " map-highlighted"
-    fill = f' fill="url(#{map_id}-{escape(country.state)})"'
-    if patterns.get(country.state) == "solid":
-        fill = ""
+    fill = "" if solid else f' fill="url(#{map_id}-{escape(country.state)})"'
     parts = [f'<path class="{classes}"{fill} d="{geography.paths[country.iso3]}" '
              f'data-iso3="{country.iso3}" data-state="{escape(country.state)}"/>']
     if geography.areas.get(country.iso3, 0) < SMALL_COUNTRY_AREA:
@@ -122,6 +146,65 @@ def _shape(map_id: str, geography: Geography, country: MapCountry,
         return (f'<a class="map-link" href="{escape(country.href)}" aria-label="{name}">'
                 f"{inner}</a>")
     return f'<g role="img" aria-label="{name}">{inner}</g>'
+
+
+# The overview: an aspirant by the worst status among its benchmarks with data (a summary a
+# map can colour; readiness figures are not compared across tiers, and a map would compare them).
+SUMMARIES = ("summary_on_track", "summary_at_risk", "summary_off_track", "summary_no_data")
+
+
+def status_summary(counts: Mapping[str, int]) -> str:
+    if counts.get("off_track") or counts.get("overdue"):
+        return "summary_off_track"
+    if counts.get("at_risk"):
+        return "summary_at_risk"
+    if counts.get("met") or counts.get("on_track"):
+        return "summary_on_track"
+    return "summary_no_data"
+
+
+def overview_legend() -> list[LegendEntry]:
+    return [
+        LegendEntry("summary_on_track",
+                    gettext("Aspirant: every benchmark with figures met or on track")),
+        LegendEntry("summary_at_risk", gettext("Aspirant: at least one benchmark at risk")),
+        LegendEntry("summary_off_track",
+                    gettext("Aspirant: at least one benchmark off track or overdue")),
+        LegendEntry("summary_no_data", gettext("Aspirant: no figures yet")),
+        LegendEntry("joined", gettext("Completed accession")),
+        LegendEntry("member", gettext("Member state")),
+    ]
+
+
+def overview_map(aspirants: Sequence[tuple[Candidate, CandidateEvaluation, str]],
+                 members: Sequence[MemberState], completed: set[str], as_of: date) -> DrawnMap:
+    """The aspirants listed (each with its evaluation and the link to its page) by their status
+    summary, the member states of `as_of` in a neutral tone, completed accessions (their ISO
+    codes) marked."""
+    countries = []
+    listed = {candidate.iso3 for candidate, _, _ in aspirants}
+    for candidate, evaluation, href in aspirants:
+        counts = ", ".join(f"{n} {label(status).lower()}"
+                           for status, n in evaluation.counts.items() if n)
+        countries.append(MapCountry(
+            candidate.iso3, status_summary(evaluation.counts),
+            gettext("%(name)s: %(counts)s") % {"name": localized(candidate, "name"),
+                                               "counts": counts or gettext("no benchmark")},
+            href=href))
+    for member in members:
+        if member.iso3 in listed or member.joined_on > as_of:
+            continue
+        if member.iso3 in completed:
+            words = gettext("%(name)s: member since %(day)s (completed accession)") % {
+                "name": localized(member, "name"), "day": format_day(member.joined_on)}
+            countries.append(MapCountry(member.iso3, "joined", words))
+        else:
+            countries.append(MapCountry(member.iso3, "member", gettext(
+                "%(name)s: member state") % {"name": localized(member, "name")}))
+    return draw_map("overview-map", load_geography(), countries, overview_legend(),
+                    title=gettext("Map of the aspirants and the member states"),
+                    description=gettext("Each aspirant listed on this page by the worst status "
+                                         "among its benchmarks; member states in grey."))
 
 
 TEXTURES = {
@@ -144,7 +227,7 @@ def _pattern(map_id: str, entry: LegendEntry, kind: str) -> str:
         return ""
     key = escape(entry.key)
     return (f'<pattern id="{map_id}-{key}" width="8" height="8" patternUnits="userSpaceOnUse">'
-            f'<rect class="map-{key}" width="8" height="8"/>{TEXTURES[kind]}</pattern>')
+            f'<rect class="map-fill-{key}" width="8" height="8"/>{TEXTURES[kind]}</pattern>')
 
 
 def _swatch(swatch_id: str, entry: LegendEntry, patterns: dict[str, str]) -> Markup:
@@ -152,8 +235,7 @@ def _swatch(swatch_id: str, entry: LegendEntry, patterns: dict[str, str]) -> Mar
     so its words wrap and keep the page's text size on a phone)."""
     kind = patterns[entry.key]
     key = escape(entry.key)
-    fill = "" if kind == "solid" else f' fill="url(#{swatch_id}-{key})"'
+    paint = f'class="map-fill-{key}"' if kind == "solid" else f'fill="url(#{swatch_id}-{key})"'
     return Markup(f'<svg class="map-swatch" viewBox="0 0 24 16" aria-hidden="true" '
                   f'xmlns="http://www.w3.org/2000/svg"><defs>{_pattern(swatch_id, entry, kind)}'
-                  f'</defs><rect class="map-country map-{key}"{fill} width="24" height="16"/>'
-                  "</svg>")
+                  f'</defs><rect {paint} width="24" height="16"/></svg>')

@@ -40,6 +40,7 @@ from app.evaluation import (
     today,
 )
 from app.framework import list_instruments
+from app.members.service import list_member_states
 from app.models import Candidate, Phase, ProgressReport, ReportStatus, Tier
 from app.progress.service import corrections_of, last_recorded, list_series, retracted_on
 from app.ratifications.service import list_ratifications, ratification_counts
@@ -52,8 +53,9 @@ from app.reports.service import (
     writers,
 )
 from app.status import effective_measurements
-from app.web.as_of import ReviewDep, dated
+from app.web.as_of import ReviewDep, dated, viewing
 from app.web.charts import ChartPoint, history_chart, progress_bar, ratification_chart
+from app.web.maps import load_geography, overview_map
 from app.web.methodology import METHODOLOGY_RULES, worked_example
 from app.web.sources import SourceNotes
 from app.web.templating import localized, render
@@ -185,13 +187,19 @@ def dashboard_page(
     attention = first_attention(session, candidates, asked, first=ATTENTION_SHOWN,
                                 known=statuses)
     filters = {key: value for key, value in (("tier", tier), ("phase", phase)) if value}
-    attention_url = dated("/attention" + (f"?{urlencode(filters)}" if filters else ""))
+    members, _ = list_member_states(session)
+    with viewing(as_of):  # links keep the date, as the template's do
+        attention_url = dated("/attention" + (f"?{urlencode(filters)}" if filters else ""))
+        aspirants_map = overview_map(
+            [(row["candidate"], row["evaluation"], dated(f"/candidates/{row['candidate'].slug}"))
+             for row in shown], members, {c.iso3 for c in completed}, as_of or today())
     return render(request, "dashboard.html", groups=groups, total=total, tiers=list(Tier),
                   phases=list(Phase), tier=tier or "", phase=phase or "", sort=sort,
                   page=page, pages=pages, categories=categories, completed=completed,
                   accessions=load_accessions(session, completed, as_of=as_of),
                   attention=attention, attention_url=attention_url,
-                  attention_members=phase == Phase.member, review=review)
+                  attention_members=phase == Phase.member, review=review,
+                  aspirants_map=aspirants_map, map_source=load_geography().source)
 
 
 def listed_candidates(

@@ -46,7 +46,9 @@ def test_one_shape_per_country_with_its_state_and_words() -> None:
     hungary = next(p for p in shapes if p.get("data-iso3") == "HUN")
     assert hungary.get("data-state") == ("deposited" if member_codes().index("HUN") % 2
                                          else "pending")
-    assert "map-" + hungary.get("data-state") in hungary.get("class")
+    state = hungary.get("data-state")  # coloured by a class when solid, else by its pattern
+    assert ("map-fill-deposited" in hungary.get("class") if state == "deposited"
+            else hungary.get("fill") == "url(#m-pending)")
     groups = {g.get("aria-label") for g in svg.iter(f"{SVG}g") if g.get("role") == "img"}
     assert "HUN: step & date" in groups  # escaped in the markup, read back as written
     # The candidate is drawn last (on top) and marked.
@@ -85,7 +87,64 @@ def test_a_linked_country_is_a_link_named_in_words() -> None:
         "Ukraine: 2 at risk")
 
 
+def test_the_map_frames_the_countries_it_is_about() -> None:
+    whole = load_geography().view_box
+    svg, _ = draw([MapCountry("FRA", "deposited", "France"), MapCountry("POL", "pending", "P")])
+    x, y, width, height = (int(v) for v in svg.get("viewBox").split())
+    assert width < whole[2] / 2 and height < whole[3] / 2
+    france, poland = load_geography().boxes["FRA"], load_geography().boxes["POL"]
+    assert x <= france[0] and x + width >= poland[2] and y <= min(france[1], poland[1])
+
+
 def test_the_map_is_light() -> None:
     countries = [MapCountry(code, "pending", code) for code in load_geography().paths]
     svg, drawn = draw(countries)
     assert len(str(drawn.svg).encode()) < 150_000
+
+
+def page_map(client, url: str) -> tuple[ET.Element, str]:
+    response = client.get(url)
+    assert response.status_code == 200
+    start = response.text.index('<svg class="map"')
+    end = response.text.index("</svg>", start) + len("</svg>")
+    return ET.fromstring(response.text[start:end]), response.text
+
+
+def states(svg: ET.Element) -> dict[str, str]:
+    return {p.get("data-iso3"): p.get("data-state") for p in svg.iter(f"{SVG}path")
+            if p.get("data-iso3")}
+
+
+def test_the_overview_maps_the_aspirants_members_and_completed_accessions(client):
+    svg, html = page_map(client, "/")
+    shown = states(svg)
+    for aspirant in ("UKR", "GEO", "BIH"):
+        assert shown[aspirant].startswith("summary_")
+    links = {a.get("href") for a in svg.iter(f"{SVG}a")}
+    assert links == {"/candidates/ukraine", "/candidates/georgia",
+                     "/candidates/bosnia-and-herzegovina"}
+    assert shown["FIN"] == shown["SWE"] == "joined"
+    assert shown["FRA"] == shown["TUR"] == "member"
+    assert "RUS" not in shown  # land, not a state of the question
+    assert "Not on this map" in html and "United States: member state" in html
+
+
+def test_the_overview_map_as_of_a_date(client):
+    svg, _ = page_map(client, "/?as_of=2023-06-30")
+    shown = states(svg)
+    assert shown["FIN"] == "joined"  # a member since 4 April 2023
+    assert shown["SWE"].startswith("summary_")  # still an aspirant then
+    assert "/candidates/sweden?as_of=2023-06-30" in {a.get("href") for a in svg.iter(f"{SVG}a")}
+
+
+def test_the_overview_map_in_french(client):
+    svg, html = page_map(client, "/?lang=fr")
+    names = {g.get("aria-label") for g in svg.iter(f"{SVG}g") if g.get("role") == "img"}
+    assert "Finlande\u00a0: membre depuis le 4 avr. 2023 (adhésion achevée)" in names
+    assert "Allemagne\u00a0: État membre" in names
+    assert "Hors de cette carte" in html
+
+
+def test_the_overview_as_of_a_date_links_to_needs_attention_of_that_date(client):
+    _, html = page_map(client, "/?as_of=2023-06-30")
+    assert 'href="/attention?as_of=2023-06-30"' in html
