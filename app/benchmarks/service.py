@@ -629,6 +629,14 @@ def update_definition(
                                   f"({adopted_on.isoformat()})"))
     _refuse_if_any(errors, "Nothing was changed.")
 
+    # A new version of the requirements may move the target of every candidate of the tiers:
+    # their statuses on this indicator are read before and after (a target revised).
+    from app.events.status_feed import StatusWatch  # it reads statuses, which read this module
+
+    statuses = StatusWatch(today)
+    if data.requirements is not None:
+        statuses.watch(session, [(candidate_id, definition.indicator_id) for candidate_id
+                                 in session.scalars(select(Candidate.id))])
     before = _definition_snapshot(definition)
     for field in UPDATABLE:
         if field in sent:
@@ -649,6 +657,11 @@ def update_definition(
     derive_benchmarks_for_tiers(session, affected)
     record_event(session, kind="benchmark.updated", entity="benchmark", entity_id=definition.key,
                  actor=author, before=before, after=after)
+    statuses.record(session, actor_id=author.id, targets_changed=True, cause={
+        "kind": "requirements", "benchmark": definition.key,
+        "effective_on": effective_on.isoformat(),
+        "requirement_ids": [r.id for r in definition.requirements
+                            if r.effective_on == effective_on]})
     session.commit()
     return definition
 
