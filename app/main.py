@@ -41,7 +41,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await app.state.change_feed.start()
-    sweep = asyncio.create_task(sweep_daily(lambda: get_write_sessionmaker()()), name="status-sweep")
+    sweep = asyncio.create_task(sweep_daily(lambda: get_write_sessionmaker()()),
+                                name="status-sweep")
     compile_templates()
     # What start-up built (modules, mappers, schemas, templates) lives as long as the process:
     # frozen, the garbage collector's full passes stop walking it. They took ~100 ms each,

@@ -45,8 +45,8 @@ ENTITY = "candidate_benchmark"
 # lock; the second then finds the first one's events and records nothing. On SQLite the
 # writers' lock (begin_write) does the same.
 STATUS_SWEEP_LOCK = 7_401_123
-FEED_ENTRIES = 50
-CAUSE_IDS = 20  # an event names the last updates of its cause, and how many there were  # an Atom feed holds the latest changes, not the whole history
+FEED_ENTRIES = 50  # an Atom feed holds the latest changes, not the whole history
+CAUSE_IDS = 20  # an event names the last updates of its cause, and how many there were
 
 Key = tuple[int, str]  # (candidate id, benchmark key)
 Cause = dict[str, Any]
