@@ -12,18 +12,18 @@ from app.benchmarks.service import get_definition
 from app.candidates.service import get_candidate
 from app.config import get_settings
 from app.events.status_feed import list_status_changes
-from app.i18n import current_language, format_day, gettext
+from app.i18n import N_, current_language, format_day, gettext
 from app.models import BenchmarkDefinition, Candidate, Event, utcnow
 from app.web.templating import label, localized
 from app.web.wording import target_words
 
 # What caused a change, in words (the event's `cause.kind`).
 CAUSES = {
-    "progress_update": "a new value was recorded",
-    "retraction": "a value was retracted, or its retraction undone",
-    "requirements": "a new version of the target",
-    "time": "the passing of time (the daily check: a due date passed, a grace period ended, a "
-            "target came into force, a tier changed)",
+    "progress_update": N_("a new value was recorded"),
+    "retraction": N_("a value was retracted, or its retraction undone"),
+    "requirements": N_("a new version of the target"),
+    "time": N_("the passing of time (the daily check: a due date passed, a grace period ended, "
+               "a target came into force, a tier changed)"),
 }
 
 
