@@ -276,10 +276,12 @@ def load_asked(
     *,
     as_of: date | None = None,
     tier: str | None = None,
+    indicator_ids: Collection[int] | None = None,
 ) -> Asked:
     """Each candidate's standing on a date (default today), from its status history, and the
     targets in force then (adopted, not retired, the version then in force) of its tier, or of
-    `tier` for every candidate (what-if). Four queries, none without candidates."""
+    `tier` for every candidate (what-if); only those on `indicator_ids`, when given. Four
+    queries, none without candidates."""
     as_of = as_of or today()
     if not candidates:
         return Asked(as_of, {}, {}, tier)
@@ -292,7 +294,8 @@ def load_asked(
         changes[change.candidate_id].append(change)
     standings = {c.id: standing_on(c, changes[c.id], as_of) for c in candidates}
     requirements = targets_in_force(
-        session, {tier} if tier else {s.tier for s in standings.values()}, as_of)
+        session, {tier} if tier else {s.tier for s in standings.values()}, as_of,
+        indicator_ids=indicator_ids)
     return Asked(as_of, standings, requirements, tier)
 
 

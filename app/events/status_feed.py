@@ -132,6 +132,7 @@ class StatusWatch:
         self.authors: dict[Series, int | None] = {}
         self._candidates: dict[int, Candidate] = {}
         self._asked: Asked | None = None
+        self._asked_indicators: set[int] = set()
 
     def wrote(self, series: Series, update_id: int, author_id: int | None) -> None:
         """Notes an update written to a watched series: the cause of what changes on it."""
@@ -152,13 +153,23 @@ class StatusWatch:
         if missing := new.keys() - self._candidates.keys():
             self._candidates |= {c.id: c for c in session.scalars(
                 select(Candidate).where(Candidate.id.in_(missing)))}
-            self._asked = None
-        if self._asked is None:
-            self._asked = load_asked(session, list(self._candidates.values()), as_of=self.as_of)
-        self.before |= evaluate_states(session, [self._candidates[c] for c in new],
-                                       as_of=self.as_of, asked=self._asked, indicators=new)
         for candidate_id, indicators in new.items():
             self.indicators[candidate_id] |= indicators
+        if missing or not self._asked_indicators >= self._indicator_ids:
+            self._asked = self._ask(session)
+        self.before |= evaluate_states(session, [self._candidates[c] for c in new],
+                                       as_of=self.as_of, asked=self._asked, indicators=new)
+
+    @property
+    def _indicator_ids(self) -> set[int]:
+        return set().union(*self.indicators.values())
+
+    def _ask(self, session: Session) -> Asked:
+        """What is asked of the watched candidates, of the targets on the watched indicators
+        only (the targets are the costliest read here)."""
+        self._asked_indicators = self._indicator_ids
+        return load_asked(session, list(self._candidates.values()), as_of=self.as_of,
+                          indicator_ids=self._asked_indicators)
 
     def record(
         self, session: Session, *, cause: Cause | None = None, actor_id: int | None = None,
@@ -171,7 +182,7 @@ class StatusWatch:
         if not self.indicators:
             return 0
         candidates = [self._candidates[c] for c in self.indicators]
-        asked = None if targets_changed else self._asked
+        asked = self._ask(session) if targets_changed else self._asked
         after = evaluate_states(session, candidates, as_of=self.as_of, asked=asked,
                                 indicators=self.indicators)
         changes = status_changes({k: e.state for k, e in self.before.items()},
