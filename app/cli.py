@@ -321,6 +321,19 @@ def upload(
     typer.echo(message)
 
 
+@app.command("record-status-changes")
+def record_status_changes() -> None:
+    """Record the status changes the passing of time made (a due date passed, a grace period
+    ended, a target version came into force) as events: what the server does each night. Safe
+    to run again: it records only what is not recorded yet."""
+    from app.evaluation import today
+    from app.events.status_feed import record_time_status_changes
+
+    with get_write_sessionmaker()() as session:
+        recorded = record_time_status_changes(session, today())
+    typer.echo(f"{recorded} status change{'' if recorded == 1 else 's'} recorded.")
+
+
 @app.command()
 def backup(path: Annotated[Path, typer.Argument(help="Where to write the copy.")]) -> None:
     """Copy the live SQLite database to PATH while writes continue (SQLite online backup)."""

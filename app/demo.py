@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from app.benchmarks.labels import KNOWN_UNIT_LABELS, known_stage_labels
 from app.benchmarks.service import derive_candidate_benchmarks
+from app.events.status_feed import replay_status_history
 from app.models import (
     AccessionMilestone,
     AccessionMilestoneRecord,
@@ -542,6 +543,9 @@ def _load(session: Session, today: date) -> dict[str, int]:
     steps = _add_ratification_steps(session, candidates)
     milestones = _add_accession_milestones(session, candidates)
     session.flush()
+    # The status changes the history would have recorded, review by review, so the feeds of
+    # status changes start full (app/events/status_feed.py).
+    status_changes = replay_status_history(session, today)
     return {
         "indicators": len(indicators),
         "benchmark_definitions": len(definitions),
@@ -553,6 +557,7 @@ def _load(session: Session, today: date) -> dict[str, int]:
         "progress_reports": len(reports),
         "ratification_steps": len(steps),
         "accession_milestones": len(milestones),
+        "status_change_events": status_changes,
         "events": 1,
     }
 

@@ -2,7 +2,7 @@
 is measured against, and their updates, in a fixed number of queries whatever their number."""
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -116,6 +116,20 @@ def _load_history(
             parts.append(select(oldest.limit(1).subquery().c.id))
         condition = ProgressUpdate.id.in_(union_all(*parts).scalar_subquery())
     for key, measurement in _measurements(session, end_of_day(as_of), condition, *known):
+        history[key].append(measurement)
+    return history
+
+
+def whole_history(
+    session: Session, candidate_ids: Sequence[int], as_of: date
+) -> dict[Series, list[Measurement]]:
+    """Every measurement of these candidates known on `as_of`, by series, with the retractions
+    in effect then: the rules find what counted on any earlier date in it (a retraction undone
+    by `as_of` is not seen), so one read serves an evaluation of each past review."""
+    history: dict[Series, list[Measurement]] = defaultdict(list)
+    for key, measurement in _measurements(
+            session, end_of_day(as_of), ProgressUpdate.candidate_id.in_(candidate_ids),
+            ProgressUpdate.as_of <= as_of, ProgressUpdate.recorded_at < end_of_day(as_of)):
         history[key].append(measurement)
     return history
 
@@ -262,10 +276,12 @@ def load_asked(
     *,
     as_of: date | None = None,
     tier: str | None = None,
+    indicator_ids: Collection[int] | None = None,
 ) -> Asked:
     """Each candidate's standing on a date (default today), from its status history, and the
     targets in force then (adopted, not retired, the version then in force) of its tier, or of
-    `tier` for every candidate (what-if). Four queries, none without candidates."""
+    `tier` for every candidate (what-if); only those on `indicator_ids`, when given. Four
+    queries, none without candidates."""
     as_of = as_of or today()
     if not candidates:
         return Asked(as_of, {}, {}, tier)
@@ -278,7 +294,8 @@ def load_asked(
         changes[change.candidate_id].append(change)
     standings = {c.id: standing_on(c, changes[c.id], as_of) for c in candidates}
     requirements = targets_in_force(
-        session, {tier} if tier else {s.tier for s in standings.values()}, as_of)
+        session, {tier} if tier else {s.tier for s in standings.values()}, as_of,
+        indicator_ids=indicator_ids)
     return Asked(as_of, standings, requirements, tier)
 
 
@@ -289,13 +306,17 @@ def load_statuses(
     as_of: date | None = None,
     tier: str | None = None,
     asked: Asked | None = None,
+    indicators: Mapping[int, Collection[int]] | None = None,
+    history: Mapping[Series, list[Measurement]] | None = None,
 ) -> dict[int, CandidateStatus]:
     """Each candidate's status as of a date (default today), keyed by candidate id: its tier
     then (from its status history), the targets in force then (adopted, not retired, the
     version then in force), the observations recorded by then. `tier` evaluates every
     candidate against that tier's targets instead (what-if), changing nothing stored.
     `asked` (load_asked, read once for these candidates or more) spares its four queries;
-    its date and tier are then the ones evaluated."""
+    its date and tier are then the ones evaluated. `indicators` (by candidate id) keeps only
+    the targets on those indicators: a write re-evaluates just what it touched. `history`
+    (whole_history, read once) spares reading the measurements: a replay over many dates."""
     if not candidates:
         return {}
     if asked is None:
@@ -308,9 +329,12 @@ def load_statuses(
             select(CandidateBenchmark).where(CandidateBenchmark.candidate_id.in_(ids))
         )
     }
-    series = sorted({(c.id, r.definition.indicator_id) for c in candidates
-                     for r in asked.requirements[asked.tier_of(c.id)]})
-    updates = _load_history(session, series, as_of)
+    asks = {c.id: [r for r in asked.requirements[asked.tier_of(c.id)]
+                   if indicators is None or r.definition.indicator_id in indicators.get(c.id, ())]
+            for c in candidates}
+    series = sorted({(c.id, r.definition.indicator_id) for c in candidates for r in asks[c.id]})
+    updates = (defaultdict(list, history) if history is not None
+               else _load_history(session, series, as_of))
 
     results = {}
     for candidate in candidates:
@@ -322,7 +346,7 @@ def load_statuses(
                 benchmarks.get((candidate.id, requirement.definition_id)),
                 standing.tier_entered_on if evaluated_tier == standing.tier else None,
             )
-            for requirement in asked.requirements[evaluated_tier]
+            for requirement in asks[candidate.id]
         ]
         measurements = {a.definition.key: updates[(candidate.id, a.definition.indicator_id)]
                         for a in applied}

@@ -1,5 +1,7 @@
 """create_app(): the FastAPI application with its routers, static files and error handlers."""
 
+import asyncio
+import contextlib
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,10 +13,11 @@ from fastapi.staticfiles import StaticFiles
 
 from app.api import api_router
 from app.config import get_settings
-from app.db import get_sessionmaker
+from app.db import get_sessionmaker, get_write_sessionmaker
 from app.docs_page import router as docs_router
 from app.errors import install_error_handlers
 from app.events.feed import ChangeFeed
+from app.events.status_feed import sweep_daily
 from app.health import router as health_router
 from app.imports.api import UPLOAD_PATH
 from app.middleware import (
@@ -38,6 +41,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await app.state.change_feed.start()
+    sweep = asyncio.create_task(sweep_daily(lambda: get_write_sessionmaker()()),
+                                name="status-sweep")
     compile_templates()
     # What start-up built (modules, mappers, schemas, templates) lives as long as the process:
     # frozen, the garbage collector's full passes stop walking it. They took ~100 ms each,
@@ -45,6 +50,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     gc.collect()
     gc.freeze()
     yield
+    sweep.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await sweep
     await app.state.change_feed.stop()
 
 

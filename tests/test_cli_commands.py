@@ -156,3 +156,20 @@ def test_import_takes_indicators_vintages_and_observation_status(demo_engine, tm
     assert result.exit_code == 1
     assert "line 2, observation_status" in result.output and "line 3, indicator" in result.output
     assert updates(demo_engine) == before + 2
+
+
+def test_record_status_changes_records_nothing_twice(demo_engine):
+    from app.events.status_feed import CHANGE_KIND
+    from app.models import Event
+
+    def recorded() -> int:
+        with Session(demo_engine) as session:
+            return session.scalar(select(func.count()).select_from(Event)
+                                  .where(Event.kind == CHANGE_KIND))
+
+    loaded = recorded()
+    assert loaded > 0  # the demo's history, recorded as it loaded
+    result = invoke("record-status-changes")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "0 status changes recorded."
+    assert recorded() == loaded

@@ -1,7 +1,7 @@
 """Benchmark categories and definitions, their per-tier requirements, and which of them apply to
 a candidate; the admin's writes to all of these."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -120,14 +120,18 @@ def tier_entered_on(changes: Sequence[CandidateStatusChange], tier: str) -> date
 
 
 def targets_in_force(
-    session: Session, tiers: set[str], on: date
+    session: Session, tiers: set[str], on: date, *, indicator_ids: Collection[int] | None = None,
 ) -> dict[str, list[TierRequirement]]:
     """For each tier, what it asks on `on`: the requirements of the version then in force of
     every target adopted by then and not yet retired, in category order. The one place the
-    targets of a candidate are chosen (the status rules, the pages and the admin's lists)."""
+    targets of a candidate are chosen (the status rules, the pages and the admin's lists).
+    `indicator_ids` keeps the targets on those indicators only (a write's statuses)."""
     by_tier: dict[str, list[TierRequirement]] = {tier: [] for tier in tiers}
+    query = select(BenchmarkDefinition)
+    if indicator_ids is not None:
+        query = query.where(BenchmarkDefinition.indicator_id.in_(indicator_ids))
     definitions = session.scalars(
-        select(BenchmarkDefinition)
+        query
         .join(BenchmarkDefinition.category)
         .options(selectinload(BenchmarkDefinition.requirements),
                  selectinload(BenchmarkDefinition.category))
@@ -629,6 +633,14 @@ def update_definition(
                                   f"({adopted_on.isoformat()})"))
     _refuse_if_any(errors, "Nothing was changed.")
 
+    # A new version of the requirements may move the target of every candidate of the tiers:
+    # their statuses on this indicator are read before and after (a target revised).
+    from app.events.status_feed import StatusWatch  # it reads statuses, which read this module
+
+    statuses = StatusWatch(today)
+    if data.requirements is not None:
+        statuses.watch(session, [(candidate_id, definition.indicator_id) for candidate_id
+                                 in session.scalars(select(Candidate.id))])
     before = _definition_snapshot(definition)
     for field in UPDATABLE:
         if field in sent:
@@ -649,6 +661,11 @@ def update_definition(
     derive_benchmarks_for_tiers(session, affected)
     record_event(session, kind="benchmark.updated", entity="benchmark", entity_id=definition.key,
                  actor=author, before=before, after=after)
+    statuses.record(session, actor_id=author.id, targets_changed=True, cause={
+        "kind": "requirements", "benchmark": definition.key,
+        "effective_on": effective_on.isoformat(),
+        "requirement_ids": [r.id for r in definition.requirements
+                            if r.effective_on == effective_on]})
     session.commit()
     return definition
 

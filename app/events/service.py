@@ -66,6 +66,12 @@ def record_events(session: Session, events: list[dict[str, Any]]) -> None:
     ])
 
 
+def take_event_order_lock(session: Session) -> None:
+    """Takes the event-order lock now, for a writer that must read what the events it will
+    record depend on after every earlier writer's commit (PostgreSQL; a no-op on SQLite)."""
+    _take_event_order_lock(session)
+
+
 def _take_event_order_lock(session: Session) -> None:
     transaction = session.get_transaction()
     if (session.get_bind().dialect.name == "postgresql" and transaction is not None

@@ -31,6 +31,7 @@ from app.config import get_settings
 from app.db import begin_write
 from app.errors import InvalidInput, in_words
 from app.events.service import record_event
+from app.events.status_feed import StatusWatch
 from app.imports.xlsx import Deadline, Limits, NotAWorkbook, sheet_texts
 from app.models import Candidate, IdempotencyKey, User, utcnow
 from app.progress.ingest import (
@@ -276,6 +277,7 @@ def load_rows(
     begin_write(session)
     candidates = dict(session.execute(select(Candidate.slug, Candidate.id)).all())
     loaded = Loaded()
+    statuses = StatusWatch()  # each benchmark read once before its first row, once at the end
     errors: list[RowError] = []
     chunk: list[tuple[int, dict[str, str]]] = []
 
@@ -296,7 +298,8 @@ def load_rows(
                 errors.extend(parsed)
         sets = [UpdateSet(candidates[slug], items, author, locations)
                 for slug, (items, locations) in groups.items()]
-        outcomes = add_progress_updates(session, sets, store=not errors, events=each_event)
+        outcomes = add_progress_updates(session, sets, store=not errors, events=each_event,
+                                        statuses=statuses)
         for slug, outcome in zip(groups, outcomes, strict=True):
             for e in outcome.errors + outcome.conflicts:
                 line, column = e["loc"][0], str(e["loc"][-1])
@@ -353,6 +356,7 @@ def load_rows(
         keep_first_errors()
         errors.sort(key=lambda e: e.line)
         raise ImportRefused(errors, total)
+    statuses.record(session)
     return loaded
 
 

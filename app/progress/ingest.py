@@ -41,6 +41,7 @@ from app.errors import (
     field_error,
 )
 from app.events.service import record_events
+from app.events.status_feed import StatusWatch
 from app.models import (
     BenchmarkDefinition,
     BenchmarkKind,
@@ -232,7 +233,8 @@ class SetOutcome:
 
 
 def add_progress_updates(session: Session, sets: Sequence[UpdateSet], *, store: bool = True,
-                         events: bool = True) -> list[SetOutcome]:
+                         events: bool = True,
+                         statuses: StatusWatch | None = None) -> list[SetOutcome]:
     """Validates every item of every set (reporting each broken rule at its item's location)
     and inserts the sets that pass, with their events; for each set, what was stored or what
     was refused. The caller commits. With `store=False` it only validates (a file import that
@@ -241,7 +243,11 @@ def add_progress_updates(session: Session, sets: Sequence[UpdateSet], *, store: 
 
     However many sets, it reads with one query (three with corrections) and writes with two
     Core statements: the sets of many concurrent requests go in as one insert of updates and
-    one of events, and what is answered is built from what was sent."""
+    one of events, and what is answered is built from what was sent.
+
+    The statuses of the benchmarks on the series written are read before and after, and each
+    change is recorded as an event (app/events/status_feed.py); an import that calls this for
+    each chunk of its rows hands in its own `statuses` and records them once at its end."""
     items = [item for update_set in sets for item in update_set.items]
     # The indicators named, by their keys or by a benchmark's, in one query.
     named = session.execute(
@@ -282,6 +288,9 @@ def add_progress_updates(session: Session, sets: Sequence[UpdateSet], *, store: 
     if not accepted or not store:
         return results
 
+    watch = statuses or StatusWatch()
+    written = [(sets[n].candidate_id, indicator.id) for n, _, indicator in accepted]
+    watch.watch(session, written)
     recorded_at = utcnow()
     ids = insert_rows(session, ProgressUpdate.__table__, [
         {"candidate_id": sets[n].candidate_id, "indicator_id": indicator.id,
@@ -294,7 +303,8 @@ def add_progress_updates(session: Session, sets: Sequence[UpdateSet], *, store: 
         for n, item, indicator in accepted
     ], returning_ids=True)
     new_events = []
-    for update_id, (n, item, indicator) in zip(ids, accepted, strict=True):
+    for update_id, series, (n, item, indicator) in zip(ids, written, accepted, strict=True):
+        watch.wrote(series, update_id, sets[n].author.id)
         update = ProgressUpdateRead(
             id=update_id, indicator=indicator.key, benchmark=indicator.key, value=item.value,
             as_of=item.as_of, source=item.source, vintage=item.vintage,
@@ -313,6 +323,8 @@ def add_progress_updates(session: Session, sets: Sequence[UpdateSet], *, store: 
                       **_update_snapshot(update)}})
     if new_events:
         record_events(session, new_events)
+    if statuses is None:
+        watch.record(session)
     mark_changed(session)
     return results
 

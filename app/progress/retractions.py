@@ -6,11 +6,14 @@ event, so the whole story stays in the update's history.
 An update has at most one open retraction (pending or in effect) at a time: each step locks
 the update's row first, so two analysts cannot both retract it."""
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, and_, exists, func, not_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.errors import Conflict, Forbidden, NotFound
 from app.events.service import record_event, snapshot
+from app.events.status_feed import StatusWatch
 from app.models import (
     ProgressUpdate,
     RetractionConfirmation,
@@ -75,6 +78,9 @@ def retract_progress_update(
                        f"{open_retraction.effective_at.date().isoformat()}.",  # type: ignore[union-attr]
                        retraction_id=open_retraction.id)
     own = update.author_id is not None and update.author_id == author.id
+    statuses = StatusWatch()
+    if own:  # it takes effect at once: the statuses on its series may move
+        statuses.watch(session, [(update.candidate_id, update.indicator_id)])
     retraction = UpdateRetraction(update_id=update.id, reason=reason, author_id=author.id,
                                   retracted_at=utcnow(), needs_confirmation=not own)
     session.add(retraction)
@@ -87,6 +93,7 @@ def retract_progress_update(
             before=snapshot(update, UPDATE_FIELDS),
             after={"retracted": True, "reason": reason, "retraction_id": retraction.id},
         )
+        statuses.record(session, actor_id=author.id, cause=_cause(retraction))
     else:
         record_event(
             session, kind="progress_update.retraction_requested", entity="progress_update",
@@ -110,6 +117,7 @@ def confirm_retraction(
     if retraction.author_id == confirmer.id:
         raise Forbidden(f"You asked for retraction {retraction_id}: a second analyst must "
                         "confirm it (four-eyes).")
+    statuses = _watch(session, retraction)
     session.add(RetractionConfirmation(retraction_id=retraction.id, user_id=confirmer.id,
                                        confirmed_at=utcnow()))
     session.flush()
@@ -121,6 +129,7 @@ def confirm_retraction(
         before=snapshot(update, UPDATE_FIELDS),
         after={"retracted": True, "reason": retraction.reason, "retraction_id": retraction.id},
     )
+    statuses.record(session, actor_id=confirmer.id, cause=_cause(retraction))
     session.commit()
     return get_retraction(session, retraction.id)
 
@@ -135,6 +144,7 @@ def undo_retraction(
         raise Conflict(f"Retraction {retraction_id} was already undone on "
                        f"{retraction.undo.undone_at.date().isoformat()}.")  # type: ignore[union-attr]
     was = retraction.status
+    statuses = _watch(session, retraction)
     session.add(RetractionUndo(retraction_id=retraction.id, user_id=admin.id, reason=reason,
                                undone_at=utcnow()))
     session.flush()
@@ -146,8 +156,21 @@ def undo_retraction(
                 "retraction_id": retraction.id},
         after={"retracted": False, "reason": reason, "retraction_id": retraction.id},
     )
+    statuses.record(session, actor_id=admin.id, cause=_cause(retraction))
     session.commit()
     return get_retraction(session, retraction.id)
+
+
+def _watch(session: Session, retraction: UpdateRetraction) -> StatusWatch:
+    """The statuses on the retracted update's series, read before the retraction changes."""
+    statuses = StatusWatch()
+    statuses.watch(session, [(retraction.update.candidate_id, retraction.update.indicator_id)])
+    return statuses
+
+
+def _cause(retraction: UpdateRetraction) -> dict[str, Any]:
+    return {"kind": "retraction", "retraction_id": retraction.id,
+            "update_id": retraction.update_id}
 
 
 def get_retraction(session: Session, retraction_id: int) -> UpdateRetraction:

@@ -30,6 +30,7 @@ from app.models import (
 )
 from app.progress.service import known_on, resolve_indicator, retracted_on
 from app.web.as_of import ReviewDep
+from app.web.feeds import status_feed_context
 from app.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -269,4 +270,22 @@ def reports_feed(session: SessionDep) -> Response:
         reports=reports, base=get_settings().site_url,
         updated=reports[0].published_at if reports else now,
     )
+    return Response(body, media_type="application/atom+xml; charset=utf-8")
+
+
+@router.get("/candidates/{slug}/feed.atom")
+def candidate_status_feed(slug: str, session: SessionDep) -> Response:
+    """The candidate's status changes, every benchmark (Atom)."""
+    return atom(templates.get_template("status_feed.atom").render(
+        status_feed_context(session, slug)))
+
+
+@router.get("/candidates/{slug}/benchmarks/{key}/feed.atom")
+def benchmark_status_feed(slug: str, key: str, session: SessionDep) -> Response:
+    """One benchmark's status changes for the candidate (Atom)."""
+    return atom(templates.get_template("status_feed.atom").render(
+        status_feed_context(session, slug, key)))
+
+
+def atom(body: str) -> Response:
     return Response(body, media_type="application/atom+xml; charset=utf-8")

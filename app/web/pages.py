@@ -55,6 +55,7 @@ from app.reports.service import (
 from app.status import effective_measurements
 from app.web.as_of import ReviewDep, dated, viewing
 from app.web.charts import ChartPoint, history_chart, progress_bar, ratification_chart
+from app.web.feeds import status_feed_path
 from app.web.maps import load_geography, overview_map
 from app.web.methodology import METHODOLOGY_RULES, worked_example
 from app.web.sources import SourceNotes
@@ -277,7 +278,7 @@ def candidate_page(request: Request, slug: str, session: SessionDep,
         ratification_bar=ratification_chart("ratification", counts.by_status, counts.total),
         reports=reports,
         attention=candidate_attention(candidate, status),
-        sources=SourceNotes(), review=review,
+        sources=SourceNotes(), review=review, status_feed=status_feed_path(candidate.slug),
     )
 
 
@@ -317,7 +318,8 @@ def benchmark_page(
                   sources=SourceNotes(),
                   points=points, retractions=retractions_known(shown, as_of),
                   retracted=retracted_on(session, shown, as_of),
-                  page=page, pages=pages, total=total, review=review)
+                  page=page, pages=pages, total=total, review=review,
+                  status_feed=status_feed_path(candidate.slug, definition.key))
 
 
 def retractions_known(updates, as_of: date | None) -> dict[int, list]:

@@ -1,0 +1,295 @@
+"""Status changes as events, for watchers: a write re-evaluates the benchmarks it touches, before
+and after, and records what changed in its own transaction (StatusWatch); a daily sweep records
+what the passing of time changed (record_time_status_changes); the Atom feeds read them back.
+The rules of what counts as a change are app.status_changes."""
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from app.db import begin_write, mark_changed
+from app.evaluation import (
+    Asked,
+    Series,
+    benchmark_is_illustrative,
+    load_asked,
+    load_statuses,
+    today,
+    whole_history,
+)
+from app.events.service import record_events, take_event_order_lock
+from app.models import Candidate, Event, ProgressUpdate
+from app.status import Measurement, quarter_end_after
+from app.status_changes import (
+    BenchmarkState,
+    StatusChange,
+    state_fields,
+    state_from,
+    status_changes,
+)
+
+logger = logging.getLogger("app.events.status_feed")
+
+CHANGE_KIND = "benchmark_status.changed"
+ENTITY = "candidate_benchmark"
+# Two sweeps (two workers, two instances on PostgreSQL) take turns on this transaction-scoped
+# lock; the second then finds the first one's events and records nothing. On SQLite the
+# writers' lock (begin_write) does the same.
+STATUS_SWEEP_LOCK = 7_401_123
+FEED_ENTRIES = 50  # an Atom feed holds the latest changes, not the whole history
+CAUSE_IDS = 20  # an event names the last updates of its cause, and how many there were
+
+Key = tuple[int, str]  # (candidate id, benchmark key)
+Cause = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """One benchmark's state for one candidate, with what its event tells besides."""
+
+    state: BenchmarkState
+    slug: str
+    indicator_id: int
+    reason: str
+    is_illustrative: bool
+
+
+def entity_id(candidate_id: int, key: str) -> str:
+    return f"{candidate_id}:{key}"
+
+
+def evaluate_states(
+    session: Session, candidates: Sequence[Candidate], *, as_of: date,
+    asked: Asked | None = None, indicators: Mapping[int, Iterable[int]] | None = None,
+    history: Mapping[Series, list[Measurement]] | None = None,
+) -> dict[Key, Evaluated]:
+    """The state of each benchmark of these candidates on `as_of` (only those on
+    `indicators`, by candidate id, when given)."""
+    only = {c: set(i) for c, i in indicators.items()} if indicators is not None else None
+    statuses = load_statuses(session, candidates, as_of=as_of, asked=asked, indicators=only,
+                             history=history)
+    slugs = {c.id: c.slug for c in candidates}
+    states = {}
+    for candidate_id, status in statuses.items():
+        applied = {a.definition.key: a for a in status.applied}
+        for b in status.evaluation.benchmarks:
+            a, latest = applied[b.spec.key], b.latest
+            states[(candidate_id, b.spec.key)] = Evaluated(
+                BenchmarkState(
+                    status=b.status, target_value=b.spec.target_value,
+                    target_stage=b.spec.target_stage, due_on=b.spec.due_on,
+                    figure_id=latest.id if latest else None,
+                    figure_vintage=latest.vintage if latest else None,
+                    figure_supersedes=latest.supersedes_id if latest else None),
+                slugs[candidate_id], a.definition.indicator_id, b.reason,
+                benchmark_is_illustrative(a, latest))
+    return states
+
+
+def _event_rows(
+    changes: Sequence[StatusChange], evaluated: Mapping[Key, Evaluated], as_of: date,
+    attribution: Callable[[Series], tuple[Cause, int | None]],
+) -> list[dict[str, Any]]:
+    rows = []
+    for change in changes:
+        candidate_id, key = change.key
+        e = evaluated[change.key]
+        cause, actor_id = attribution((candidate_id, e.indicator_id))
+        rows.append({
+            "kind": CHANGE_KIND, "entity": ENTITY, "entity_id": entity_id(candidate_id, key),
+            "actor_id": actor_id, "candidate_id": candidate_id,
+            "after": {
+                "candidate": e.slug, "benchmark": key,
+                "from": change.before.status.value if change.before else None,
+                **state_fields(change.after),
+                "revised": change.revised.value if change.revised else None,
+                "as_of": as_of.isoformat(), "reason": e.reason, "cause": cause,
+                "is_illustrative": e.is_illustrative,
+            },
+        })
+    return rows
+
+
+class StatusWatch:
+    """The statuses a write may change, read before it (watch) and compared after it (record):
+    only the benchmarks on the series written, each evaluated once however many rows a batch or
+    an import writes to it. Both reads are as of today, so only the write can move them."""
+
+    def __init__(self, as_of: date | None = None) -> None:
+        self.as_of = as_of or today()
+        self.before: dict[Key, Evaluated] = {}
+        self.indicators: dict[int, set[int]] = defaultdict(set)
+        self.update_ids: dict[Series, list[int]] = defaultdict(list)  # written, by series
+        self.authors: dict[Series, int | None] = {}
+        self._candidates: dict[int, Candidate] = {}
+        self._asked: Asked | None = None
+        self._asked_indicators: set[int] = set()
+
+    def wrote(self, series: Series, update_id: int, author_id: int | None) -> None:
+        """Notes an update written to a watched series: the cause of what changes on it."""
+        self.update_ids[series].append(update_id)
+        self.authors.setdefault(series, author_id)
+
+    def watch(self, session: Session, series: Iterable[Series]) -> None:
+        """Reads, before the write, the state of the benchmarks on these series not read yet.
+        Takes the event-order lock first (PostgreSQL): a concurrent writer's change is then
+        committed and seen here, or waits for this one's, never both missed."""
+        new: dict[int, set[int]] = defaultdict(set)
+        for candidate_id, indicator_id in series:
+            if indicator_id not in self.indicators.get(candidate_id, ()):
+                new[candidate_id].add(indicator_id)
+        if not new:
+            return
+        take_event_order_lock(session)
+        if missing := new.keys() - self._candidates.keys():
+            self._candidates |= {c.id: c for c in session.scalars(
+                select(Candidate).where(Candidate.id.in_(missing)))}
+        for candidate_id, indicators in new.items():
+            self.indicators[candidate_id] |= indicators
+        if missing or not self._asked_indicators >= self._indicator_ids:
+            self._asked = self._ask(session)
+        self.before |= evaluate_states(session, [self._candidates[c] for c in new],
+                                       as_of=self.as_of, asked=self._asked, indicators=new)
+
+    @property
+    def _indicator_ids(self) -> set[int]:
+        return set().union(*self.indicators.values())
+
+    def _ask(self, session: Session) -> Asked:
+        """What is asked of the watched candidates, of the targets on the watched indicators
+        only (the targets are the costliest read here)."""
+        self._asked_indicators = self._indicator_ids
+        return load_asked(session, list(self._candidates.values()), as_of=self.as_of,
+                          indicator_ids=self._asked_indicators)
+
+    def record(
+        self, session: Session, *, cause: Cause | None = None, actor_id: int | None = None,
+        targets_changed: bool = False,
+    ) -> int:
+        """Records an event for each change since watch, in the session's transaction; how
+        many. Without `cause`, a change's cause is the updates written to its series (wrote),
+        and its actor their author. `targets_changed`: the write changed what is asked, so
+        it is read again."""
+        if not self.indicators:
+            return 0
+        candidates = [self._candidates[c] for c in self.indicators]
+        asked = self._ask(session) if targets_changed else self._asked
+        after = evaluate_states(session, candidates, as_of=self.as_of, asked=asked,
+                                indicators=self.indicators)
+        changes = status_changes({k: e.state for k, e in self.before.items()},
+                                 {k: e.state for k, e in after.items()})
+        if changes:
+            def attribution(series: Series) -> tuple[Cause, int | None]:
+                if cause is not None:
+                    return cause, actor_id
+                ids = self.update_ids[series]  # an import's series may hold thousands
+                return ({"kind": "progress_update", "update_ids": ids[-CAUSE_IDS:],
+                         "count": len(ids)}, self.authors.get(series))
+
+            record_events(session, _event_rows(changes, after, self.as_of, attribution))
+            mark_changed(session)
+        return len(changes)
+
+
+def last_recorded_states(session: Session) -> dict[Key, BenchmarkState]:
+    """The state each candidate's benchmark was last recorded in, from its newest event."""
+    newest = (select(func.max(Event.id)).where(Event.kind == CHANGE_KIND)
+              .group_by(Event.entity_id))
+    rows = session.execute(select(Event.candidate_id, Event.after)
+                           .where(Event.id.in_(newest)))
+    return {(candidate_id, after["benchmark"]): state_from(after)
+            for candidate_id, after in rows if candidate_id is not None and after}
+
+
+def _sweep(session: Session, as_of: date, recorded: dict[Key, BenchmarkState] | None = None,
+           history: Mapping[Series, list[Measurement]] | None = None) -> int:
+    """Records what changed since the states `recorded` (default: read from the events), and
+    brings `recorded` up to date."""
+    candidates = session.scalars(select(Candidate).order_by(Candidate.id)).all()
+    now = evaluate_states(session, candidates, as_of=as_of, history=history)
+    last = last_recorded_states(session) if recorded is None else recorded
+    changes = status_changes(last, {k: e.state for k, e in now.items()})
+    last |= {change.key: change.after for change in changes}
+    if changes:
+        record_events(session, _event_rows(changes, now, as_of,
+                                           lambda _: ({"kind": "time"}, None)))
+        mark_changed(session)
+    return len(changes)
+
+
+def record_time_status_changes(session: Session, today: date) -> int:
+    """Records the changes no write recorded: a due date passing (overdue), an at-risk grace
+    ending, a target version coming into force, a tier change. Compares each benchmark's state
+    on `today` with the one last recorded; running it again the same day records nothing.
+    Commits; returns how many changes it recorded."""
+    begin_write(session)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": STATUS_SWEEP_LOCK})
+    recorded = _sweep(session, today)
+    session.commit()
+    return recorded
+
+
+def replay_status_history(session: Session, today: date) -> int:
+    """Records the status changes of the history already stored, review by review: at each
+    quarter end from the first measurement's, then `today` (the demo's history, loaded in one
+    go, gets the feed it would have had). Does not commit."""
+    first = session.scalar(select(func.min(ProgressUpdate.as_of)))
+    states = last_recorded_states(session)
+    history = whole_history(session, list(session.scalars(select(Candidate.id))), today)
+    recorded = 0
+    day = quarter_end_after(first - timedelta(days=1)) if first else today
+    while day < today:
+        recorded += _sweep(session, day, states, history)
+        day = quarter_end_after(day)
+    return recorded + _sweep(session, today, states)
+
+
+def list_status_changes(
+    session: Session, candidate: Candidate, key: str | None = None, *, limit: int = FEED_ENTRIES,
+) -> list[Event]:
+    """A candidate's recorded status changes (of one benchmark, with `key`), newest first."""
+    query = select(Event).where(Event.kind == CHANGE_KIND, Event.candidate_id == candidate.id,
+                                Event.is_public.is_(True))
+    if key is not None:
+        query = query.where(Event.entity_id == entity_id(candidate.id, key))
+    return list(session.scalars(query.order_by(Event.id.desc()).limit(limit)))
+
+
+SWEEP_AT = time(0, 5)  # UTC, each day: just after the date changes, when due dates pass
+
+
+def seconds_until_next_sweep(now: datetime) -> float:
+    """From `now` (UTC) to the next SWEEP_AT."""
+    next_run = datetime.combine(now.date(), SWEEP_AT, tzinfo=UTC)
+    if next_run <= now:
+        next_run += timedelta(days=1)
+    return (next_run - now).total_seconds()
+
+
+async def sweep_daily(session_factory: Callable[[], Session]) -> None:
+    """The process's daily sweep (started with the app): one run at a time, each just after
+    midnight UTC. Not at start-up: a restart is no reason to write, and the demo's load and
+    `accession record-status-changes` record at once. A failed run is logged and tried again
+    the next day (the sweep compares with what is recorded, so nothing is lost)."""
+    while True:
+        await asyncio.sleep(seconds_until_next_sweep(datetime.now(UTC)))
+
+        def run() -> int:
+            with session_factory() as session:
+                return record_time_status_changes(session, today())
+
+        try:
+            recorded = await run_in_threadpool(run)
+            logger.info("status sweep recorded %d changes", recorded)
+        except SQLAlchemyError as failed:
+            logger.warning("status sweep failed: %s", type(failed).__name__)
