@@ -26,6 +26,7 @@ from app.benchmarks.service import (
     standing_on,
     targets_in_force,
 )
+from app.config import get_settings
 from app.models import (
     Candidate,
     CandidateBenchmark,
@@ -152,7 +153,8 @@ def _measurements(
                ProgressUpdate.as_of, ProgressUpdate.recorded_at, ProgressUpdate.source,
                ProgressUpdate.value, ProgressUpdate.stage, ProgressUpdate.supersedes_id,
                retracted.c.retracted_at, ProgressUpdate.vintage,
-               ProgressUpdate.observation_status, ProgressUpdate.is_illustrative)
+               ProgressUpdate.observation_status, ProgressUpdate.is_illustrative,
+               ProgressUpdate.assessed_by)
         .outerjoin(retracted, retracted.c.update_id == ProgressUpdate.id)
         .where(*conditions)
         .order_by(ProgressUpdate.as_of, ProgressUpdate.id),
@@ -160,12 +162,12 @@ def _measurements(
     )
     for candidate_id, indicator_id, *fields in rows:
         (update_id, measured_on, recorded_at, source, value, stage, supersedes_id, retracted_at,
-         vintage, observation_status, is_illustrative) = fields
+         vintage, observation_status, is_illustrative, assessed_by) = fields
         yield (candidate_id, indicator_id), Measurement(
             id=update_id, as_of=measured_on, recorded_at=recorded_at, source=source, value=value,
             stage=stage, supersedes_id=supersedes_id, retracted_at=retracted_at,
             vintage=vintage, observation_status=observation_status,
-            is_illustrative=is_illustrative,
+            is_illustrative=is_illustrative, assessed_by=assessed_by,
         )
 
 
@@ -311,6 +313,7 @@ def load_statuses(
     series = sorted({(c.id, r.definition.indicator_id) for c in candidates
                      for r in asked.requirements[asked.tier_of(c.id)]})
     updates = _load_history(session, series, as_of)
+    divergence_share = get_settings().assessment_divergence_share
 
     results = {}
     for candidate in candidates:
@@ -327,7 +330,8 @@ def load_statuses(
         measurements = {a.definition.key: updates[(candidate.id, a.definition.indicator_id)]
                         for a in applied}
         items = [(benchmark_spec(a), measurements[a.definition.key]) for a in applied]
-        results[candidate.id] = CandidateStatus(evaluate_candidate(items, as_of), applied,
+        evaluation = evaluate_candidate(items, as_of, divergence_share=divergence_share)
+        results[candidate.id] = CandidateStatus(evaluation, applied,
                                                 measurements, evaluated_tier, standing)
     return results
 
