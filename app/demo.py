@@ -25,9 +25,9 @@ from sqlalchemy.orm import Session
 from app.benchmarks.labels import KNOWN_UNIT_LABELS, known_stage_labels
 from app.benchmarks.service import derive_candidate_benchmarks
 from app.models import (
-    AssessedBy,
     AccessionMilestone,
     AccessionMilestoneRecord,
+    AssessedBy,
     BenchmarkCategory,
     BenchmarkDefinition,
     BenchmarkKind,

@@ -173,11 +173,11 @@ def _measurements(
 
 def history_chart_points(
     session: Session, series: Series, stages: Sequence[str], as_of: date, most: int,
-) -> list[tuple[date, float, bool]]:
+) -> list[tuple[date, float, bool, str]]:
     """The points of a chart of one series' whole history: its effective measurements on
     `as_of` (the rules of app.status.effective_measurements, in SQL), oldest first, a milestone's
     stage as its position (1 = first stage), each with whether it corrects or revises an
-    earlier value; thinned to at most `most` evenly spaced points (the
+    earlier value and who assessed it (both series: the chart draws them apart); thinned to at most `most` evenly spaced points (the
     first and last kept). The database does the work: Python gets the points, however long the
     history."""
     day_after = end_of_day(as_of)
@@ -205,7 +205,7 @@ def history_chart_points(
     drawable = or_(ProgressUpdate.value.is_not(None), ProgressUpdate.stage.in_(list(stages)))
     effective = (
         select(ProgressUpdate.as_of, ProgressUpdate.value, ProgressUpdate.stage,
-               ProgressUpdate.supersedes_id,
+               ProgressUpdate.supersedes_id, ProgressUpdate.assessed_by,
                func.row_number().over(order_by=(ProgressUpdate.as_of,
                                                  ProgressUpdate.recorded_at,
                                                  ProgressUpdate.id)).label("n"),
@@ -220,15 +220,15 @@ def history_chart_points(
     previous_bucket = (effective.c.n - 2) * most // effective.c.total
     rows = session.execute(
         select(effective.c.as_of, effective.c.value, effective.c.stage,
-               effective.c.supersedes_id)
+               effective.c.supersedes_id, effective.c.assessed_by)
         .where(or_(effective.c.n == 1, effective.c.n == effective.c.total,
                    bucket != previous_bucket))
         .order_by(effective.c.n)
     )
     positions = {stage: float(i + 1) for i, stage in enumerate(stages)}
     return [(measured_on, value if value is not None else positions[stage],
-             supersedes_id is not None)
-            for measured_on, value, stage, supersedes_id in rows]
+             supersedes_id is not None, assessed_by)
+            for measured_on, value, stage, supersedes_id, assessed_by in rows]
 
 
 @dataclass(frozen=True)
