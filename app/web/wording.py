@@ -143,10 +143,9 @@ def pace_words(b: BenchmarkEvaluation, definition: Any) -> str:
     """The pace needed against the pace achieved: "needs +0.40 points a year; has done +0.12"
     (app.status.pace_of); or why no pace is needed."""
     pace = b.pace
-    if pace is None or pace.note is PaceNote.no_data:
+    # Nothing to say of a pace without data, or once met (the status says it).
+    if pace is None or pace.note in (PaceNote.no_data, PaceNote.met):
         return ""
-    if pace.note is PaceNote.met:
-        return gettext("Met: no further pace is needed.")
     if pace.required is not None:
         facts = {"required": pace_number(pace.required),
                  "unit": pace_unit(definition, pace.required)}
