@@ -244,6 +244,14 @@ UPDATE_EXAMPLES: dict[str, Any] = {
                   "source": "SIPRI Military Expenditure Database", "vintage": "SIPRI 2025",
                   "supersedes": 21, "note": "Rounded as SIPRI publishes it."},
     },
+    "self_assessed": {
+        "summary": "A self-assessed figure (the candidate's own reporting)",
+        "description": "`assessed_by: self`: shown beside the independent figures and "
+                       "compared with them; the status rests on independent figures where "
+                       "there are any.",
+        "value": {"benchmark": "defence_spending_gdp", "value": 2.2, "as_of": "2025-12-31",
+                  "source": "Annual national programme 2026", "assessed_by": "self"},
+    },
     "revision": {
         "summary": "A revision (a newer release of the same figure)",
         "value": {"benchmark": "defence_spending_gdp", "value": 2.15, "as_of": "2025-12-31",

@@ -151,3 +151,13 @@ def test_the_import_template_has_the_column(client):
     header, *rows = text.splitlines()
     assert "assessed_by" in header.split(",")
     assert all(row.endswith(",independent") for row in rows)
+
+
+def test_downloads_say_who_assessed_each_figure(client):
+    import csv
+    import io
+
+    text = client.get("/candidates/ukraine/benchmarks/major_equipment_share.csv").text
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert {r["assessed_by"] for r in rows} == {"self", "independent"}
+    assert all(r["is_illustrative"] == "True" for r in rows if r["assessed_by"] == "self")
