@@ -177,9 +177,9 @@ def history_chart_points(
     """The points of a chart of one series' whole history: its effective measurements on
     `as_of` (the rules of app.status.effective_measurements, in SQL), oldest first, a milestone's
     stage as its position (1 = first stage), each with whether it corrects or revises an
-    earlier value and who assessed it (both series: the chart draws them apart); thinned to at most `most` evenly spaced points (the
-    first and last kept). The database does the work: Python gets the points, however long the
-    history."""
+    earlier value and who assessed it (both series: the chart draws them apart); thinned to
+    at most `most` evenly spaced points (the first and last kept). The database does the
+    work: Python gets the points, however long the history."""
     day_after = end_of_day(as_of)
     candidate_id, indicator_id = series
     of_series = (ProgressUpdate.candidate_id == candidate_id,

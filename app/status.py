@@ -417,7 +417,7 @@ def _divergence(
     return divergence_between(spec, latest[SELF], latest[INDEPENDENT], baseline, share)
 
 
-def pace_words(spec: BenchmarkSpec, pace: Pace) -> str:
+def pace_sentence(spec: BenchmarkSpec, pace: Pace) -> str:
     """The pace in English words: "needs +0.40 points a year; has done +0.12"."""
     unit = _pace_unit(spec)
     achieved = (f"has done {_signed(pace.achieved)}" if pace.achieved is not None

@@ -15,7 +15,7 @@ from app.status import (
     Status,
     evaluate_benchmark,
     pace_of,
-    pace_words,
+    pace_sentence,
 )
 from tests.test_status import AS_OF, LAW, RESPONSE, SPENDING, m, yearly
 
@@ -107,7 +107,7 @@ WORDS_CASES = [
 
 @pytest.mark.parametrize(("spec", "pace", "words"), WORDS_CASES)
 def test_pace_words(spec, pace, words):
-    assert pace_words(spec, pace) == words
+    assert pace_sentence(spec, pace) == words
 
 
 @given(st.lists(st.floats(1.0, 3.0), min_size=2, max_size=6))

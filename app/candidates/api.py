@@ -36,7 +36,7 @@ from app.evaluation import (
 )
 from app.models import Candidate, Phase, Tier
 from app.pagination import Page, PageDep
-from app.status import BenchmarkEvaluation, Pace, pace_words, quarter_end_before
+from app.status import BenchmarkEvaluation, Pace, pace_sentence, quarter_end_before
 
 router = APIRouter(prefix="/candidates", tags=["candidates"])
 
@@ -184,7 +184,7 @@ def pace_fields(b: BenchmarkEvaluation) -> dict[str, Any]:
     return {
         "required_pace": pace.required, "achieved_pace": pace.achieved,
         "pace_ratio": pace.ratio, "pace_note": pace.note,
-        "pace_sentence": pace_words(b.spec, pace), "status_basis": b.basis,
+        "pace_sentence": pace_sentence(b.spec, pace), "status_basis": b.basis,
         "divergence": DivergenceRead(**vars(divergence)) if divergence else None,
     }
 

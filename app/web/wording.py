@@ -139,7 +139,7 @@ def pace_unit(definition: Any, value: float) -> str:
     return unit_label(definition, round(value, 2))
 
 
-def pace_words(b: BenchmarkEvaluation, definition: Any) -> str:
+def pace_summary(b: BenchmarkEvaluation, definition: Any) -> str:
     """The pace needed against the pace achieved: "needs +0.40 points a year; has done +0.12"
     (app.status.pace_of); or why no pace is needed."""
     pace = b.pace
@@ -171,7 +171,7 @@ def pace_words(b: BenchmarkEvaluation, definition: Any) -> str:
         "unit": pace_unit(definition, pace.achieved)}
 
 
-def assessment_words(b: BenchmarkEvaluation, definition: Any) -> str:
+def assessment_summary(b: BenchmarkEvaluation, definition: Any) -> str:
     """Which series the status rests on, and the other one's latest figure, in words; empty
     when it rests on independent figures alone (the usual case, said nowhere)."""
     divergence = b.divergence

@@ -38,7 +38,8 @@ def test_methodology_works_the_pace_and_the_divergence_through_live(client):
 def test_methodology_pace_example_in_french(client):
     html = client.get("/methodology", params={"as_of": AS_OF, "lang": "fr"}).text
     assert "Rythme nécessaire" in html
-    assert figure(html, "example-required-pace").endswith("= +0,52 point")  # French singular below 2
+    # French takes the singular below 2: "0,52 point".
+    assert figure(html, "example-required-pace").endswith("= +0,52 point")
 
 
 def test_docs_explain_pace_and_assessment():
