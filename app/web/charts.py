@@ -109,9 +109,10 @@ def history_chart(
     lines; revised values as hollow points; self-assessed points (assessed_by "self") as a
     second, dashed series with square markers and a legend. Milestones plot the stage number
     (1 = first stage) with the stage names on the axis. A compact chart keeps a minimal axis:
-    the first and last value with their years. A narrow chart is the full one drawn for a phone: SVG text scales
-    with the chart, so a phone (328 px wide at 360) needs fewer units across to keep its text at
-    11 px or more; the page shows one or the other by the room it has (site.css)."""
+    the first and last value with their years. A narrow chart is the full one drawn for a
+    phone: SVG text scales with the chart, so a phone (328 px wide at 360) needs fewer units
+    across to keep its text at 11 px or more; the page shows one or the other by the room it
+    has (site.css)."""
     if compact:
         width, height, left, right, top, bottom = 240, 84, 4, 4, 6, 20
         variant = ""
