@@ -259,7 +259,8 @@ def import_updates(
                                                             "nothing.")] = False,
 ) -> None:
     """Load progress updates from CSV or XLSX (columns: candidate, indicator or benchmark,
-    value, as_of, source, note, supersedes, vintage, published_on, observation_status; the
+    value, as_of, source, note, supersedes, vintage, published_on, observation_status,
+    assessed_by; the
     template is at /api/v1/imports/template.xlsx). Every row is validated as the API does; one
     bad row and nothing is stored, and every bad line is listed with the value it holds."""
     from rich.progress import track

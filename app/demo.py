@@ -28,6 +28,7 @@ from app.events.status_feed import replay_status_history
 from app.models import (
     AccessionMilestone,
     AccessionMilestoneRecord,
+    AssessedBy,
     BenchmarkCategory,
     BenchmarkDefinition,
     BenchmarkKind,
@@ -501,6 +502,17 @@ MILESTONE_SERIES = {
         (date(2022, 6, 30), "drafted"), (date(2025, 6, 30), "submitted")],
 }
 ILLUSTRATIVE_RECORDING_DELAY = timedelta(days=14)
+# Illustrative self-assessed figures (assessed_by "self"), as a candidate's annual national
+# programme would report them: Ukraine's runs ahead of the independent figures (a divergence
+# the pages flag); Bosnia and Herzegovina's agrees with them.
+SELF_ASSESSED_SERIES = {
+    ("ukraine", "major_equipment_share"): [
+        (date(2023, 12, 31), 13.1), (date(2024, 12, 31), 14.5), (date(2025, 12, 31), 15.6)],
+    ("bosnia-and-herzegovina", "joint_exercises"): [
+        (date(2024, 12, 31), 3.0), (date(2025, 12, 31), 3.0)],
+}
+SELF_ASSESSED_SOURCE = ("Illustrative demo data — the candidate's own reporting (annual "
+                        "national programme), not an official figure")
 LAST_DEMO_QUARTER_END = date(2025, 12, 31)
 
 
@@ -540,6 +552,7 @@ def _load(session: Session, today: date) -> dict[str, int]:
     updates = _add_spending_updates(session, candidates, indicators, benchmarks, today, latest)
     updates += _add_illustrative_updates(session, candidates, indicators, today, latest)
     reports = _add_reports(session, candidates, benchmarks, updates, today, latest)
+    updates += _add_self_assessed_updates(session, candidates, indicators, today, latest)
     steps = _add_ratification_steps(session, candidates)
     milestones = _add_accession_milestones(session, candidates)
     session.flush()
@@ -746,6 +759,27 @@ def _add_illustrative_updates(
             recorded_at=min(_at_noon(as_of + ILLUSTRATIVE_RECORDING_DELAY), latest))
         session.add(update)
         added.append(update)
+    session.flush()
+    return added
+
+
+def _add_self_assessed_updates(
+    session: Session, candidates: dict[str, Candidate], indicators: dict[str, Indicator],
+    today: date, latest: datetime,
+) -> list[ProgressUpdate]:
+    """Added last, so the ids of the other demo rows (which docs and examples quote) stay."""
+    added = []
+    for (slug, key), points in SELF_ASSESSED_SERIES.items():
+        for as_of, value in points:
+            if as_of > today:
+                continue
+            update = ProgressUpdate(
+                candidate=candidates[slug], indicator=indicators[key], value=value,
+                as_of=as_of, source=SELF_ASSESSED_SOURCE, assessed_by=AssessedBy.self,
+                note="Self-assessed (illustrative).", is_illustrative=True,
+                recorded_at=min(_at_noon(as_of + ILLUSTRATIVE_RECORDING_DELAY), latest))
+            session.add(update)
+            added.append(update)
     session.flush()
     return added
 

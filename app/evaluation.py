@@ -26,6 +26,7 @@ from app.benchmarks.service import (
     standing_on,
     targets_in_force,
 )
+from app.config import get_settings
 from app.models import (
     Candidate,
     CandidateBenchmark,
@@ -166,7 +167,8 @@ def _measurements(
                ProgressUpdate.as_of, ProgressUpdate.recorded_at, ProgressUpdate.source,
                ProgressUpdate.value, ProgressUpdate.stage, ProgressUpdate.supersedes_id,
                retracted.c.retracted_at, ProgressUpdate.vintage,
-               ProgressUpdate.observation_status, ProgressUpdate.is_illustrative)
+               ProgressUpdate.observation_status, ProgressUpdate.is_illustrative,
+               ProgressUpdate.assessed_by)
         .outerjoin(retracted, retracted.c.update_id == ProgressUpdate.id)
         .where(*conditions)
         .order_by(ProgressUpdate.as_of, ProgressUpdate.id),
@@ -174,24 +176,24 @@ def _measurements(
     )
     for candidate_id, indicator_id, *fields in rows:
         (update_id, measured_on, recorded_at, source, value, stage, supersedes_id, retracted_at,
-         vintage, observation_status, is_illustrative) = fields
+         vintage, observation_status, is_illustrative, assessed_by) = fields
         yield (candidate_id, indicator_id), Measurement(
             id=update_id, as_of=measured_on, recorded_at=recorded_at, source=source, value=value,
             stage=stage, supersedes_id=supersedes_id, retracted_at=retracted_at,
             vintage=vintage, observation_status=observation_status,
-            is_illustrative=is_illustrative,
+            is_illustrative=is_illustrative, assessed_by=assessed_by,
         )
 
 
 def history_chart_points(
     session: Session, series: Series, stages: Sequence[str], as_of: date, most: int,
-) -> list[tuple[date, float, bool]]:
+) -> list[tuple[date, float, bool, str]]:
     """The points of a chart of one series' whole history: its effective measurements on
     `as_of` (the rules of app.status.effective_measurements, in SQL), oldest first, a milestone's
     stage as its position (1 = first stage), each with whether it corrects or revises an
-    earlier value; thinned to at most `most` evenly spaced points (the
-    first and last kept). The database does the work: Python gets the points, however long the
-    history."""
+    earlier value and who assessed it (both series: the chart draws them apart); thinned to
+    at most `most` evenly spaced points (the first and last kept). The database does the
+    work: Python gets the points, however long the history."""
     day_after = end_of_day(as_of)
     candidate_id, indicator_id = series
     of_series = (ProgressUpdate.candidate_id == candidate_id,
@@ -217,7 +219,7 @@ def history_chart_points(
     drawable = or_(ProgressUpdate.value.is_not(None), ProgressUpdate.stage.in_(list(stages)))
     effective = (
         select(ProgressUpdate.as_of, ProgressUpdate.value, ProgressUpdate.stage,
-               ProgressUpdate.supersedes_id,
+               ProgressUpdate.supersedes_id, ProgressUpdate.assessed_by,
                func.row_number().over(order_by=(ProgressUpdate.as_of,
                                                  ProgressUpdate.recorded_at,
                                                  ProgressUpdate.id)).label("n"),
@@ -232,15 +234,15 @@ def history_chart_points(
     previous_bucket = (effective.c.n - 2) * most // effective.c.total
     rows = session.execute(
         select(effective.c.as_of, effective.c.value, effective.c.stage,
-               effective.c.supersedes_id)
+               effective.c.supersedes_id, effective.c.assessed_by)
         .where(or_(effective.c.n == 1, effective.c.n == effective.c.total,
                    bucket != previous_bucket))
         .order_by(effective.c.n)
     )
     positions = {stage: float(i + 1) for i, stage in enumerate(stages)}
     return [(measured_on, value if value is not None else positions[stage],
-             supersedes_id is not None)
-            for measured_on, value, stage, supersedes_id in rows]
+             supersedes_id is not None, assessed_by)
+            for measured_on, value, stage, supersedes_id, assessed_by in rows]
 
 
 @dataclass(frozen=True)
@@ -335,6 +337,7 @@ def load_statuses(
     series = sorted({(c.id, r.definition.indicator_id) for c in candidates for r in asks[c.id]})
     updates = (defaultdict(list, history) if history is not None
                else _load_history(session, series, as_of))
+    divergence_share = get_settings().assessment_divergence_share
 
     results = {}
     for candidate in candidates:
@@ -351,7 +354,8 @@ def load_statuses(
         measurements = {a.definition.key: updates[(candidate.id, a.definition.indicator_id)]
                         for a in applied}
         items = [(benchmark_spec(a), measurements[a.definition.key]) for a in applied]
-        results[candidate.id] = CandidateStatus(evaluate_candidate(items, as_of), applied,
+        evaluation = evaluate_candidate(items, as_of, divergence_share=divergence_share)
+        results[candidate.id] = CandidateStatus(evaluation, applied,
                                                 measurements, evaluated_tier, standing)
     return results
 

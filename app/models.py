@@ -489,6 +489,14 @@ class ObservationStatus(StrEnum):
     estimate = "estimate"
 
 
+class AssessedBy(StrEnum):
+    """Who assessed an observation: the candidate itself (its own reporting, as in an annual
+    national programme) or an independent reviewer (the alliance's or an analyst's)."""
+
+    self = "self"
+    independent = "independent"
+
+
 class ProgressUpdate(Base):
     """One observation: a candidate's value of an indicator as of a date, append-only, with
     where it comes from (`source`, and the source's release, `vintage`). A correction is a new
@@ -503,6 +511,8 @@ class ProgressUpdate(Base):
         CheckConstraint(" OR ".join(f"observation_status = '{status.value}'"
                                     for status in ObservationStatus),
                         name="observation_status_known"),
+        CheckConstraint("assessed_by = 'self' OR assessed_by = 'independent'",
+                        name="assessed_by_known"),
         # The "latest value" path: the newest observation of a series without scanning it.
         Index("ix_progress_updates_series_as_of", "candidate_id", "indicator_id", "as_of", "id"),
         # An update is corrected at most once: a chain, never two competing values. Partial:
@@ -529,6 +539,9 @@ class ProgressUpdate(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("progress_updates.id"))
+    # Independent unless said: the status rests on independent figures where there are any.
+    assessed_by: Mapped[str] = mapped_column(String(20), default=AssessedBy.independent,
+                                             server_default=AssessedBy.independent.value)
 
     candidate: Mapped[Candidate] = relationship()
     indicator: Mapped[Indicator] = relationship()

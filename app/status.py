@@ -19,6 +19,12 @@ PROJECTION_HORIZON_YEARS = 50  # a straight line says nothing useful further out
 AT_RISK_GRACE_DAYS = 365  # up to a year late is recoverable with extra effort; later is off track
 NEAR_TARGET_PROGRESS = 75.0  # a stalled benchmark this close to its target is at risk, not lost
 DAYS_PER_YEAR = 365.25  # converts day counts to years for slopes and projections
+# Self- and independent assessment (docs/status-rules.md, "Pace and assessment").
+DIVERGENCE_SHARE = 0.10  # self and independent figures further apart than 10 % of the
+# baseline-to-target distance disagree on what is left to do (ACCESSION_ASSESSMENT_DIVERGENCE_SHARE)
+DIVERGENCE_STAGES = 1  # a stage apart is a disagreement on where a milestone stands
+SELF = "self"  # the candidate's own reporting, e.g. its annual national programme
+INDEPENDENT = "independent"  # the alliance's or an analyst's review: the default
 
 
 class Status(StrEnum):
@@ -34,6 +40,16 @@ class Trend(StrEnum):
     improving = "improving"
     flat = "flat"
     worsening = "worsening"
+
+
+class PaceNote(StrEnum):
+    """Why a benchmark has no required pace."""
+
+    met = "met"  # nothing left to do
+    no_data = "no_data"  # no latest value to start from
+    no_due_date = "no_due_date"  # no date to meet the target by
+    past_due = "past_due"  # the due date has passed: no pace meets it any more
+    due_now = "due_now"  # due on the latest value's own date: no time left to divide by
 
 
 class Change(StrEnum):
@@ -67,6 +83,7 @@ class Measurement:
     vintage: str | None = None
     observation_status: str = "final"
     is_illustrative: bool = False
+    assessed_by: str = INDEPENDENT  # SELF or INDEPENDENT
 
 
 @dataclass(frozen=True)
@@ -89,6 +106,31 @@ class BenchmarkSpec:
 
 
 @dataclass(frozen=True)
+class Pace:
+    """What a benchmark needs against what it does, in its unit a year (stages for
+    milestones; negative when lower is better and the value must fall). `required` is from the
+    latest value, on its date, to the target by the due date; None as `note` says. `ratio` is
+    achieved / required: 1 or more keeps to the due date; None when either is None."""
+
+    required: float | None
+    achieved: float | None
+    ratio: float | None
+    note: PaceNote | None  # why `required` is None
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """The latest self-assessed figure against the latest independent one (scores: a
+    milestone's stage position). `difference` is self minus independent."""
+
+    self_value: float
+    independent_value: float
+    difference: float
+    threshold: float
+    flagged: bool
+
+
+@dataclass(frozen=True)
 class BenchmarkEvaluation:
     spec: BenchmarkSpec
     latest: Measurement | None
@@ -105,6 +147,10 @@ class BenchmarkEvaluation:
     # the data do not show it met: the candidate is behind its own trend.
     behind_trend_on: date | None = None
     baseline: float | None = None  # what progress counts from (a stage's number for milestones)
+    pace: Pace | None = None  # set by every evaluation
+    # The series the status rests on (assessment_basis): INDEPENDENT, SELF, None without data.
+    basis: str | None = None
+    divergence: Divergence | None = None  # when both series have a figure on as_of
 
 
 @dataclass(frozen=True)
@@ -171,11 +217,13 @@ def trend_measurements(
 
 
 def evaluate_benchmark(
-    spec: BenchmarkSpec, measurements: Sequence[Measurement], as_of: date
+    spec: BenchmarkSpec, measurements: Sequence[Measurement], as_of: date,
+    *, divergence_share: float = DIVERGENCE_SHARE,
 ) -> BenchmarkEvaluation:
-    """Raises ValueError for a spec the rules cannot apply to (no target, unknown kind…)."""
-    current = _evaluate(spec, measurements, as_of)
-    previous = _evaluate(spec, measurements, quarter_end_before(as_of))
+    """Raises ValueError for a spec the rules cannot apply to (no target, unknown kind…).
+    `divergence_share`: see divergence_between."""
+    current = _evaluate(spec, measurements, as_of, divergence_share)
+    previous = _evaluate(spec, measurements, quarter_end_before(as_of), divergence_share)
     change = None
     if previous.status is not Status.no_data and current.status is not Status.no_data:
         before, now = STATUS_RANK[previous.status], STATUS_RANK[current.status]
@@ -187,12 +235,15 @@ def evaluate_benchmark(
 
 
 def evaluate_candidate(
-    items: Sequence[tuple[BenchmarkSpec, Sequence[Measurement]]], as_of: date
+    items: Sequence[tuple[BenchmarkSpec, Sequence[Measurement]]], as_of: date,
+    *, divergence_share: float = DIVERGENCE_SHARE,
 ) -> CandidateEvaluation:
     """Readiness is the weight-averaged progress of every benchmark, a benchmark without data
     counting as 0 (no progress shown); with no data at all there is no readiness (None).
     Categories come in the order they first appear in `items`."""
-    evaluations = [evaluate_benchmark(spec, measurements, as_of) for spec, measurements in items]
+    evaluations = [evaluate_benchmark(spec, measurements, as_of,
+                                      divergence_share=divergence_share)
+                   for spec, measurements in items]
     groups: dict[str, list[BenchmarkEvaluation]] = {}
     for evaluation in evaluations:
         groups.setdefault(evaluation.spec.category, []).append(evaluation)
@@ -219,16 +270,20 @@ def evaluate_candidate(
 
 
 def _evaluate(
-    spec: BenchmarkSpec, measurements: Sequence[Measurement], as_of: date
+    spec: BenchmarkSpec, measurements: Sequence[Measurement], as_of: date,
+    divergence_share: float = DIVERGENCE_SHARE,
 ) -> BenchmarkEvaluation:
     _check_spec(spec)
-    points = _scored(spec, measurements, as_of)
+    every = _every_scored(spec, measurements, as_of)
+    basis = assessment_basis([m for m, _ in every])
+    points = [(m, s) for m, s in every if m.assessed_by == basis]
     goal = _goal(spec)
     if not points:
         return BenchmarkEvaluation(
             spec=spec, latest=None, progress=None, status=Status.no_data, trend=None,
             projected_on=None, projection_note="no data", change=None, previous_status=None,
             reason=f"No measurement as of {as_of.isoformat()} against {goal}.",
+            pace=Pace(None, None, None, PaceNote.no_data),
         )
     sign = -1.0 if spec.direction == "lower_is_better" else 1.0
     target = _target_score(spec)
@@ -293,15 +348,124 @@ def _evaluate(
         projected_on=projected_on, projection_note=note, change=None, previous_status=None,
         reason=reason[:1].upper() + reason[1:], slope=slope, behind_trend_on=behind_trend_on,
         baseline=baseline,
+        pace=pace_of(spec, latest.as_of, score, slope, is_met=is_met, as_of=as_of),
+        basis=basis, divergence=_divergence(spec, every, baseline, divergence_share),
     )
+
+
+def assessment_basis(measurements: Sequence[Measurement]) -> str | None:
+    """The series a status rests on, from the measurements that count: the independent one
+    when it has any measurement, else the self-assessed one; None when there is none. The
+    series are never mixed: a trend through both would read their disagreement as a change."""
+    assessors = {m.assessed_by for m in measurements}
+    if INDEPENDENT in assessors:
+        return INDEPENDENT
+    return SELF if SELF in assessors else None
+
+
+def pace_of(
+    spec: BenchmarkSpec, latest_on: date | None, latest_score: float | None,
+    slope: float | None, *, is_met: bool, as_of: date,
+) -> Pace:
+    """The pace needed and the pace achieved (the trend's slope). The pace needed runs from the
+    latest value on its date to the target on the due date, as the projection runs from the
+    latest value: a ratio of 1 or more is a projection on or before the due date."""
+    note = None
+    if latest_on is None or latest_score is None:
+        note = PaceNote.no_data
+    elif is_met:
+        note = PaceNote.met
+    elif spec.due_on is None:
+        note = PaceNote.no_due_date
+    elif spec.due_on < as_of:
+        note = PaceNote.past_due
+    elif spec.due_on <= latest_on:
+        note = PaceNote.due_now
+    required = None
+    if note is None:
+        assert spec.due_on is not None and latest_on is not None and latest_score is not None
+        years = (spec.due_on - latest_on).days / DAYS_PER_YEAR
+        required = (_target_score(spec) - latest_score) / years
+    ratio = slope / required if required and slope is not None else None
+    return Pace(required=required, achieved=slope, ratio=ratio, note=note)
+
+
+def divergence_between(
+    spec: BenchmarkSpec, self_value: float, independent_value: float, baseline: float,
+    share: float = DIVERGENCE_SHARE,
+) -> Divergence:
+    """Flagged beyond `share` of the baseline-to-target distance (numeric; strictly more), or
+    DIVERGENCE_STAGES stages apart or more (milestones: values are stage positions)."""
+    difference = self_value - independent_value
+    if spec.kind == "milestone":
+        threshold = float(DIVERGENCE_STAGES)
+        flagged = abs(difference) >= threshold
+    else:
+        threshold = share * abs(_target_score(spec) - baseline)
+        flagged = abs(difference) > threshold
+    return Divergence(self_value=self_value, independent_value=independent_value,
+                      difference=difference, threshold=threshold, flagged=flagged)
+
+
+def _divergence(
+    spec: BenchmarkSpec, points: list[tuple[Measurement, float]], baseline: float, share: float
+) -> Divergence | None:
+    """The latest of each series (points are oldest first); None unless both have one."""
+    latest = {m.assessed_by: score for m, score in points}
+    if SELF not in latest or INDEPENDENT not in latest:
+        return None
+    return divergence_between(spec, latest[SELF], latest[INDEPENDENT], baseline, share)
+
+
+def pace_sentence(spec: BenchmarkSpec, pace: Pace) -> str:
+    """The pace in English words: "needs +0.40 points a year; has done +0.12"."""
+    unit = _pace_unit(spec)
+    achieved = (f"has done {_signed(pace.achieved)}" if pace.achieved is not None
+                else "no trend yet")
+    if pace.required is not None:
+        return f"needs {_signed(pace.required)} {unit} a year; {achieved}"
+    needs = {
+        PaceNote.met: "met: no pace needed",
+        PaceNote.no_data: "no data: no pace can be computed",
+        PaceNote.no_due_date: "no due date: no pace required",
+        PaceNote.past_due: "past due: no pace meets the due date",
+        PaceNote.due_now: "due now: no time left for a pace",
+        None: "",
+    }[pace.note]
+    if pace.note in (PaceNote.no_data, PaceNote.met):
+        return needs
+    return f"{needs}; {achieved}" + (f" {unit} a year" if pace.achieved is not None else "")
+
+
+def _pace_unit(spec: BenchmarkSpec) -> str:
+    """What a pace is counted in: stages, points of a percentage, else the indicator's unit."""
+    if spec.kind == "milestone":
+        return "stages"
+    if spec.unit and spec.unit.startswith("%"):
+        return "points"
+    return spec.unit or "units"
+
+
+def _signed(x: float) -> str:
+    return f"{x:+.2f}"
+
+
+def _every_scored(
+    spec: BenchmarkSpec, measurements: Sequence[Measurement], as_of: date
+) -> list[tuple[Measurement, float]]:
+    """The measurements that count on `as_of`, of both assessors, each with its score; without
+    one they do not."""
+    return [(m, score) for m in effective_measurements(measurements, as_of)
+            if (score := _score(spec, m)) is not None]
 
 
 def _scored(
     spec: BenchmarkSpec, measurements: Sequence[Measurement], as_of: date
 ) -> list[tuple[Measurement, float]]:
-    """The measurements that count on `as_of`, each with its score; without one they do not."""
-    return [(m, score) for m in effective_measurements(measurements, as_of)
-            if (score := _score(spec, m)) is not None]
+    """As _every_scored, of the series the status rests on (assessment_basis) only."""
+    every = _every_scored(spec, measurements, as_of)
+    basis = assessment_basis([m for m, _ in every])
+    return [(m, s) for m, s in every if m.assessed_by == basis]
 
 
 def _trend_points(

@@ -63,6 +63,7 @@ def messy_history(session, cb, rng, stages):
             value=None if stages else round(rng.uniform(0.5, 3), 2),
             stage=rng.choice([*stages, "not_a_stage"]) if stages else None,
             supersedes_id=supersedes.id if supersedes is not None else None,
+            assessed_by=rng.choice(["independent", "independent", "self"]),
         )
         session.add(update)
         session.flush()
@@ -93,9 +94,9 @@ def python_points(session, cb, stages, as_of):
     for m in effective_measurements(measurements, as_of):
         revised = m.supersedes_id is not None
         if m.value is not None:
-            points.append((m.as_of, m.value, revised))
+            points.append((m.as_of, m.value, revised, m.assessed_by))
         elif m.stage in stages:
-            points.append((m.as_of, float(stages.index(m.stage) + 1), revised))
+            points.append((m.as_of, float(stages.index(m.stage) + 1), revised, m.assessed_by))
     return points
 
 

@@ -49,6 +49,12 @@ def _plural_rule(language: str) -> Any:
     return Locale.parse(language).plural_form
 
 
+def plural_category(value: float) -> str:
+    """The CLDR plural category ("one", "other"...) the number takes in the reader's
+    language."""
+    return _plural_rule(current_language.get())(abs(value))
+
+
 def stage_label(indicator: Any, stage: str) -> str:
     """A stage in the reader's language: the indicator's label, else its English label, else
     the key made readable (an admin who sent no labels)."""

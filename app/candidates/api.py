@@ -1,6 +1,6 @@
 """API of candidates and of their status: public reads, admin writes."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from app.candidates.schemas import (
     CandidateSummary,
     CandidateUpdate,
     CategoryStatusRead,
+    DivergenceRead,
     LatestValue,
     StatusChangeRead,
 )
@@ -35,7 +36,7 @@ from app.evaluation import (
 )
 from app.models import Candidate, Phase, Tier
 from app.pagination import Page, PageDep
-from app.status import quarter_end_before
+from app.status import BenchmarkEvaluation, Pace, pace_sentence, quarter_end_before
 
 router = APIRouter(prefix="/candidates", tags=["candidates"])
 
@@ -144,11 +145,13 @@ def candidate_status_read(
                 as_of=latest.as_of, source=latest.source, vintage=latest.vintage,
                 observation_status=latest.observation_status, recorded_at=latest.recorded_at,
                 is_revision=latest.id in revised, revised_from=revised.get(latest.id),
+                assessed_by=latest.assessed_by,
             ) if latest else None,
             progress=b.progress, status=b.status, trend=b.trend, change=b.change,
             previous_status=b.previous_status, projected_on=b.projected_on,
             behind_trend_on=b.behind_trend_on,
             projection_note=b.projection_note, reason=b.reason,
+            **pace_fields(b),
             is_illustrative=benchmark_is_illustrative(by_key[spec.key], latest),
             target_is_illustrative=by_key[spec.key].target_is_illustrative,
         ))
@@ -172,6 +175,18 @@ def candidate_status_read(
         ],
         benchmarks=benchmarks,
     )
+
+
+def pace_fields(b: BenchmarkEvaluation) -> dict[str, Any]:
+    """A benchmark's pace and assessment, as the status API names them."""
+    pace = b.pace or Pace(None, None, None, None)
+    divergence = b.divergence
+    return {
+        "required_pace": pace.required, "achieved_pace": pace.achieved,
+        "pace_ratio": pace.ratio, "pace_note": pace.note,
+        "pace_sentence": pace_sentence(b.spec, pace), "status_basis": b.basis,
+        "divergence": DivergenceRead(**vars(divergence)) if divergence else None,
+    }
 
 
 @router.get("/{slug}/benchmarks", response_model=Page[CandidateBenchmarkRead],

@@ -5,9 +5,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from app.models import BenchmarkKind, ExpansionModel, ObservationStatus, Phase, Tier
+from app.models import AssessedBy, BenchmarkKind, ExpansionModel, ObservationStatus, Phase, Tier
 from app.schema_types import InputBool, InputDate
-from app.status import Change, Status, Trend
+from app.status import Change, PaceNote, Status, Trend
 
 
 class StatusChangeRead(BaseModel):
@@ -50,6 +50,22 @@ class LatestValue(BaseModel):
     is_revision: bool = Field(description="A correction from a newer release of the source "
                               "(another vintage), not of a mistake.")
     revised_from: str | None = Field(description="The vintage it revises, when a revision.")
+    assessed_by: AssessedBy = Field(default=AssessedBy.independent,
+                                    description="`self` or `independent`.")
+
+
+class DivergenceRead(BaseModel):
+    """The latest self-assessed figure against the latest independent one, on `as_of`."""
+
+    self_value: float = Field(description="The self-assessed figure (a milestone: its stage's "
+                              "position, 1 for the first stage).")
+    independent_value: float
+    difference: float = Field(description="self_value - independent_value.")
+    threshold: float = Field(description="How far apart they may be before it is flagged: "
+                             "ACCESSION_ASSESSMENT_DIVERGENCE_SHARE (default 0.10) of the "
+                             "baseline-to-target distance; for milestones 1 stage.")
+    flagged: bool = Field(description="Numeric: |difference| above threshold; milestones: a "
+                          "stage apart or more.")
 
 
 class BenchmarkStatusRead(BaseModel):
@@ -75,6 +91,26 @@ class BenchmarkStatusRead(BaseModel):
         "`as_of`, and the candidate is behind its own trend.")
     projection_note: str
     reason: str
+    required_pace: float | None = Field(
+        default=None, description="The pace needed, in the unit a year (stages for "
+        "milestones; negative when lower is better): from the latest value, on its date, to "
+        "the target by its due date. Null as `pace_note` says.")
+    achieved_pace: float | None = Field(
+        default=None, description="The trend's slope, in the unit a year; null without a "
+        "trend.")
+    pace_ratio: float | None = Field(
+        default=None, description="achieved_pace / required_pace: 1 or more keeps to the due "
+        "date; null when either is null.")
+    pace_note: PaceNote | None = Field(
+        default=None, description="Why `required_pace` is null: met, no_data, no_due_date, "
+        "past_due, due_now (the latest value is of the due date itself).")
+    pace_sentence: str = Field(default="", description='The pace in words, e.g. "needs +0.40 '
+                               'points a year; has done +0.12".')
+    status_basis: AssessedBy | None = Field(
+        default=None, description="The series the status rests on: `independent` where there "
+        "is any independent figure on `as_of`, else `self`; null without data.")
+    divergence: DivergenceRead | None = Field(
+        default=None, description="When both series have a figure on `as_of`.")
     is_illustrative: bool = Field(description="The target or the latest value is "
                                   "illustrative.")
     target_is_illustrative: bool = Field(description="The target itself is illustrative.")

@@ -43,9 +43,10 @@ from app.progress.ingest import (
 from app.progress.schemas import ProgressUpdateCreate
 
 COLUMNS = ("candidate", "benchmark", "indicator", "value", "as_of", "source", "note",
-           "supersedes", "vintage", "published_on", "observation_status")
+           "supersedes", "vintage", "published_on", "observation_status", "assessed_by")
 REQUIRED = ("candidate", "value", "as_of", "source")
-OPTIONAL = ("note", "supersedes", "vintage", "published_on", "observation_status")
+OPTIONAL = ("note", "supersedes", "vintage", "published_on", "observation_status",
+            "assessed_by")
 DATE_COLUMNS = ("as_of", "published_on")
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

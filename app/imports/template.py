@@ -59,6 +59,7 @@ def build_template(session: Session) -> Template:
             "value": _example_value(indicator), "as_of": as_of, "source": "Example: name the "
             "source (publisher, document)", "note": f"An example {kind} row: replace it.",
             "supersedes": "", "vintage": "", "published_on": "", "observation_status": "final",
+            "assessed_by": "independent",
         })
     reference: list[tuple[Any, ...]] = []
     reference += [("candidate", c.slug, c.name, c.name_fr, "", "", "", "", "", None, None)

@@ -298,7 +298,8 @@ def add_progress_updates(session: Session, sets: Sequence[UpdateSet], *, store: 
          "stage": item.value if isinstance(item.value, str) else None,
          "as_of": item.as_of, "source": item.source, "vintage": item.vintage,
          "published_on": item.published_on, "observation_status": item.observation_status,
-         "note": item.note, "is_illustrative": False, "author_id": sets[n].author.id,
+         "assessed_by": item.assessed_by.value, "note": item.note, "is_illustrative": False,
+         "author_id": sets[n].author.id,
          "recorded_at": recorded_at, "supersedes_id": item.supersedes}
         for n, item, indicator in accepted
     ], returning_ids=True)
@@ -309,7 +310,8 @@ def add_progress_updates(session: Session, sets: Sequence[UpdateSet], *, store: 
             id=update_id, indicator=indicator.key, benchmark=indicator.key, value=item.value,
             as_of=item.as_of, source=item.source, vintage=item.vintage,
             published_on=item.published_on, observation_status=item.observation_status,
-            note=item.note, author=sets[n].author.name, recorded_at=recorded_at,
+            assessed_by=item.assessed_by, note=item.note, author=sets[n].author.name,
+            recorded_at=recorded_at,
             supersedes=item.supersedes, is_illustrative=False,
         )
         results[n].updates.append(update)
@@ -338,7 +340,8 @@ def _update_snapshot(update: ProgressUpdateRead) -> dict[str, Any]:
         "stage": update.value if isinstance(update.value, str) else None,
         "as_of": update.as_of.isoformat(), "source": update.source, "vintage": update.vintage,
         "published_on": update.published_on.isoformat() if update.published_on else None,
-        "observation_status": str(update.observation_status), "note": update.note,
+        "observation_status": str(update.observation_status),
+        "assessed_by": str(update.assessed_by), "note": update.note,
         "supersedes_id": update.supersedes, "recorded_at": update.recorded_at.isoformat(),
     }
 

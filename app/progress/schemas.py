@@ -15,7 +15,13 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from app.models import ObservationStatus, ProgressUpdate, RetractionStatus, UpdateRetraction
+from app.models import (
+    AssessedBy,
+    ObservationStatus,
+    ProgressUpdate,
+    RetractionStatus,
+    UpdateRetraction,
+)
 from app.schema_types import Id, InputDate, NoNul
 
 MAX_BATCH = 500
@@ -69,6 +75,10 @@ class ProgressUpdateCreate(BaseModel):
         default=None, description="When the source published the figure.")
     observation_status: ObservationStatus = Field(
         default=ObservationStatus.final, description="final, provisional or estimate.")
+    assessed_by: AssessedBy = Field(
+        default=AssessedBy.independent, description="`self`: the candidate's own reporting "
+        "(e.g. its annual national programme); `independent`: the alliance's or an analyst's "
+        "review. A status rests on the independent figures where there are any.")
 
     @property
     def key(self) -> str:
@@ -145,6 +155,8 @@ class ProgressUpdateRead(BaseModel):
     vintage: str | None
     published_on: date | None
     observation_status: ObservationStatus
+    assessed_by: AssessedBy = Field(default=AssessedBy.independent,
+                                    description="`self` or `independent`.")
     note: str
     author: str | None
     recorded_at: datetime
@@ -190,7 +202,7 @@ def update_read(update: ProgressUpdate) -> ProgressUpdateRead:
         value=update.value if update.value is not None else update.stage or "",
         as_of=update.as_of, source=update.source, vintage=update.vintage,
         published_on=update.published_on, observation_status=update.observation_status,
-        note=update.note,
+        assessed_by=update.assessed_by, note=update.note,
         author=update.author.name if update.author else None,
         recorded_at=update.recorded_at, supersedes=update.supersedes_id,
         is_illustrative=update.is_illustrative,
@@ -231,6 +243,14 @@ UPDATE_EXAMPLES: dict[str, Any] = {
         "value": {"benchmark": "defence_spending_gdp", "value": 1.86, "as_of": "2024-12-31",
                   "source": "SIPRI Military Expenditure Database", "vintage": "SIPRI 2025",
                   "supersedes": 21, "note": "Rounded as SIPRI publishes it."},
+    },
+    "self_assessed": {
+        "summary": "A self-assessed figure (the candidate's own reporting)",
+        "description": "`assessed_by: self`: shown beside the independent figures and "
+                       "compared with them; the status rests on independent figures where "
+                       "there are any.",
+        "value": {"benchmark": "defence_spending_gdp", "value": 2.2, "as_of": "2025-12-31",
+                  "source": "Annual national programme 2026", "assessed_by": "self"},
     },
     "revision": {
         "summary": "A revision (a newer release of the same figure)",

@@ -95,7 +95,7 @@ def get_progress_updates(session: Session, ids: Sequence[int]) -> list[ProgressU
 
 
 UPDATE_FIELDS = ("id", "value", "stage", "as_of", "source", "vintage", "published_on",
-                 "observation_status", "note", "supersedes_id", "recorded_at")
+                 "observation_status", "assessed_by", "note", "supersedes_id", "recorded_at")
 
 
 def last_recorded(

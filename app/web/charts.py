@@ -42,6 +42,7 @@ class ChartPoint:
     day: date
     value: float  # the stage number (1 = first stage) for milestones
     is_revision: bool = False  # the value corrects or revises an earlier one
+    assessed_by: str = "independent"  # "self": the candidate's own figure, drawn apart
 
 
 def nice_ticks(low: float, high: float, most: int = 6) -> list[float]:
@@ -76,6 +77,17 @@ def _shorten(text: str, most: int) -> str:
     return text if len(text) <= most else text[: most - 1].rstrip() + "…"
 
 
+def _legend(x: float, y: float) -> str:
+    """The two series' keys, side by side: the independent figures, and the self-assessed."""
+    return (f'<g class="legend"><line class="series" x1="{x}" x2="{x + 16}" y1="{y - 4}" '
+            f'y2="{y - 4}"/><circle class="point" cx="{x + 8}" cy="{y - 4}" r="3"/>'
+            f'<text class="axis" x="{x + 22}" y="{y}">{escape(gettext("Independent"))}</text>'
+            f'<line class="series series-self" x1="{x + 130}" x2="{x + 146}" y1="{y - 4}" '
+            f'y2="{y - 4}"/><rect class="point point-self" x="{x + 135}" y="{y - 7}" '
+            f'width="6" height="6"/><text class="axis" x="{x + 152}" y="{y}">'
+            f'{escape(gettext("Self-assessed"))}</text></g>')
+
+
 def history_chart(
     chart_id: str,
     points: Sequence[ChartPoint],
@@ -94,11 +106,13 @@ def history_chart(
 ) -> Markup:
     """Measured values over time as a line with round ticks in the unit and years on the time
     axis; the target as a labelled dashed line, the due date and today as labelled vertical
-    lines; revised values as hollow points. Milestones plot the stage number (1 = first stage)
-    with the stage names on the axis. A compact chart keeps a minimal axis: the first and last
-    value with their years. A narrow chart is the full one drawn for a phone: SVG text scales
-    with the chart, so a phone (328 px wide at 360) needs fewer units across to keep its text at
-    11 px or more; the page shows one or the other by the room it has (site.css)."""
+    lines; revised values as hollow points; self-assessed points (assessed_by "self") as a
+    second, dashed series with square markers and a legend. Milestones plot the stage number
+    (1 = first stage) with the stage names on the axis. A compact chart keeps a minimal axis:
+    the first and last value with their years. A narrow chart is the full one drawn for a
+    phone: SVG text scales with the chart, so a phone (328 px wide at 360) needs fewer units
+    across to keep its text at 11 px or more; the page shows one or the other by the room it
+    has (site.css)."""
     if compact:
         width, height, left, right, top, bottom = 240, 84, 4, 4, 6, 20
         variant = ""
@@ -117,10 +131,15 @@ def history_chart(
                 f'text-anchor="middle">{escape(desc)}</text>')
         return _svg(chart_id, width, height, title, desc, body, "chart-history" + variant)
 
-    days = [p.day.toordinal() for p in points] + [today.toordinal()]
+    own = [p for p in points if p.assessed_by == "self"]
+    every = points
+    points = [p for p in points if p.assessed_by != "self"] or own
+    if points is own:  # only self-assessed figures: they are the series, said in the legend
+        own = []
+    days = [p.day.toordinal() for p in every] + [today.toordinal()]
     if due_on is not None and not compact:
         days.append(due_on.toordinal())
-    values = [p.value for p in points] + ([target] if target is not None else [])
+    values = [p.value for p in every] + ([target] if target is not None else [])
     x_min, x_max = min(days), max(days)
     if x_max - x_min < 60:
         x_min, x_max = x_min - 180, x_max + 180
@@ -180,6 +199,18 @@ def history_chart(
     line = " ".join(f"{x(p.day):.1f},{y(p.value):.1f}" for p in points)
     parts.append(f'<polyline class="series" points="{line}"/>')
     radius = 2.5 if compact else 4
+    self_words = gettext("self-assessed")
+    if own:
+        line = " ".join(f"{x(p.day):.1f},{y(p.value):.1f}" for p in own)
+        parts.append(f'<polyline class="series series-self" points="{line}"/>')
+        for p in own:
+            label = f"{format_day(p.day)}: {value_words(p.value)} ({self_words})"
+            parts.append(f'<rect class="point point-self" x="{x(p.day) - radius:.1f}" '
+                         f'y="{y(p.value) - radius:.1f}" width="{2 * radius}" '
+                         f'height="{2 * radius}"><title>{escape(label)}</title></rect>')
+        if not compact:
+            parts.append(_legend(left if not narrow else 4,
+                                 height - (22 if narrow else 4)))
     revised_words = gettext("revised value")
     for p in points:
         css = "point revised" if p.is_revision else "point"
@@ -208,6 +239,10 @@ def history_chart(
         "count": len(points), "first": format_day(first.day), "last": format_day(last.day),
         "value": value_words(last.value),
     }
+    if own:
+        desc += " " + gettext("The dashed line with square points is the candidate's own "
+                              "(self-assessed) figures: %(count)d, latest %(value)s.") % {
+            "count": len(own), "value": value_words(own[-1].value)}
     if is_illustrative:  # said on the chart itself, which may be shared on its own
         mark = gettext("Illustrative data, not official figures.")
         desc += " " + mark

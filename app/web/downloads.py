@@ -45,7 +45,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 UPDATE_COLUMNS = ("candidate", "iso3", "benchmark", "kind", "unit", "value", "as_of", "source",
                   "note", "is_illustrative", "recorded_at", "update_id", "supersedes",
-                  "retracted", "indicator", "vintage", "published_on", "observation_status")
+                  "retracted", "indicator", "vintage", "published_on", "observation_status",
+                  "assessed_by")
 
 
 def update_row_pages(session: Session, candidates: Sequence[Candidate],
@@ -99,7 +100,8 @@ def _update_row(candidate: Candidate, u: ProgressUpdate, retracted: str | None) 
         "value": u.value if u.value is not None else u.stage,
         "as_of": u.as_of.isoformat(), "source": u.source, "vintage": u.vintage,
         "published_on": u.published_on.isoformat() if u.published_on else None,
-        "observation_status": u.observation_status, "note": u.note,
+        "observation_status": u.observation_status, "assessed_by": u.assessed_by,
+        "note": u.note,
         "is_illustrative": u.is_illustrative, "recorded_at": u.recorded_at.isoformat(),
         "update_id": u.id, "supersedes": u.supersedes_id,
         "retracted": retracted,

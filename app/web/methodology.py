@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app import status
 from app.benchmarks.service import AppliedBenchmark
 from app.candidates.service import get_candidate
+from app.config import get_settings
 from app.errors import NotFound
 from app.evaluation import benchmark_is_illustrative, load_statuses
 from app.i18n import format_number, gettext
@@ -41,6 +42,7 @@ METHODOLOGY_RULES = {
     "grace_days": status.AT_RISK_GRACE_DAYS,
     "near_percent": status.NEAR_TARGET_PROGRESS,
     "days_per_year": DAYS_PER_YEAR,
+    "divergence_percent": status.DIVERGENCE_SHARE * 100,  # the setting's default
 }
 
 
@@ -72,6 +74,17 @@ class WorkedExample:
     rows: list[ReadinessRow]  # the category's benchmarks, for its weighted average
     readiness: float | None  # the candidate's, over every category
     previous_review: date
+
+    @property
+    def days_to_due(self) -> int | None:
+        """From the latest value's date to the due date: what the pace needed divides by."""
+        latest, due_on = self.evaluation.latest, self.evaluation.spec.due_on
+        return (due_on - latest.as_of).days if latest and due_on else None
+
+    @property
+    def divergence_share(self) -> float:
+        """The share of the baseline-to-target distance beyond which assessments diverge."""
+        return get_settings().assessment_divergence_share
 
     @property
     def url(self) -> str:

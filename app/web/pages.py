@@ -81,9 +81,10 @@ def chart_points(status, key: str, as_of: date) -> list[ChartPoint]:
     for m in effective_measurements(status.measurements[key], as_of):
         revised = m.supersedes_id is not None
         if m.value is not None:
-            points.append(ChartPoint(m.as_of, m.value, revised))
+            points.append(ChartPoint(m.as_of, m.value, revised, m.assessed_by))
         elif m.stage in stages:
-            points.append(ChartPoint(m.as_of, float(stages.index(m.stage) + 1), revised))
+            points.append(ChartPoint(m.as_of, float(stages.index(m.stage) + 1), revised,
+                                     m.assessed_by))
     return points
 
 

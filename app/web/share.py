@@ -61,6 +61,8 @@ svg { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-ser
 .series { fill: none; stroke: #1d4f91; stroke-width: 2.5; stroke-linejoin: round; }
 .point { fill: #1d4f91; }
 .point.revised { fill: #fff; stroke: #1d4f91; stroke-width: 2; }
+.series-self { stroke: #8a5a00; stroke-dasharray: 6 4; }
+.point-self { fill: #8a5a00; }
 .target { stroke: #00703c; stroke-width: 2; stroke-dasharray: 6 4; }
 .target-label { fill: #00703c; font-weight: 600; }
 .due { stroke: #b3261e; stroke-width: 1.5; stroke-dasharray: 2 3; }

@@ -27,7 +27,16 @@ from app.i18n import (
     ngettext,
 )
 from app.web.as_of import as_of_field, dated, viewing
-from app.web.wording import measure, status_sentence, target_words, trend_words
+from app.web.wording import (
+    assessment_summary,
+    measure,
+    pace_number,
+    pace_summary,
+    pace_unit,
+    status_sentence,
+    target_words,
+    trend_words,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -154,6 +163,8 @@ templates.env.filters.update({name: on_every_render(function) for name, function
     language_of=language_of, percent=percent, names=format_names).items()})
 templates.env.globals.update(measure=measure, target_words=target_words,
                              status_sentence=status_sentence, trend_words=trend_words)
+templates.env.globals.update(pace_summary=pace_summary, assessment_summary=assessment_summary,
+                             pace_number=pace_number, pace_unit=pace_unit)
 templates.env.globals.update(static_url=static_url, STATUS_SYMBOLS=STATUS_SYMBOLS,
                              TREND_SYMBOLS=TREND_SYMBOLS, LANGUAGES=LANGUAGES,
                              language_name=language_name, dated=dated, colon=colon,

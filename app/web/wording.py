@@ -5,9 +5,11 @@ Stage names and units come from the indicator's labels; no stored key reaches a 
 
 from typing import Any
 
-from app.benchmarks.labels import stage_label, unit_label
-from app.i18n import format_day, format_number, format_percent, gettext
-from app.status import BenchmarkEvaluation, Status, Trend
+from babel.numbers import format_decimal
+
+from app.benchmarks.labels import plural_category, stage_label, unit_label
+from app.i18n import current_language, format_day, format_number, format_percent, gettext
+from app.status import SELF, BenchmarkEvaluation, PaceNote, Status, Trend
 
 
 def measure(definition: Any, value: float | str | None, against: float | None = None) -> str:
@@ -113,3 +115,85 @@ def status_sentence(b: BenchmarkEvaluation, definition: Any) -> str:
                        "%(reason)s.") % {**facts, "reason": reason}
     return gettext("%(latest)s on %(day)s against %(target)s: %(reason)s.") % {
         **facts, "reason": reason}
+
+
+# What a pace is counted in, in the reader's language and plural (CLDR categories): a share
+# of something in percent moves by points; a milestone by stages.
+PACE_UNITS = {
+    "points": {"en": {"one": "point", "other": "points"},
+               "fr": {"one": "point", "other": "points"}},
+    "stages": {"en": {"one": "stage", "other": "stages"},
+               "fr": {"one": "étape", "other": "étapes"}},
+}
+
+
+def pace_number(value: float) -> str:
+    """A pace with its sign, two decimals, as the locale writes numbers: "+0.40", "-1,25"."""
+    return format_decimal(value, format="+#,##0.00;-#,##0.00", locale=current_language.get())
+
+
+def pace_unit(definition: Any, value: float) -> str:
+    if definition.kind == "milestone" or (definition.unit or "").startswith("%"):
+        forms = PACE_UNITS["stages" if definition.kind == "milestone" else "points"]
+        return forms[current_language.get()].get(plural_category(round(value, 2)), "")
+    return unit_label(definition, round(value, 2))
+
+
+def pace_summary(b: BenchmarkEvaluation, definition: Any) -> str:
+    """The pace needed against the pace achieved: "needs +0.40 points a year; has done +0.12"
+    (app.status.pace_of); or why no pace is needed."""
+    pace = b.pace
+    # Nothing to say of a pace without data, or once met (the status says it).
+    if pace is None or pace.note in (PaceNote.no_data, PaceNote.met):
+        return ""
+    if pace.required is not None:
+        facts = {"required": pace_number(pace.required),
+                 "unit": pace_unit(definition, pace.required)}
+        if pace.achieved is None:
+            return gettext("Needs %(required)s %(unit)s a year; no trend yet to compare.") % facts
+        facts["achieved"] = pace_number(pace.achieved)
+        if pace.ratio is not None and pace.ratio > 0:
+            facts["share"] = format_percent(pace.ratio * 100)
+            return gettext("Needs %(required)s %(unit)s a year; has done %(achieved)s "
+                           "(%(share)s of the pace needed).") % facts
+        return gettext("Needs %(required)s %(unit)s a year; has done %(achieved)s "
+                       "(moving the wrong way or not at all).") % facts
+    reason = {
+        PaceNote.no_due_date: gettext("No due date, so no pace is required"),
+        PaceNote.past_due: gettext("The due date has passed, so no pace can meet it"),
+        PaceNote.due_now: gettext("Due on the date of the latest value: no time is left for a "
+                                  "pace"),
+    }[pace.note]
+    if pace.achieved is None:
+        return reason + "."
+    return gettext("%(reason)s; has done %(achieved)s %(unit)s a year.") % {
+        "reason": reason, "achieved": pace_number(pace.achieved),
+        "unit": pace_unit(definition, pace.achieved)}
+
+
+def assessment_summary(b: BenchmarkEvaluation, definition: Any) -> str:
+    """Which series the status rests on, and the other one's latest figure, in words; empty
+    when it rests on independent figures alone (the usual case, said nowhere)."""
+    divergence = b.divergence
+    if b.basis == SELF:
+        return gettext("Rests on the candidate's own reporting (self-assessed): no independent "
+                       "figure yet.")
+    if divergence is None:
+        return ""
+    facts = {"own": _score_words(definition, divergence.self_value),
+             "independent": _score_words(definition, divergence.independent_value)}
+    if divergence.flagged:
+        return gettext("Self-assessment diverges: the candidate reports %(own)s, the "
+                       "independent figure is %(independent)s. The status rests on the "
+                       "independent figure.") % facts
+    return gettext("Rests on the independent figure (%(independent)s); the candidate's own "
+                   "figure, %(own)s, is close to it.") % facts
+
+
+def _score_words(definition: Any, score: float) -> str:
+    """A score (a value, or a milestone's stage position) in the reader's words."""
+    stages = definition.stages or []
+    if definition.kind == "milestone":
+        index = int(score)
+        return measure(definition, stages[index - 1]) if 1 <= index <= len(stages) else "—"
+    return measure(definition, score)
