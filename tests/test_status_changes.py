@@ -93,6 +93,6 @@ def test_a_state_round_trips_through_its_event_fields(s):
 
 def test_the_status_rules_document_explains_the_feed():
     text = (Path(__file__).parent.parent / "docs" / "status-rules.md").read_text()
-    assert "## Status changes" in text
+    assert "Status changes (the feeds for watchers)" in text
     for word in ("benchmark_status.changed", "revised", "record-status-changes", "feed.atom"):
         assert word in text
