@@ -37,6 +37,7 @@ from app.models import (
     Direction,
     Event,
     ExpansionModel,
+    Gate,
     Indicator,
     MemberState,
     Phase,
@@ -499,6 +500,23 @@ MILESTONE_SERIES = {
     ("ukraine", "classified_information_law"): [
         (date(2022, 6, 30), "drafted"), (date(2025, 6, 30), "submitted")],
 }
+# Illustrative gates: what each tier is asked before each phase, in this demo only (the
+# alliance publishes no such list). (tier, to_phase, targets, the phases whose gates of the same
+# tier it requires, note, note_fr).
+GATE_NOTE = "Illustrative: this demo's gate, not an alliance decision."
+GATE_NOTE_FR = "Illustratif : porte de cette démonstration, pas une décision de l’Alliance."
+GATES = (
+    (SP, Phase.accession_talks,
+     ("defence_spending_gdp", "nato_standards_adoption", "civilian_control_law"), ()),
+    (IA, Phase.accession_talks,
+     ("defence_spending_gdp", "major_equipment_share", "nato_standards_adoption",
+      "civilian_control_law", "classified_information_law"), ()),
+    (FC, Phase.accession_talks, ("defence_spending_gdp", "civilian_control_law"), ()),
+    (FC, Phase.ratification, ("nato_standards_adoption", "joint_exercises"),
+     (Phase.accession_talks,)),
+    (FC, Phase.member, ("secure_communications", "classified_information_law"),
+     (Phase.ratification,)),
+)
 ILLUSTRATIVE_RECORDING_DELAY = timedelta(days=14)
 LAST_DEMO_QUARTER_END = date(2025, 12, 31)
 
@@ -541,6 +559,7 @@ def _load(session: Session, today: date) -> dict[str, int]:
     reports = _add_reports(session, candidates, benchmarks, updates, today, latest)
     steps = _add_ratification_steps(session, candidates)
     milestones = _add_accession_milestones(session, candidates)
+    gates = _add_gates(session)
     session.flush()
     return {
         "indicators": len(indicators),
@@ -553,6 +572,7 @@ def _load(session: Session, today: date) -> dict[str, int]:
         "progress_reports": len(reports),
         "ratification_steps": len(steps),
         "accession_milestones": len(milestones),
+        "gates": len(gates),
         "events": 1,
     }
 
@@ -841,6 +861,19 @@ CSV_MILESTONES = {
     "accession_protocols_signed": AccessionMilestone.protocol_signed,
     "instrument_of_accession_deposited_member": AccessionMilestone.membership,
 }
+
+
+def _add_gates(session: Session) -> list[Gate]:
+    added: dict[tuple[str, str], Gate] = {}
+    for tier, to_phase, targets, requires in GATES:
+        gate = Gate(tier=tier, to_phase=to_phase, targets=list(targets), requires=[],
+                    source="Accession Tracker demo data set", note=GATE_NOTE,
+                    note_fr=GATE_NOTE_FR, is_illustrative=True)
+        session.add(gate)
+        session.flush()
+        gate.requires = [added[(tier, phase)].id for phase in requires]
+        added[(tier, to_phase)] = gate
+    return list(added.values())
 
 
 def _add_accession_milestones(
