@@ -34,7 +34,7 @@ D1, D2, D3 = date(2026, 1, 1), date(2027, 6, 30), date(2029, 12, 31)
 
 
 def test_the_phases_are_the_models_in_order():
-    assert PHASES == tuple(Phase)
+    assert tuple(Phase) == PHASES
 
 
 @pytest.mark.parametrize(("phase", "following", "before"), [
