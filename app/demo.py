@@ -510,7 +510,7 @@ GATES = (
      ("defence_spending_gdp", "nato_standards_adoption", "civilian_control_law"), ()),
     (IA, Phase.accession_talks,
      ("defence_spending_gdp", "major_equipment_share", "nato_standards_adoption",
-      "civilian_control_law", "classified_information_law"), ()),
+      "civilian_control_law"), ()),
     (FC, Phase.accession_talks, ("defence_spending_gdp", "civilian_control_law"), ()),
     (FC, Phase.ratification, ("nato_standards_adoption", "joint_exercises"),
      (Phase.accession_talks,)),

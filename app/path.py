@@ -257,19 +257,20 @@ def path_words(path: PathEvaluation, titles: Mapping[str, str]) -> str:
     """The projection's reason in English words (the API's `projection_note`; pages word it
     in the reader's language from `reason`)."""
     critical = titles.get(path.critical or "", path.critical or "")
+    following = (path.next_phase or "").replace("_", " ")
     if path.reason == PathReason.member:
         return "A member has no next phase: the accession is complete."
     if path.reason == PathReason.no_gate:
-        return (f"No gate is recorded for entering {path.next_phase}: no date can be "
+        return (f"No gate is recorded for entering {following}: no date can be "
                 "projected.")
     if path.reason == PathReason.gate_met:
-        return (f"Every target of the gate into {path.next_phase} is met: the phase may be "
+        return (f"Every target of the gate into {following} is met: the phase may be "
                 "entered now; that is a decision, not a projection.")
     if path.reason == PathReason.projected:
         return (f"Projected from the last target to be met, {critical}: every unmet target "
                 "is projected to be met by then at its current pace.")
     if path.reason == PathReason.not_evaluated:
         return (f"{critical} is not among the targets the tier is evaluated on as of "
-                f"{path.as_of.isoformat()}, so {path.next_phase} cannot be projected.")
+                f"{path.as_of.isoformat()}, so {following} cannot be projected.")
     return (f"{critical} is not met and has no projected date at its current pace, so "
-            f"{path.next_phase} cannot be projected.")
+            f"{following} cannot be projected.")
