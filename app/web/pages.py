@@ -40,6 +40,7 @@ from app.evaluation import (
     today,
 )
 from app.framework import list_instruments
+from app.gates.service import list_gates, next_phase_path
 from app.models import Candidate, Phase, ProgressReport, ReportStatus, Tier
 from app.progress.service import corrections_of, last_recorded, list_series, retracted_on
 from app.ratifications.service import list_ratifications, ratification_counts
@@ -55,6 +56,7 @@ from app.status import effective_measurements
 from app.web.as_of import ReviewDep, dated
 from app.web.charts import ChartPoint, history_chart, progress_bar, ratification_chart
 from app.web.methodology import METHODOLOGY_RULES, worked_example
+from app.web.path_view import path_section
 from app.web.sources import SourceNotes
 from app.web.templating import localized, render
 from app.web.wording import measure, target_words
@@ -161,8 +163,10 @@ def dashboard_page(
         updated = last_recorded(session, [c.id for c in shown_candidates], as_of=as_of)
     categories = {a.definition.category.key: a.definition.category
                   for c in shown_candidates for a in statuses[c.id].applied}
+    gates = list_gates(session)  # the "next phase" column: read once, no evaluation more
     for row in shown:
         status = statuses[row["candidate"].id]
+        row["path"] = next_phase_path(status, gates)
         row["evaluation"] = status.evaluation
         row["is_illustrative"] = rests_on_illustrative(status)
         row["tier_is_illustrative"] = status.standing.tier_is_illustrative
@@ -270,6 +274,7 @@ def candidate_page(request: Request, slug: str, session: SessionDep,
         reports=reports,
         attention=candidate_attention(candidate, status),
         sources=SourceNotes(), review=review,
+        path=path_section(session, candidate, status, list_gates(session)),
     )
 
 
