@@ -55,7 +55,7 @@ from app.reports.service import (
 from app.status import effective_measurements
 from app.web.as_of import ReviewDep, dated
 from app.web.charts import ChartPoint, history_chart, progress_bar, ratification_chart
-from app.web.methodology import METHODOLOGY_RULES, worked_example
+from app.web.methodology import METHODOLOGY_RULES, path_example, worked_example
 from app.web.path_view import path_section
 from app.web.sources import SourceNotes
 from app.web.templating import localized, render
@@ -450,4 +450,5 @@ def methodology_page(request: Request, session: SessionDep, review: ReviewDep) -
     engineering detail is the repository's docs/status-rules.md); as of a date, the example
     as it stood then."""
     return render(request, "methodology.html", example=worked_example(session, review.as_of),
-                  rules=METHODOLOGY_RULES, review=review)
+                  rules=METHODOLOGY_RULES, review=review,
+                  path_example=path_example(session, review.as_of))

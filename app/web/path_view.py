@@ -29,5 +29,6 @@ def path_section(session: Session, candidate: Candidate, status: CandidateStatus
                             is_illustrative=e.is_illustrative, narrow=narrow)
               for chart_id, narrow in (("path", False), ("path-narrow", True))]
     return {"path": path, "charts": charts, "titles": titles,
+            "met": [titles.get(t.key, t.key) for t in e.targets if t.is_met],
             "blocking": [titles.get(key, key) for key in e.blockers],
             "unmet": [titles.get(key, key) for key in path.unmet_on_entry]}
