@@ -3,6 +3,7 @@ target, projected date and blockers, cycles among gates, and the gate-unmet-on-e
 No database."""
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -200,3 +201,10 @@ def test_phase_entered_on(changes, as_of, entered):
 ])
 def test_unmet_on_entry(keys, states, unmet):
     assert unmet_on_entry(keys, states) == unmet
+
+
+def test_the_rules_document_explains_the_path():
+    text = (Path(__file__).parents[1] / "docs" / "status-rules.md").read_text()
+    assert "## 12. The path to the next phase (gates)" in text
+    for reason in PathReason:
+        assert f"`{reason}`" in text

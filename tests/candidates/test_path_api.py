@@ -139,3 +139,17 @@ def test_unknown_candidate_path_is_404(client):
     assert response.status_code == 404
     assert response.json()["detail"] == client.get(
         "/api/v1/candidates/atlantis/status").json()["detail"]
+
+
+def test_the_rules_documents_worked_example_holds(client):
+    """docs/status-rules.md, section 12: Ukraine and Georgia as of 30 June 2025."""
+    ukraine = path_of(client, "ukraine", as_of="2025-06-30")
+    assert (ukraine["tier"], ukraine["reason"], ukraine["critical_target"]) == (
+        "interim_ally", "projected", "major_equipment_share")
+    assert ukraine["projected_on"] == "2026-05-12" and ukraine["blockers"] == [
+        "major_equipment_share"]
+    georgia = path_of(client, "georgia", as_of="2025-06-30")
+    assert (georgia["reason"], georgia["critical_target"], georgia["projected_on"]) == (
+        "unprojectable", "civilian_control_law", None)
+    assert path_of(client, "finland", as_of="2022-06-01")["unmet_on_entry"] == [
+        "defence_spending_gdp", "civilian_control_law"]
