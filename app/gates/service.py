@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from app.benchmarks.service import standing_on
+from app.benchmarks.service import Standing, standing_on
 from app.errors import Conflict, InvalidInput, NotFound, field_error
-from app.evaluation import CandidateStatus, load_statuses, today
+from app.evaluation import Asked, CandidateStatus, load_statuses, today
 from app.events.service import record_event, snapshot
 from app.gates.schemas import GateCreate, GateUpdate
 from app.models import BenchmarkDefinition, Candidate, Gate, Tier, User, utcnow
@@ -235,6 +235,24 @@ def phase_entries(candidate: Candidate, as_of: date) -> list[tuple[date, str]]:
     return entries
 
 
+def _status_on_entry(
+    session: Session, candidate: Candidate, status: CandidateStatus, standing: Standing,
+    entered_on: date, keys: Sequence[str],
+) -> CandidateStatus:
+    """The candidate's evaluation of the gate's targets only, as of the day it entered its
+    phase. The targets' definitions, each with every version of every tier's requirements, are
+    usually those the status already evaluated: then what the tier asked that day is read from
+    them, and the evaluation costs two queries (the candidate's own targets and the
+    observations known then) instead of a full one's seven."""
+    loaded = {a.definition.key: a.definition for a in status.applied}
+    if not all(key in loaded for key in keys):
+        return load_statuses(session, [candidate], as_of=entered_on)[candidate.id]
+    requirements = [r for key in keys if loaded[key].is_in_force(entered_on)
+                    for r in loaded[key].requirements_on(entered_on) if r.tier == standing.tier]
+    asked = Asked(entered_on, {candidate.id: standing}, {standing.tier: requirements}, None)
+    return load_statuses(session, [candidate], asked=asked)[candidate.id]
+
+
 def candidate_path(
     session: Session, candidate: Candidate, status: CandidateStatus, gates: Sequence[Gate],
 ) -> CandidatePath:
@@ -251,13 +269,13 @@ def candidate_path(
     entered_on = phase_entered_on([(c.effective_on, c.phase) for c in changes], as_of)
     entry_gate, unmet = None, ()
     if entered_on is not None and previous_phase(status.standing.phase) is not None:
-        entry_tier = standing_on(candidate, changes, entered_on).tier
+        standing = standing_on(candidate, changes, entered_on)
         rules = {g.id: gate_rule(g) for g in gates}
-        rule = gate_into(list(rules.values()), entry_tier, status.standing.phase)
+        rule = gate_into(list(rules.values()), standing.tier, status.standing.phase)
         if rule is not None:
             entry_gate = by_id[rule.id]
-            on_entry = load_statuses(session, [candidate], as_of=entered_on)[candidate.id]
             keys = gate_targets(rule, rules)
+            on_entry = _status_on_entry(session, candidate, status, standing, entered_on, keys)
             unmet = unmet_on_entry(keys, target_states(on_entry))
             missing += [k for k in keys if k not in definitions]
     if missing:
