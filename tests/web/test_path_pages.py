@@ -122,3 +122,22 @@ def test_the_methodology_works_the_path_example_live(client, lang):
     then = client.get("/methodology", params={"as_of": "2022-06-30"}).text
     assert re.search(r'data-critical="([^"]*)"', then).group(1) == (
         api_path(client, "ukraine", as_of="2022-06-30")["critical_target"] or "")
+
+
+@pytest.mark.parametrize("narrow", [False, True])
+def test_the_timeline_marks_each_target_and_the_next_phase(narrow):
+    from datetime import date
+
+    from app.web.charts import TimelinePhase, TimelineTarget, path_timeline
+    svg = path_timeline(
+        "p", [TimelinePhase("Outreach", date(2019, 1, 1), is_current=True),
+              TimelinePhase("Accession talks", None, is_projected=True)],
+        [TimelineTarget("Spending", None, True), TimelineTarget("Law", None, False, True),
+         TimelineTarget("Equipment", date(2027, 5, 1), False)],
+        title="The path", today=date(2025, 6, 30), is_illustrative=True, narrow=narrow)
+    assert ('viewBox="0 0 340 ' if narrow else 'viewBox="0 0 640 ') in svg
+    assert "Accession talks: cannot be projected" in svg
+    assert svg.count("✔ met") == 1 and svg.count("✖ cannot be projected") == 1
+    assert 'class="lane critical"' in svg and 'class="lane-bar"' in svg
+    assert "Illustrative gate" in svg and "<desc" in svg
+    assert "May 1, 2027" in svg
