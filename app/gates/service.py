@@ -45,12 +45,10 @@ def gate_rule(gate: Gate) -> GateRule:
                     is_illustrative=gate.is_illustrative)
 
 
-def list_gates(session: Session, *, tier: str | None = None,
-               phase: str | None = None) -> list[Gate]:
+def list_gates(session: Session) -> list[Gate]:
     """Every gate (one query; there are a few per tier), by tier then phase."""
-    gates = [g for g in session.scalars(select(Gate))
-             if (tier is None or g.tier == tier) and (phase is None or g.to_phase == phase)]
-    return sorted(gates, key=lambda g: (TIER_ORDER[Tier(g.tier)], PHASES.index(g.to_phase)))
+    return sorted(session.scalars(select(Gate)),
+                  key=lambda g: (TIER_ORDER[Tier(g.tier)], PHASES.index(g.to_phase)))
 
 
 def get_gate(session: Session, gate_id: int) -> Gate:
