@@ -39,6 +39,7 @@ from app.models import (
     Direction,
     Event,
     ExpansionModel,
+    Gate,
     Indicator,
     MemberState,
     Phase,
@@ -501,6 +502,23 @@ MILESTONE_SERIES = {
     ("ukraine", "classified_information_law"): [
         (date(2022, 6, 30), "drafted"), (date(2025, 6, 30), "submitted")],
 }
+# Illustrative gates: what each tier is asked before each phase, in this demo only (the
+# alliance publishes no such list). (tier, to_phase, targets, the phases whose gates of the same
+# tier it requires, note, note_fr).
+GATE_NOTE = "Illustrative: this demo's gate, not an alliance decision."
+GATE_NOTE_FR = "Illustratif : porte de cette démonstration, pas une décision de l’Alliance."
+GATES = (
+    (SP, Phase.accession_talks,
+     ("defence_spending_gdp", "nato_standards_adoption", "civilian_control_law"), ()),
+    (IA, Phase.accession_talks,
+     ("defence_spending_gdp", "major_equipment_share", "nato_standards_adoption",
+      "civilian_control_law"), ()),
+    (FC, Phase.accession_talks, ("defence_spending_gdp", "civilian_control_law"), ()),
+    (FC, Phase.ratification, ("nato_standards_adoption", "joint_exercises"),
+     (Phase.accession_talks,)),
+    (FC, Phase.member, ("secure_communications", "classified_information_law"),
+     (Phase.ratification,)),
+)
 ILLUSTRATIVE_RECORDING_DELAY = timedelta(days=14)
 # Illustrative self-assessed figures (assessed_by "self"), as a candidate's annual national
 # programme would report them: Ukraine's runs ahead of the independent figures (a divergence
@@ -555,6 +573,7 @@ def _load(session: Session, today: date) -> dict[str, int]:
     updates += _add_self_assessed_updates(session, candidates, indicators, today, latest)
     steps = _add_ratification_steps(session, candidates)
     milestones = _add_accession_milestones(session, candidates)
+    gates = _add_gates(session)
     session.flush()
     # The status changes the history would have recorded, review by review, so the feeds of
     # status changes start full (app/events/status_feed.py).
@@ -571,6 +590,7 @@ def _load(session: Session, today: date) -> dict[str, int]:
         "ratification_steps": len(steps),
         "accession_milestones": len(milestones),
         "status_change_events": status_changes,
+        "gates": len(gates),
         "events": 1,
     }
 
@@ -880,6 +900,19 @@ CSV_MILESTONES = {
     "accession_protocols_signed": AccessionMilestone.protocol_signed,
     "instrument_of_accession_deposited_member": AccessionMilestone.membership,
 }
+
+
+def _add_gates(session: Session) -> list[Gate]:
+    added: dict[tuple[str, str], Gate] = {}
+    for tier, to_phase, targets, requires in GATES:
+        gate = Gate(tier=tier, to_phase=to_phase, targets=list(targets), requires=[],
+                    source="Accession Tracker demo data set", note=GATE_NOTE,
+                    note_fr=GATE_NOTE_FR, is_illustrative=True)
+        session.add(gate)
+        session.flush()
+        gate.requires = [added[(tier, phase)].id for phase in requires]
+        added[(tier, to_phase)] = gate
+    return list(added.values())
 
 
 def _add_accession_milestones(

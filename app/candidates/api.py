@@ -9,7 +9,7 @@ from app.auth.deps import CurrentAdmin
 from app.benchmarks.schemas import CandidateBenchmarkRead, target
 from app.benchmarks.service import applied_benchmarks
 from app.candidates import service
-from app.candidates.deps import AsOfQuery, CandidateFromPath
+from app.candidates.deps import AsOfQuery, CandidateFromPath, WhatIfTierQuery
 from app.candidates.schemas import (
     CANDIDATE_CREATE_EXAMPLES,
     CANDIDATE_UPDATE_EXAMPLES,
@@ -107,10 +107,7 @@ def get_candidate_status(
     candidate: CandidateFromPath,
     session: SessionDep,
     as_of: AsOfQuery,
-    tier: Annotated[
-        Tier | None,
-        Query(description="Evaluate against this tier's requirements instead (what-if)."),
-    ] = None,
+    tier: WhatIfTierQuery = None,
 ) -> CandidateStatusRead:
     """Overall and per-category readiness, and each benchmark's latest value, progress,
     status, trend, change since the previous quarterly review and projected date."""

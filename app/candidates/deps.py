@@ -10,7 +10,7 @@ from app.candidates.service import get_candidate
 from app.db import SessionDep
 from app.errors import InvalidInput, field_error
 from app.evaluation import today
-from app.models import Candidate
+from app.models import Candidate, Tier
 from app.schema_types import InputDate
 
 SlugPath = Annotated[str, Path(max_length=80, description="The candidate's slug, e.g. `georgia`.")]
@@ -59,3 +59,11 @@ def as_of_query(
 
 
 AsOfQuery = Annotated[date | None, Depends(as_of_query)]
+
+
+# The what-if tier of a status read (the status API and the path): evaluated against this
+# tier's requirements instead of the candidate's own.
+WhatIfTierQuery = Annotated[
+    Tier | None,
+    Query(description="Evaluate against this tier's requirements instead (what-if)."),
+]

@@ -272,3 +272,130 @@ def ratification_chart(chart_id: str, counts: dict[str, int], total: int) -> Mar
         "ratified": ratified, "total": total}
     return _svg(chart_id, 100, 10, gettext("Ratification progress"), desc, "".join(parts),
                 "chart-bar chart-ratification")
+
+
+def _named(name: str, value: str) -> str:
+    """"Name: value", as the reader's language punctuates it."""
+    return gettext("%(name)s: %(value)s") % {"name": name, "value": value}
+
+
+@dataclass(frozen=True)
+class TimelinePhase:
+    words: str  # the phase, in the reader's words
+    day: date | None  # entered (or projected); None: the next phase cannot be projected
+    is_current: bool = False
+    is_projected: bool = False
+
+
+@dataclass(frozen=True)
+class TimelineTarget:
+    words: str  # the target's title
+    projected_on: date | None
+    is_met: bool
+    is_critical: bool = False
+
+
+def path_timeline(
+    chart_id: str,
+    phases: Sequence[TimelinePhase],
+    targets: Sequence[TimelineTarget],
+    *,
+    title: str,
+    today: date,
+    is_illustrative: bool = False,
+    narrow: bool = False,
+) -> Markup:
+    """A candidate's path as a timeline: the phases entered so far on their dates, the next
+    phase at its projected date (or at the end, marked as not projectable), today, and a lane
+    per target of the gate: met (✔), projected (a bar from today to its date; the critical one
+    bold) or not projectable. The narrow variant, for a phone, puts each target's title above
+    its lane (SVG text scales with the chart; see history_chart)."""
+    width = 340 if narrow else 640
+    left = 10 if narrow else 190
+    right = 14
+    lane = 34 if narrow else 24
+    top = 66
+    height = top + 40 + lane * len(targets) + (20 if is_illustrative else 0)
+    label_length = 40 if narrow else 30  # a target's title beside (wide) or above its lane
+    days = [today] + [p.day for p in phases if p.day] + [t.projected_on for t in targets
+                                                         if t.projected_on]
+    first, last = min(days), max(days)
+    span = max(365, (last - first).days)
+    first_x, last_x = first.toordinal() - span // 20, last.toordinal() + span // 8
+
+    def x(day: date) -> float:
+        return left + (day.toordinal() - first_x) / (last_x - first_x) * (width - left - right)
+
+    axis = top + 18
+    parts = [f'<line class="axis-line" x1="{left}" x2="{width - right}" y1="{axis}" '
+             f'y2="{axis}"/>']
+    for tick in _year_ticks(date.fromordinal(first_x), date.fromordinal(last_x), narrow):
+        parts.append(f'<text class="axis x-tick" x="{x(tick):.1f}" y="{axis + 16}" '
+                     f'text-anchor="middle">{tick.year}</text>')
+    anchor = "end" if x(today) > width * 0.6 else "start"
+    shift = -4 if anchor == "end" else 4
+    parts.append(f'<line class="today" x1="{x(today):.1f}" x2="{x(today):.1f}" y1="{top - 4}" '
+                 f'y2="{height - 6}"/>'
+                 f'<text class="today-label" x="{x(today) + shift:.1f}" y="{top - 6}" '
+                 f'text-anchor="{anchor}">{escape(format_day(today))}</text>')
+    end = width - right
+    for index, phase in enumerate(phases):
+        at = x(phase.day) if phase.day else end - 6
+        css = "phase" + (" current" if phase.is_current else "") + (
+            " projected" if phase.is_projected or phase.day is None else "")
+        words = phase.words if phase.day else _named(phase.words, gettext("cannot be projected"))
+        if phase.day and phase.is_projected:
+            words = _named(phase.words, format_day(phase.day))
+        row = 16 if index % 2 == 0 else 36  # alternate rows: close dates keep their labels apart
+        anchor = "end" if at > width * 0.6 else "start"
+        parts.append(f'<circle class="{css}" cx="{at:.1f}" cy="{axis}" r="6">'
+                     f'<title>{escape(words)}</title></circle>'
+                     f'<text class="phase-label" x="{at:.1f}" y="{row}" '
+                     f'text-anchor="{anchor}">{escape(_shorten(words, 44))}</text>')
+    for index, target in enumerate(targets):
+        y = axis + 30 + index * lane
+        if narrow:
+            parts.append(f'<text class="target-name" x="{left}" y="{y}">'
+                         f'{escape(_shorten(target.words, label_length))}</text>')
+            y += 12
+        else:
+            parts.append(f'<text class="target-name" x="{left - 8}" y="{y + 4}" '
+                         f'text-anchor="end">{escape(_shorten(target.words, label_length))}'
+                         '</text>')
+        if target.is_met:
+            words = gettext("met")
+            parts.append(f'<text class="lane met" x="{x(today) - 4:.1f}" y="{y + 4}" '
+                         f'text-anchor="end">✔ {escape(words)}</text>')
+        elif target.projected_on:
+            words = format_day(target.projected_on)
+            css = "lane-bar critical" if target.is_critical else "lane-bar"
+            start, stop = x(today), max(x(target.projected_on), x(today) + 3)
+            parts.append(f'<rect class="{css}" x="{start:.1f}" y="{y - 4}" '
+                         f'width="{stop - start:.1f}" height="8"/>')
+            anchor = "end" if stop > width * 0.7 else "start"
+            shift = -2 if anchor == "end" else 4
+            at = stop + shift
+            row = y - 7 if anchor == "end" else y + 4
+            parts.append(f'<text class="lane" x="{at:.1f}" y="{row}" text-anchor="{anchor}">'
+                         f'{escape(words)}</text>')
+        else:
+            words = gettext("cannot be projected")
+            css = "lane critical" if target.is_critical else "lane"
+            at, anchor = ((x(today) - 4, "end") if x(today) > width * 0.6
+                          else (x(today) + 4, "start"))
+            parts.append(f'<text class="{css}" x="{at:.1f}" y="{y + 4}" '
+                         f'text-anchor="{anchor}">✖ {escape(words)}</text>')
+    described = [_named(p.words, format_day(p.day) if p.day else gettext("cannot be projected"))
+                 for p in phases]
+    described += [_named(t.words, gettext("met") if t.is_met else format_day(t.projected_on)
+                         if t.projected_on else gettext("cannot be projected"))
+                  for t in targets]
+    desc = ". ".join(described) + "."  # sentences: no punctuation that differs by language
+    if is_illustrative:
+        mark = gettext("Illustrative gate, not an alliance decision.")
+        desc += " " + mark
+        parts.append(f'<text class="illustrative-mark" x="4" y="{height - 6}">'
+                     f'{escape(mark)}</text>')
+    variant = " chart-narrow" if narrow else " chart-wide"
+    return _svg(chart_id, width, height, title, desc, "".join(parts),
+                "chart-history chart-path" + variant)

@@ -4,6 +4,7 @@ through it. Nothing here is written down by hand, so the example cannot drift fr
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -13,6 +14,7 @@ from app.candidates.service import get_candidate
 from app.config import get_settings
 from app.errors import NotFound
 from app.evaluation import benchmark_is_illustrative, load_statuses
+from app.gates.service import list_gates
 from app.i18n import format_number, gettext
 from app.models import Candidate, Phase
 from app.status import (
@@ -24,6 +26,7 @@ from app.status import (
     trend_measurements,
     trend_window_start,
 )
+from app.web.path_view import path_section
 from app.web.templating import localized
 from app.web.wording import measure
 
@@ -139,3 +142,23 @@ def pace_words(applied: AppliedBenchmark, slope: float | None) -> str:
         return gettext("%(pace)s percentage points a year") % {
             "pace": sign + format_number(abs(slope))}
     return gettext("%(pace)s a year") % {"pace": sign + measure(applied.definition, abs(slope))}
+
+
+# The path's worked example: an aspirant whose gate into accession talks has targets met and
+# unmet (the demo's illustrative gates).
+EXAMPLE_PATH_CANDIDATE = "ukraine"
+
+
+def path_example(session: Session, as_of: date | None = None) -> dict[str, Any] | None:
+    """The candidate page's path section of the example candidate, as of `as_of` (default
+    today); None without the candidate, when it is a member, or when no gate leads into its
+    next phase."""
+    try:
+        candidate = get_candidate(session, EXAMPLE_PATH_CANDIDATE)
+    except NotFound:
+        return None
+    status = load_statuses(session, [candidate], as_of=as_of)[candidate.id]
+    section = path_section(session, candidate, status, list_gates(session))
+    if section["path"].gate is None:
+        return None
+    return section | {"candidate": candidate}

@@ -40,6 +40,7 @@ from app.evaluation import (
     today,
 )
 from app.framework import list_instruments
+from app.gates.service import list_gates, next_phase_path
 from app.members.service import list_member_states
 from app.models import Candidate, Phase, ProgressReport, ReportStatus, Tier
 from app.progress.service import corrections_of, last_recorded, list_series, retracted_on
@@ -57,7 +58,8 @@ from app.web.as_of import ReviewDep, dated, viewing
 from app.web.charts import ChartPoint, history_chart, progress_bar, ratification_chart
 from app.web.feeds import status_feed_path
 from app.web.maps import load_geography, overview_map
-from app.web.methodology import METHODOLOGY_RULES, worked_example
+from app.web.methodology import METHODOLOGY_RULES, path_example, worked_example
+from app.web.path_view import path_section
 from app.web.sources import SourceNotes
 from app.web.templating import localized, render
 from app.web.wording import measure, target_words
@@ -165,8 +167,10 @@ def dashboard_page(
         updated = last_recorded(session, [c.id for c in shown_candidates], as_of=as_of)
     categories = {a.definition.category.key: a.definition.category
                   for c in shown_candidates for a in statuses[c.id].applied}
+    gates = list_gates(session)  # the "next phase" column: read once, no evaluation more
     for row in shown:
         status = statuses[row["candidate"].id]
+        row["path"] = next_phase_path(status, gates)
         row["evaluation"] = status.evaluation
         row["is_illustrative"] = rests_on_illustrative(status)
         row["tier_is_illustrative"] = status.standing.tier_is_illustrative
@@ -280,6 +284,7 @@ def candidate_page(request: Request, slug: str, session: SessionDep,
         reports=reports,
         attention=candidate_attention(candidate, status),
         sources=SourceNotes(), review=review, status_feed=status_feed_path(candidate.slug),
+        path=path_section(session, candidate, status, list_gates(session)),
     )
 
 
@@ -456,4 +461,5 @@ def methodology_page(request: Request, session: SessionDep, review: ReviewDep) -
     engineering detail is the repository's docs/status-rules.md); as of a date, the example
     as it stood then."""
     return render(request, "methodology.html", example=worked_example(session, review.as_of),
-                  rules=METHODOLOGY_RULES, review=review)
+                  rules=METHODOLOGY_RULES, review=review,
+                  path_example=path_example(session, review.as_of))

@@ -47,6 +47,9 @@ def write_routes(draft_id: int, update_id: int,
           "valid_from": "2020-01-01",
           "requirements": [{"tier": "full_candidate", "target": 3, "weight": 1}]}),
         ("PATCH", "/api/v1/benchmarks/joint_exercises", ADMIN, {"title": "Joint exercises"}),
+        ("POST", "/api/v1/gates", ADMIN,
+         {"tier": "strategic_partner", "to_phase": "ratification", "targets": ["joint_exercises"]}),
+        ("PATCH", "/api/v1/gates/1", ADMIN, {"note": "edited"}),  # the demo's first gate
         ("POST", "/api/v1/imports", ANALYST,  # a CSV file, the body itself
          b"candidate,indicator,value,as_of,source\ngeorgia,defence_spending_gdp,1.9,2025-06-30,t\n"),
     ]
@@ -56,7 +59,7 @@ def test_the_matrix_covers_every_write_route():
     covered = {(m, p) for m, p, _, _ in write_routes(1, 1, 1)}
     # Every write route appears in the matrix: a new one must be added here to pass.
     shapes = {(m.upper(), p.replace("{report_id}", "1").replace("{update_id}", "1")
-               .replace("{retraction_id}", "1")
+               .replace("{retraction_id}", "1").replace("{gate_id}", "1")
                .replace("{slug}", "georgia").replace("{member_iso3}", "FRA")
                .replace("{key}", "spending" if "categories" in p else "joint_exercises"))
               for p, operations in create_app().openapi()["paths"].items()

@@ -9,7 +9,8 @@ WRITE_METHODS = ("post", "put", "patch", "delete")
 SLUG = "georgia"
 ADMIN_ONLY = {"/api/v1/candidates", "/api/v1/candidates/{slug}", "/api/v1/categories",
               "/api/v1/categories/{key}", "/api/v1/benchmarks", "/api/v1/benchmarks/{key}",
-              "/api/v1/candidates/{slug}/accession", "/api/v1/retractions/{retraction_id}/undo"}
+              "/api/v1/candidates/{slug}/accession", "/api/v1/retractions/{retraction_id}/undo",
+              "/api/v1/gates", "/api/v1/gates/{gate_id}"}
 
 
 def write_examples(schema: dict[str, Any]) -> list[tuple[str, str, str, str, Any]]:
@@ -62,6 +63,9 @@ def _post_example(client, method, path, media, value, *, analyst, reviewer, admi
         report_id, etag = _draft(client, reviewer)
         path = path.replace("{report_id}", str(report_id))
         headers = dict(analyst) | {"If-Match": etag}  # publishing takes a second analyst
+    if "{gate_id}" in path:
+        gate = client.get("/api/v1/gates", params={"tier": "full_candidate"}).json()["items"][0]
+        path = path.replace("{gate_id}", str(gate["id"]))
     if "{update_id}" in path:
         posted = client.post(f"/api/v1/candidates/{SLUG}/updates", headers=analyst,
                              json={"benchmark": "joint_exercises", "value": 3,
