@@ -42,7 +42,11 @@ from app.evaluation import (
 from app.framework import list_instruments
 from app.models import Candidate, Phase, ProgressReport, ReportStatus, Tier
 from app.progress.service import corrections_of, last_recorded, list_series, retracted_on
-from app.ratifications.service import list_ratifications, ratification_counts
+from app.ratifications.service import (
+    list_ratifications,
+    ratification_counts,
+    ratification_pipeline,
+)
 from app.reports.preview import MAX_TOKEN_LENGTH, PreviewRefused
 from app.reports.rendering import render_markdown
 from app.reports.service import (
@@ -267,6 +271,8 @@ def candidate_page(request: Request, slug: str, session: SessionDep,
         ratifications=ratifications,
         ratification_counts=(counts := ratification_counts(ratifications)),
         ratification_bar=ratification_chart("ratification", counts.by_status, counts.total),
+        ratification_pipeline=(ratification_pipeline(session, ratifications, phase=standing.phase,
+                                                     as_of=as_of) if ratifying else None),
         reports=reports,
         attention=candidate_attention(candidate, status),
         sources=SourceNotes(), review=review,
