@@ -216,14 +216,14 @@ class MemberProjection:
 def remaining_days(steps: Sequence[str], medians: dict[str, StepMedian]) -> list[float] | str:
     """The median days of each step still ahead, or the first step that has none. A chamber of
     a two-chamber parliament without a median of its own takes a one-chamber parliament's: the
-    whole median on the last chamber ahead, none on the first."""
+    whole median on the first chamber ahead, none on the second."""
     days: list[float] = []
     for i, step in enumerate(steps):
         if step in medians:
             days.append(medians[step].days)
         elif step in CHAMBER_STEPS and PARLIAMENT_APPROVED in medians:
-            later_chamber = any(s in CHAMBER_STEPS for s in steps[i + 1:])
-            days.append(0.0 if later_chamber else medians[PARLIAMENT_APPROVED].days)
+            earlier_chamber = any(s in CHAMBER_STEPS for s in steps[:i])
+            days.append(0.0 if earlier_chamber else medians[PARLIAMENT_APPROVED].days)
         else:
             return step
     return days
