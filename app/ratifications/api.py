@@ -76,18 +76,18 @@ def create_ratification_step(
 MemberPath = Annotated[str, Path(max_length=80, description="A member state, e.g. `FRA`.")]
 
 
-@router.get("/members/{iso3}/procedure", response_model=ProcedureRead)
-def get_member_procedure(iso3: MemberPath, session: SessionDep) -> ProcedureRead:
+@router.get("/members/{member_iso3}/procedure", response_model=ProcedureRead)
+def get_member_procedure(member_iso3: MemberPath, session: SessionDep) -> ProcedureRead:
     """The member state's ratification procedure: its steps in order, with their source."""
-    return procedure_read(get_procedure(session, iso3))
+    return procedure_read(get_procedure(session, member_iso3))
 
 
-@router.put("/members/{iso3}/procedure", response_model=ProcedureRead)
+@router.put("/members/{member_iso3}/procedure", response_model=ProcedureRead)
 def put_member_procedure(
-    iso3: MemberPath,
+    member_iso3: MemberPath,
     data: Annotated[ProcedureUpdate, Body(openapi_examples=PROCEDURE_EXAMPLES)],
     admin: CurrentAdmin,
     session: WriteSessionDep,
 ) -> ProcedureRead:
     """Replaces the member state's procedure (admins only); the change is an event."""
-    return procedure_read(set_procedure(session, iso3, data, author=admin))
+    return procedure_read(set_procedure(session, member_iso3, data, author=admin))

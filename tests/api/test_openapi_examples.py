@@ -9,7 +9,8 @@ WRITE_METHODS = ("post", "put", "patch", "delete")
 SLUG = "georgia"
 ADMIN_ONLY = {"/api/v1/candidates", "/api/v1/candidates/{slug}", "/api/v1/categories",
               "/api/v1/categories/{key}", "/api/v1/benchmarks", "/api/v1/benchmarks/{key}",
-              "/api/v1/candidates/{slug}/accession", "/api/v1/retractions/{retraction_id}/undo"}
+              "/api/v1/candidates/{slug}/accession", "/api/v1/retractions/{retraction_id}/undo",
+              "/api/v1/members/{member_iso3}/procedure"}
 
 
 def write_examples(schema: dict[str, Any]) -> list[tuple[str, str, str, str, Any]]:
