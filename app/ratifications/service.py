@@ -306,8 +306,8 @@ def set_procedure(session: Session, iso3: str, data: ProcedureUpdate, *, author:
 
 
 def reference_ratifications(session: Session, as_of: date | None = None
-                            ) -> list[tuple[str, str, pipeline.ReferenceRatification]]:
-    """(candidate name, member ISO3, its ratification) of every member state that ratified a
+                            ) -> list[tuple[Candidate, str, pipeline.ReferenceRatification]]:
+    """(candidate, member ISO3, its ratification) of every member state that ratified a
     reference accession (REFERENCE_ACCESSIONS), from the steps taken by `as_of`."""
     candidates = list(session.scalars(select(Candidate).where(
         Candidate.slug.in_(REFERENCE_ACCESSIONS)).order_by(Candidate.name)))
@@ -321,7 +321,7 @@ def reference_ratifications(session: Session, as_of: date | None = None
             RatificationStepRecord.occurred_on <= (as_of or date.max))):
         steps.setdefault((record.candidate_id, record.member_iso3), []).append(
             StepRecord(record.step, record.occurred_on, record.id))
-    return [(c.name, iso3, pipeline.ReferenceRatification(
+    return [(c, iso3, pipeline.ReferenceRatification(
                 procedure_of(procedures, iso3), tuple(records), protocols.get(c.id)))
             for c in candidates for (candidate_id, iso3), records in sorted(steps.items())
             if candidate_id == c.id]

@@ -58,7 +58,7 @@ from app.reports.service import (
 from app.status import effective_measurements
 from app.web.as_of import ReviewDep, dated
 from app.web.charts import ChartPoint, history_chart, progress_bar, ratification_chart
-from app.web.methodology import METHODOLOGY_RULES, worked_example
+from app.web.methodology import METHODOLOGY_RULES, pipeline_example, worked_example
 from app.web.sources import SourceNotes
 from app.web.templating import localized, render
 from app.web.wording import measure, target_words
@@ -451,4 +451,5 @@ def methodology_page(request: Request, session: SessionDep, review: ReviewDep) -
     engineering detail is the repository's docs/status-rules.md); as of a date, the example
     as it stood then."""
     return render(request, "methodology.html", example=worked_example(session, review.as_of),
-                  rules=METHODOLOGY_RULES, review=review)
+                  rules=METHODOLOGY_RULES, review=review,
+                  pipeline_example=pipeline_example(session, review.as_of))

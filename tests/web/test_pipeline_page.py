@@ -68,3 +68,37 @@ def test_the_pipeline_in_french(client):
 def test_no_pipeline_before_a_protocol(client):
     html = client.get("/candidates/georgia").text
     assert 'class="ratification-pipeline"' not in html
+
+
+def methodology_section(client, **params):
+    html = client.get("/methodology", params=params).text
+    match = re.search(r'<section id="ratification-pipeline".*?</section>', html, re.S)
+    assert match, "no pipeline example on the methodology page"
+    return match.group(0)
+
+
+def test_the_methodology_works_the_medians_out_live(client, session):
+    references = reference_ratifications(session)
+    medians = median_days_per_step(r for _, _, r in references)
+    html = methodology_section(client)
+    for m in medians.values():
+        assert re.search(rf'<tr data-step="{m.step}"><th scope="row">[^<]+</th>'
+                         rf'<td data-label="Median days">{m.days:g}</td>', html), m.step
+    # Each duration of the head of state's assent is listed, with the median of them all.
+    assent = re.search(r'<table class="data stack example-durations" '
+                       r'data-step="head_of_state_assent">.*?</table>\s*</div>\s*<p[^>]*>([^<]+)',
+                       html, re.S)
+    days = sorted(int(d) for d in re.findall(r'data-label="Days">(\d+)<', assent.group(0)))
+    assert len(days) == medians["head_of_state_assent"].count
+    assert assent.group(1).startswith(
+        "The median of " + ", ".join(map(str, days)) + ": ")
+    words = text_of(html)
+    assert "Sweden as of Jun 30, 2023: the member states that block are Hungary, Türkiye." in words
+    assert "Projected completion, an estimate from these medians: Jul 5, 2023." in words
+
+
+def test_the_methodology_pipeline_in_french(client):
+    words = text_of(methodology_section(client, lang="fr"))
+    assert "Le parcours des ratifications" in words
+    assert "les États membres qui bloquent sont Hongrie, Türkiye." in words
+    assert "Suède au 30 juin 2023" in words
