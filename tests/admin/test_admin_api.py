@@ -545,7 +545,8 @@ def test_analyst_records_a_ratification_step(client, session, analyst_headers):
     event = client.get("/api/v1/events", params={"limit": 500}).json()["items"][-1]  # public
     assert (event["kind"], event["candidate"], event["actor"]) == (
         "ratification_step.created", "georgia", "ana")
-    assert event["after"]["member_iso3"] == "DEU" and event["after"]["step"] == "head_of_state_assent"
+    assert (event["after"]["member_iso3"], event["after"]["step"]) == (
+        "DEU", "head_of_state_assent")
 
 
 def test_admin_may_record_a_ratification_step(client, admin_headers):
