@@ -78,9 +78,11 @@ MEMBER_NAME_ALIASES = {"Turkey": "Türkiye", "Czech Republic": "Czechia"}
 # date_type: (step, its note, the note in French).
 RATIFICATION_STEPS = {
     "parliamentary_completion": (RatificationStep.parliament_approved, "", ""),
-    "head_of_state_signature": (RatificationStep.signed, "Head of state's signature",
-                                "Signature du chef de l’État"),
-    "speaker_signature": (RatificationStep.signed, "Speaker's signature",
+    "head_of_state_signature": (RatificationStep.head_of_state_assent,
+                                "Head of state's signature", "Signature du chef de l’État"),
+    # The Speaker signs the act parliament adopted, before the President's assent (Hungary's
+    # Fundamental Law, art. 6(3)): the end of the parliamentary step.
+    "speaker_signature": (RatificationStep.parliament_approved, "Speaker's signature",
                           "Signature du président du parlement"),
     "deposit": (RatificationStep.deposited, "", ""),
 }

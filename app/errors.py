@@ -148,6 +148,19 @@ ERROR_TYPES = {
     "wrong_supersedes": "`supersedes` names no observation of this indicator and candidate",
     "already_corrected": "`supersedes` names an update corrected already (a 409)",
     "idempotency_key_reused": "an Idempotency-Key sent before with another request",
+    # Ratification steps and procedures (app/ratifications/pipeline.py)
+    "step_not_in_procedure": "a ratification step the member state's procedure does not hold",
+    "step_out_of_order": "a ratification step before an earlier one of its procedure is "
+                         "recorded, or dated after a later one",
+    "before_protocol": "a ratification step dated before the accession protocol was signed",
+    "before_previous_step": "a ratification step dated before the member state's previous step",
+    "empty_procedure": "a procedure without steps",
+    "unknown_step": "a procedure's step that is not one of the steps listed",
+    "duplicate_step": "a procedure's step named twice",
+    "deposited_not_last": "a procedure that does not end with `deposited`",
+    "protocol_not_first": "a procedure whose `protocol_signed` is not first",
+    "mixed_chambers": "a procedure with one chamber and two at once",
+    "one_chamber_of_two": "a procedure with one of two chambers only",
     # Uploads (POST /api/v1/imports): the file and its header
     "not_an_id": "a `supersedes` cell that is not a whole number",
     "unknown_column": "a header cell that names no column",

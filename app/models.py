@@ -73,10 +73,18 @@ class ReportStatus(StrEnum):
 
 
 class RatificationStep(StrEnum):
-    """In the order a member state's procedure runs."""
+    """The steps a member state's ratification procedure is made of, in the order procedures
+    usually run them (app/ratifications/pipeline.py). `parliament_approved` is a one-chamber
+    approval, or a whole parliament's when its chambers are not dated apart. Revision 0013
+    renamed `signed` (the head of state's signature) to `head_of_state_assent`; the API still
+    takes `signed`."""
 
+    protocol_signed = "protocol_signed"
+    government_approved = "government_approved"
+    lower_chamber_approved = "lower_chamber_approved"
+    upper_chamber_approved = "upper_chamber_approved"
     parliament_approved = "parliament_approved"
-    signed = "signed"
+    head_of_state_assent = "head_of_state_assent"
     deposited = "deposited"
 
 
@@ -666,6 +674,29 @@ class RatificationStepRecord(Base):
     recorded_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
 
     member: Mapped[MemberState] = relationship()
+
+
+class RatificationProcedureStep(Base):
+    """One step of a member state's ratification procedure, at its place (0 first). A member's
+    rows are its procedure; an admin replaces them whole (an event keeps the one before). A
+    member without rows follows the default procedure (app/ratifications/pipeline.py)."""
+
+    __tablename__ = "ratification_procedure_steps"
+    __table_args__ = (
+        CheckConstraint(_in("step", RatificationStep), name="step_known"),
+        CheckConstraint("position >= 0", name="position_not_negative"),
+        UniqueConstraint("member_iso3", "position"),
+        UniqueConstraint("member_iso3", "step"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_iso3: Mapped[str] = mapped_column(ForeignKey("member_states.iso3"))
+    position: Mapped[int] = mapped_column(Integer)
+    step: Mapped[str] = mapped_column(String(30))
+    # Where the procedure comes from, or "default procedure" when it is not checked.
+    source: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class AccessionMilestoneRecord(Base):

@@ -256,9 +256,11 @@ def history_chart(
 
 
 def ratification_chart(chart_id: str, counts: dict[str, int], total: int) -> Markup:
-    """One bar split by each member state's latest step: deposited, then signed, then approved
-    by parliament, then pending."""
-    order = ["deposited", "signed", "parliament_approved", "pending"]
+    """One bar split by each member state's latest step, the furthest first: deposited, the
+    head of state's assent, parliament's approval, ..., then pending."""
+    order = ["deposited", "head_of_state_assent", "parliament_approved",
+             "upper_chamber_approved", "lower_chamber_approved", "government_approved",
+             "protocol_signed", "pending"]
     x = 0.0
     parts = []
     for step in order:

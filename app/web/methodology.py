@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import status
@@ -16,7 +17,20 @@ from app.errors import NotFound
 from app.evaluation import benchmark_is_illustrative, load_statuses
 from app.gates.service import list_gates
 from app.i18n import format_number, gettext
-from app.models import Candidate, Phase
+from app.models import Candidate, MemberState, Phase
+from app.ratifications.pipeline import (
+    PARLIAMENT_APPROVED,
+    Duration,
+    StepMedian,
+    median_days_per_step,
+    step_durations,
+)
+from app.ratifications.service import (
+    RatificationPipeline,
+    list_ratifications,
+    ratification_pipeline,
+    reference_ratifications,
+)
 from app.status import (
     DAYS_PER_YEAR,
     BenchmarkEvaluation,
@@ -162,3 +176,54 @@ def path_example(session: Session, as_of: date | None = None) -> dict[str, Any] 
     if section["path"].gate is None:
         return None
     return section | {"candidate": candidate}
+# The ratification pipeline's worked example (issue 18): the median days per step, computed now
+# from the Finnish and Swedish records, and Sweden's pipeline on a day of its ratification phase.
+PIPELINE_EXAMPLE_CANDIDATE = "sweden"
+PIPELINE_EXAMPLE_DAY = date(2023, 6, 30)  # Hungary and Türkiye had not yet ratified
+
+
+@dataclass(frozen=True)
+class PipelineSample:
+    candidate: Candidate
+    member: MemberState
+    duration: Duration
+
+
+@dataclass(frozen=True)
+class PipelineExample:
+    medians: list[StepMedian]
+    samples: dict[str, list[PipelineSample]]  # the durations of each step but parliament's
+    parliament: list[int]  # the days to parliament's approval, shortest first
+    parliament_median: StepMedian | None
+    candidate: Candidate | None
+    pipeline: RatificationPipeline | None  # the candidate's as of PIPELINE_EXAMPLE_DAY
+
+
+def pipeline_example(session: Session, as_of: date | None = None) -> PipelineExample | None:
+    """None when no reference ratification has a dated step by `as_of`."""
+    references = reference_ratifications(session, as_of)
+    medians = median_days_per_step(r for _, _, r in references)
+    if not medians:
+        return None
+    members = {m.iso3: m for m in session.scalars(select(MemberState))}
+    samples: dict[str, list[PipelineSample]] = {}
+    parliament = []
+    for reference, iso3, r in references:
+        for d in step_durations(r.procedure, r.records, r.protocol_on):
+            if d.step == PARLIAMENT_APPROVED:
+                parliament.append(d.days)
+            else:
+                samples.setdefault(d.step, []).append(PipelineSample(reference, members[iso3], d))
+    candidate, pipeline = None, None
+    if as_of is None or as_of >= PIPELINE_EXAMPLE_DAY:
+        try:
+            candidate = get_candidate(session, PIPELINE_EXAMPLE_CANDIDATE)
+        except NotFound:
+            candidate = None
+        if candidate is not None:
+            status = load_statuses(session, [candidate], as_of=PIPELINE_EXAMPLE_DAY)[candidate.id]
+            pipeline = ratification_pipeline(
+                session, list_ratifications(session, candidate, as_of=PIPELINE_EXAMPLE_DAY),
+                phase=status.standing.phase, as_of=PIPELINE_EXAMPLE_DAY)
+    return PipelineExample(list(medians.values()), samples, sorted(parliament),
+                           medians.get(PARLIAMENT_APPROVED), candidate, pipeline)

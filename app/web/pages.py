@@ -44,7 +44,11 @@ from app.gates.service import list_gates, next_phase_path
 from app.members.service import list_member_states
 from app.models import Candidate, Phase, ProgressReport, ReportStatus, Tier
 from app.progress.service import corrections_of, last_recorded, list_series, retracted_on
-from app.ratifications.service import list_ratifications, ratification_counts
+from app.ratifications.service import (
+    list_ratifications,
+    ratification_counts,
+    ratification_pipeline,
+)
 from app.reports.preview import MAX_TOKEN_LENGTH, PreviewRefused
 from app.reports.rendering import render_markdown
 from app.reports.service import (
@@ -58,7 +62,12 @@ from app.web.as_of import ReviewDep, dated, viewing
 from app.web.charts import ChartPoint, history_chart, progress_bar, ratification_chart
 from app.web.feeds import status_feed_path
 from app.web.maps import load_geography, overview_map
-from app.web.methodology import METHODOLOGY_RULES, path_example, worked_example
+from app.web.methodology import (
+    METHODOLOGY_RULES,
+    path_example,
+    pipeline_example,
+    worked_example,
+)
 from app.web.path_view import path_section
 from app.web.sources import SourceNotes
 from app.web.templating import localized, render
@@ -281,6 +290,8 @@ def candidate_page(request: Request, slug: str, session: SessionDep,
         ratifications=ratifications,
         ratification_counts=(counts := ratification_counts(ratifications)),
         ratification_bar=ratification_chart("ratification", counts.by_status, counts.total),
+        ratification_pipeline=(ratification_pipeline(session, ratifications, phase=standing.phase,
+                                                     as_of=as_of) if ratifying else None),
         reports=reports,
         attention=candidate_attention(candidate, status),
         sources=SourceNotes(), review=review, status_feed=status_feed_path(candidate.slug),
@@ -462,4 +473,5 @@ def methodology_page(request: Request, session: SessionDep, review: ReviewDep) -
     as it stood then."""
     return render(request, "methodology.html", example=worked_example(session, review.as_of),
                   rules=METHODOLOGY_RULES, review=review,
-                  path_example=path_example(session, review.as_of))
+                  path_example=path_example(session, review.as_of),
+                  pipeline_example=pipeline_example(session, review.as_of))

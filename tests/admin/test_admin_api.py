@@ -547,14 +547,17 @@ def test_analyst_records_a_ratification_step(client, session, analyst_headers):
     signed = client.post("/api/v1/candidates/georgia/ratifications/DEU/steps",
                          json=step(step="signed", occurred_on="2025-06-02"),
                          headers=analyst_headers)
-    assert signed.json()["status"] == "signed" and len(signed.json()["steps"]) == 2
+    # `signed`, the step's name before procedures, is taken for head_of_state_assent.
+    assert signed.json()["status"] == "head_of_state_assent"
+    assert len(signed.json()["steps"]) == 2
     assert signed.json()["steps"][1]["confidence"] == "high"
 
     assert count(session) == events + 2
     event = client.get("/api/v1/events", params={"limit": 500}).json()["items"][-1]  # public
     assert (event["kind"], event["candidate"], event["actor"]) == (
         "ratification_step.created", "georgia", "ana")
-    assert event["after"]["member_iso3"] == "DEU" and event["after"]["step"] == "signed"
+    assert (event["after"]["member_iso3"], event["after"]["step"]) == (
+        "DEU", "head_of_state_assent")
 
 
 def test_admin_may_record_a_ratification_step(client, admin_headers):

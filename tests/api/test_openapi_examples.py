@@ -10,7 +10,8 @@ SLUG = "georgia"
 ADMIN_ONLY = {"/api/v1/candidates", "/api/v1/candidates/{slug}", "/api/v1/categories",
               "/api/v1/categories/{key}", "/api/v1/benchmarks", "/api/v1/benchmarks/{key}",
               "/api/v1/candidates/{slug}/accession", "/api/v1/retractions/{retraction_id}/undo",
-              "/api/v1/gates", "/api/v1/gates/{gate_id}"}
+              "/api/v1/gates", "/api/v1/gates/{gate_id}",
+              "/api/v1/members/{member_iso3}/procedure"}
 
 
 def write_examples(schema: dict[str, Any]) -> list[tuple[str, str, str, str, Any]]:

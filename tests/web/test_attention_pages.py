@@ -164,4 +164,5 @@ def test_overview_query_count_does_not_grow_when_it_must_evaluate_more(client, s
     grow(session)
     for k in range(30):
         add_candidate(session, f"late-{k:02d}", f"Late {k:02d}", due={"joint_exercises": -k})
-    assert count_queries(session, client, "/") == before <= 22  # the map reads the members, the next-phase column the gates
+    # 22: with the map's member states and the next-phase column's gates
+    assert count_queries(session, client, "/") == before <= 22
