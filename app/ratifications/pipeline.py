@@ -181,6 +181,7 @@ class StepMedian:
     step: str
     days: float
     count: int  # member states with both dates
+    longest: int = 0  # the most days any of them took
 
 
 @dataclass(frozen=True)
@@ -199,7 +200,8 @@ def median_days_per_step(references: Iterable[ReferenceRatification]) -> dict[st
     for r in references:
         for d in step_durations(r.procedure, r.records, r.protocol_on):
             samples.setdefault(d.step, []).append(d.days)
-    return {step: StepMedian(step, float(statistics.median(samples[step])), len(samples[step]))
+    return {step: StepMedian(step, float(statistics.median(samples[step])), len(samples[step]),
+                             max(samples[step]))
             for step in STEPS if step in samples}
 
 
@@ -211,6 +213,9 @@ class MemberProjection:
     on: date | None  # when the member is projected to deposit; None: cannot be projected
     missing_step: str | None = None  # a step ahead with no median
     no_start: bool = False  # neither a step nor the protocol's signature is dated
+    # Already waiting longer for its next step than any reference member took: a median says
+    # nothing about when a member holding out will move (Hungary and Türkiye for Sweden).
+    beyond_reference: bool = False
 
 
 def remaining_days(steps: Sequence[str], medians: dict[str, StepMedian]) -> list[float] | str:
@@ -246,8 +251,22 @@ def project_member(procedure: Sequence[str], standing: MemberStanding, protocol_
         return MemberProjection(None, missing_step=days)
     if not days:
         return MemberProjection(start)
+    # Only a member whose parliament has not approved: the later steps are formalities that
+    # sources seldom date, so a ratified member's undated assent is no sign of holding out.
+    longest = _longest(ahead[0], medians)
+    if not standing.is_ratified and longest is not None and (as_of - start).days > longest:
+        return MemberProjection(None, beyond_reference=True)
     first = max(start + timedelta(days=math.ceil(days[0])), as_of + timedelta(days=1))
     return MemberProjection(first + timedelta(days=math.ceil(sum(days[1:]))))
+
+
+def _longest(step: str, medians: dict[str, StepMedian]) -> int | None:
+    """The most days a reference member took over `step` (a chamber: a whole parliament's)."""
+    if step in medians:
+        return medians[step].longest
+    if step in CHAMBER_STEPS and PARLIAMENT_APPROVED in medians:
+        return medians[PARLIAMENT_APPROVED].longest
+    return None
 
 
 @dataclass(frozen=True)
@@ -256,6 +275,7 @@ class Projection:
     last_member: str | None  # who is projected last (an ISO3 code)
     missing_steps: tuple[str, ...] = ()  # steps ahead that no reference ratification dates
     unstarted: tuple[str, ...] = ()  # members with nothing dated to count from
+    beyond_reference: tuple[str, ...] = ()  # members already slower than every reference one
 
 
 def project_completion(members: Sequence[tuple[str, MemberProjection]]) -> Projection:
@@ -263,8 +283,9 @@ def project_completion(members: Sequence[tuple[str, MemberProjection]]) -> Proje
     projected leaves the completion unprojected, saying why."""
     missing = tuple(dict.fromkeys(p.missing_step for _, p in members if p.missing_step))
     unstarted = tuple(iso3 for iso3, p in members if p.no_start)
-    if missing or unstarted or not members:
-        return Projection(None, None, missing, unstarted)
+    beyond = tuple(iso3 for iso3, p in members if p.beyond_reference)
+    if missing or unstarted or beyond or not members:
+        return Projection(None, None, missing, unstarted, beyond)
     iso3, last = max(members, key=lambda m: (m[1].on, m[0]))
     return Projection(last.on, iso3)
 

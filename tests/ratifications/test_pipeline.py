@@ -140,18 +140,29 @@ def test_median_days_per_step_over_members_with_both_dates():
     assert list(medians) == ["parliament_approved", "head_of_state_assent"]
     assert (medians["parliament_approved"].days, medians["parliament_approved"].count) == (15.5, 4)
     assert (medians["head_of_state_assent"].days, medians["head_of_state_assent"].count) == (1.5, 2)
+    assert (medians["parliament_approved"].longest, medians["head_of_state_assent"].longest) == (
+        58, 2)
 
 
-MEDIANS = {m.step: m for m in [pipeline.StepMedian("parliament_approved", 15.0, 60),
-                               pipeline.StepMedian("head_of_state_assent", 1.0, 5),
-                               pipeline.StepMedian("deposited", 2.5, 2)]}
+MEDIANS = {m.step: m for m in [pipeline.StepMedian("parliament_approved", 15.0, 60, 268),
+                               pipeline.StepMedian("head_of_state_assent", 1.0, 5, 4),
+                               pipeline.StepMedian("deposited", 2.5, 2, 3)]}
 
 
 @pytest.mark.parametrize(
     ("procedure", "steps", "protocol_on", "as_of", "expected"),
     [
-        # not started, protocol signed long ago: next step tomorrow at the earliest, then 1 + 2.5
-        (DEFAULT_PROCEDURE, [], PROTOCOL, D(2023, 6, 30), MemberProjection(D(2023, 7, 5))),
+        # not started, protocol signed 200 days ago (the slowest reference took 268): next step
+        # tomorrow at the earliest, then 1 + 2.5
+        (DEFAULT_PROCEDURE, [], PROTOCOL, D(2023, 1, 21), MemberProjection(D(2023, 1, 26))),
+        # not started 360 days after the protocol, slower than every reference member: no
+        # median tells when it will move (Hungary and Türkiye for Sweden in June 2023)
+        (DEFAULT_PROCEDURE, [], PROTOCOL, D(2023, 6, 30),
+         MemberProjection(None, beyond_reference=True)),
+        # approved by parliament 10 days ago, assent undated: longer than any dated assent (4
+        # days), but a ratified member's formalities are seldom dated: still projected
+        (DEFAULT_PROCEDURE, [("parliament_approved", D(2022, 7, 20))], PROTOCOL, D(2022, 7, 30),
+         MemberProjection(D(2022, 8, 3))),
         # not started, recent protocol: 15 days after it, then 4 (1 + 2.5 rounded up)
         (DEFAULT_PROCEDURE, [], PROTOCOL, D(2022, 7, 6), MemberProjection(D(2022, 7, 24))),
         # at parliament: the assent 1 day after it, but not before tomorrow
@@ -185,6 +196,10 @@ def test_project_member(procedure, steps, protocol_on, as_of, expected):
          pipeline.Projection(None, None, ("government_approved",))),
         ([("HUN", MemberProjection(None, no_start=True))],
          pipeline.Projection(None, None, (), ("HUN",))),
+        ([("HUN", MemberProjection(None, beyond_reference=True)),
+          ("TUR", MemberProjection(None, beyond_reference=True)),
+          ("DEU", MemberProjection(D(2022, 7, 9)))],
+         pipeline.Projection(None, None, beyond_reference=("HUN", "TUR"))),
         ([], pipeline.Projection(None, None)),
     ],
 )
