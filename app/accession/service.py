@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.benchmarks.service import Standing
@@ -23,7 +23,15 @@ from app.models import (
     User,
     utcnow,
 )
+from app.ratifications.pipeline import (
+    CHAMBER_STEPS,
+    DEPOSITED,
+    HEAD_OF_STATE_ASSENT,
+    PARLIAMENT_APPROVED,
+)
 from app.ratifications.service import ratifies
+
+RATIFIED_STEPS = (PARLIAMENT_APPROVED, HEAD_OF_STATE_ASSENT, DEPOSITED)
 
 MILESTONE_FIELDS = ("id", "milestone", "occurred_on", "source", "recorded_at")
 # A protocol exists from the ratification phase on: before it, no member state has anything to
@@ -34,7 +42,8 @@ PROTOCOL_PHASES = {Phase.ratification, Phase.member}
 @dataclass(frozen=True)
 class Accession:
     """What is dated of one candidate's accession. `last_ratification` is the day the last
-    ratifying member state took its first recorded step, once every one of them has."""
+    ratifying member state ratified (its parliament's approval, or a later step where that is
+    undated), once every one of them has."""
 
     milestones: dict[str, AccessionMilestoneRecord] = field(default_factory=dict)
     last_ratification: date | None = None
@@ -70,15 +79,28 @@ def load_accessions(
                                                AccessionMilestoneRecord.occurred_on <= until)
     ):
         milestones[record.candidate_id][record.milestone] = record
+    # The day each member ratified: its parliament's approval (both chambers' where there are
+    # two) or, undated, a later step. A protocol's signature or a government's approval is a
+    # step of the procedure, not ratification.
     first_steps: dict[int, dict[str, date]] = defaultdict(dict)
-    for candidate_id, member, first in session.execute(
+    chambers: dict[tuple[int, str], dict[str, date]] = defaultdict(dict)
+    for candidate_id, member, step, occurred_on in session.execute(
         select(RatificationStepRecord.candidate_id, RatificationStepRecord.member_iso3,
-               func.min(RatificationStepRecord.occurred_on))
+               RatificationStepRecord.step, RatificationStepRecord.occurred_on)
         .where(RatificationStepRecord.candidate_id.in_(ids),
-               RatificationStepRecord.occurred_on <= until)
-        .group_by(RatificationStepRecord.candidate_id, RatificationStepRecord.member_iso3)
+               RatificationStepRecord.occurred_on <= until,
+               RatificationStepRecord.step.in_(RATIFIED_STEPS + CHAMBER_STEPS))
     ):
-        first_steps[candidate_id][member] = first
+        if step in CHAMBER_STEPS:
+            chambers[(candidate_id, member)][step] = occurred_on
+            continue
+        known = first_steps[candidate_id].get(member)
+        first_steps[candidate_id][member] = min(known, occurred_on) if known else occurred_on
+    for (candidate_id, member), votes in chambers.items():
+        if len(votes) == len(CHAMBER_STEPS):
+            both = max(votes.values())
+            known = first_steps[candidate_id].get(member)
+            first_steps[candidate_id][member] = min(known, both) if known else both
     members = list(session.scalars(select(MemberState)))
     joined = {m.iso3: m.joined_on for m in members}
     accessions = {}
