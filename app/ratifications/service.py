@@ -132,14 +132,16 @@ def load_procedures(session: Session, iso3s: list[str] | None = None
                     ) -> dict[str, tuple[str, tuple[str, ...]]]:
     """(source, steps) of each member state with a procedure of its own, keyed by ISO3 code
     (all of them, or those of `iso3s`); members without one follow DEFAULT_PROCEDURE."""
-    query = select(RatificationProcedureStep).order_by(RatificationProcedureStep.member_iso3,
-                                                       RatificationProcedureStep.position)
+    # Plain rows, not ORM objects: some 140 of them, read for every page that shows a pipeline.
+    query = (select(RatificationProcedureStep.member_iso3, RatificationProcedureStep.source,
+                    RatificationProcedureStep.step)
+             .order_by(RatificationProcedureStep.member_iso3, RatificationProcedureStep.position))
     if iso3s is not None:
         query = query.where(RatificationProcedureStep.member_iso3.in_(iso3s))
-    rows: dict[str, list[RatificationProcedureStep]] = {}
-    for row in session.scalars(query):
-        rows.setdefault(row.member_iso3, []).append(row)
-    return {iso3: (steps[0].source, tuple(s.step for s in steps)) for iso3, steps in rows.items()}
+    rows: dict[str, tuple[str, list[str]]] = {}
+    for iso3, source, step in session.execute(query):
+        rows.setdefault(iso3, (source, []))[1].append(step)
+    return {iso3: (source, tuple(steps)) for iso3, (source, steps) in rows.items()}
 
 
 def procedure_of(procedures: dict[str, tuple[str, tuple[str, ...]]], iso3: str
@@ -316,11 +318,15 @@ def reference_ratifications(session: Session, as_of: date | None = None
     protocols = protocol_signed_on(session, [c.id for c in candidates], as_of)
     procedures = load_procedures(session)
     steps: dict[tuple[int, str], list[StepRecord]] = {}
-    for record in session.scalars(select(RatificationStepRecord).where(
-            RatificationStepRecord.candidate_id.in_([c.id for c in candidates]),
-            RatificationStepRecord.occurred_on <= (as_of or date.max))):
-        steps.setdefault((record.candidate_id, record.member_iso3), []).append(
-            StepRecord(record.step, record.occurred_on, record.id))
+    # Plain rows, not ORM objects: the reference accessions hold some 130 steps, read for
+    # every candidate page in the ratification phase.
+    for candidate_id, iso3, step, occurred_on, step_id in session.execute(
+            select(RatificationStepRecord.candidate_id, RatificationStepRecord.member_iso3,
+                   RatificationStepRecord.step, RatificationStepRecord.occurred_on,
+                   RatificationStepRecord.id).where(
+                RatificationStepRecord.candidate_id.in_([c.id for c in candidates]),
+                RatificationStepRecord.occurred_on <= (as_of or date.max))):
+        steps.setdefault((candidate_id, iso3), []).append(StepRecord(step, occurred_on, step_id))
     return [(c, iso3, pipeline.ReferenceRatification(
                 procedure_of(procedures, iso3), tuple(records), protocols.get(c.id)))
             for c in candidates for (candidate_id, iso3), records in sorted(steps.items())

@@ -17,19 +17,27 @@ from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
+from sqlalchemy.orm import Session
 
+from app.accession.service import has_protocol
+from app.evaluation import load_asked, today
 from app.i18n import format_day, gettext
+from app.members.service import list_member_states
 from app.models import Candidate, MemberState
+from app.ratifications import pipeline
+from app.ratifications.service import PENDING, Ratification, list_ratifications
 from app.status import CandidateEvaluation
 from app.web.templating import label, localized
 
 GEOGRAPHY_FILE = Path(__file__).resolve().parent.parent / "data" / "geography.json"
+MAP_STYLESHEET = Path(__file__).resolve().parent.parent.parent / "static" / "css" / "maps.css"
 MAP_MARGIN = 25  # map units around the countries a map is about
 SMALL_COUNTRY_AREA = 600.0  # square map units (of 1,000 across; North Macedonia 552): a marker too
 MARKER_RADIUS = 8
 
 # Patterns by legend position: the first (usually "done") solid, the rest told apart by texture.
-PATTERNS = ("solid", "hatch", "dots", "cross", "vertical", "blank")
+PATTERNS = ("solid", "hatch", "dots", "cross", "vertical", "horizontal", "backhatch", "grid",
+            "blank")
 
 
 @dataclass(frozen=True)
@@ -207,11 +215,112 @@ def overview_map(aspirants: Sequence[tuple[Candidate, CandidateEvaluation, str]]
                                          "among its benchmarks; member states in grey."))
 
 
+# A ratification: each ratifying member by the step it stands at, furthest first.
+RATIFICATION_STATES = (*reversed(pipeline.STEPS), PENDING)
+
+
+def ratification_map(candidate: Candidate, ratifications: Sequence[Ratification],
+                     members: Sequence[MemberState], as_of: date) -> DrawnMap:
+    """Each member state whose ratification the candidate needs by the step it stands at on
+    `as_of` (the steps of its own procedure), the candidate highlighted, the other member
+    states of that day (those that joined after the protocol) in grey."""
+    countries = []
+    for r in ratifications:
+        name = localized(r.member, "name")
+        if r.latest is None:
+            words = gettext("%(member)s: not started") % {"member": name}
+        else:
+            words = gettext("%(member)s: %(step)s on %(day)s") % {
+                "member": name, "step": _lower_first(label(r.status)),
+                "day": format_day(r.latest.occurred_on, "long")}
+        countries.append(MapCountry(r.member.iso3, r.status, words))
+    ratifying = {r.member.iso3 for r in ratifications}
+    for member in members:
+        if member.iso3 not in ratifying and member.iso3 != candidate.iso3 \
+                and member.joined_on <= as_of:
+            countries.append(MapCountry(member.iso3, "not_ratifying", gettext(
+                "%(name)s: member state, not asked to ratify (it joined after the protocol "
+                "was signed)") % {"name": localized(member, "name")}))
+    countries.append(MapCountry(candidate.iso3, "candidate", gettext(
+        "%(name)s: the candidate") % {"name": localized(candidate, "name")}, highlighted=True))
+    shown = {c.state for c in countries}
+    legend = [LegendEntry(state, gettext("Not started") if state == PENDING else label(state))
+              for state in RATIFICATION_STATES if state in shown]
+    legend.append(LegendEntry("candidate", gettext("The candidate")))
+    if "not_ratifying" in shown:
+        legend.append(LegendEntry("not_ratifying", gettext("Member state not asked to ratify")))
+    done = sum(1 for r in ratifications if r.standing.is_ratified)
+    return draw_map(
+        "ratification-map", load_geography(), countries, legend,
+        title=gettext("Ratification of %(candidate)s's accession, by member state") % {
+            "candidate": localized(candidate, "name")},
+        description=gettext("%(done)d of %(total)d member states have ratified, as of "
+                            "%(day)s.") % {"done": done, "total": len(ratifications),
+                                           "day": format_day(as_of, "long")})
+
+
+def load_ratification_map(session: Session, candidate: Candidate, as_of: date | None = None,
+                          ratifications: Sequence[Ratification] | None = None
+                          ) -> DrawnMap | None:
+    """The candidate's ratification map as of `as_of` (today when None); None before it has a
+    protocol to ratify. `ratifications`, when the caller has them, saves reading them again."""
+    standing = load_asked(session, [candidate], as_of=as_of).standings[candidate.id]
+    if not has_protocol(standing):
+        return None
+    if ratifications is None:
+        ratifications = list_ratifications(session, candidate, as_of=as_of)
+    members, _ = list_member_states(session)
+    return ratification_map(candidate, ratifications, members, as_of or today())
+
+
+@cache
+def map_stylesheet() -> str:
+    return MAP_STYLESHEET.read_text()
+
+
+def map_svg(drawn: DrawnMap, caption: str, link: str) -> str:
+    """A map as a file of its own: its stylesheet inside (a downloaded SVG has no page around
+    it), its legend and where it comes from written under it."""
+    width_match = drawn.svg.split('viewBox="', 1)[1].split('"', 1)[0].split()
+    x, y, width, height = (int(v) for v in width_match)
+    map_id = drawn.svg.split('id="', 1)[1].split('"', 1)[0]
+    line = 24
+    notes: list[tuple[str, str]] = [("", caption)]
+    for i, (entry, _) in enumerate(drawn.legend):  # each state's sample, as the map paints it
+        key = escape(entry.key)
+        paint = (f'class="map-fill-{key}"' if PATTERNS[min(i, len(PATTERNS) - 1)] == "solid"
+                 else f'fill="url(#{map_id}-{key})"')
+        notes.append((f'<rect {paint} stroke="#0b0c0c" width="28" height="18" ', entry.label))
+    notes.append(("", link))
+    extra = line * (len(notes) + 1)
+    inner = drawn.svg.split(">", 1)[1].rsplit("</svg>", 1)[0]
+    texts = ""
+    for i, (swatch, text) in enumerate(notes):
+        baseline = y + height + line * (i + 1)
+        if swatch:
+            texts += f'{swatch}x="{x + 10}" y="{baseline - 15}"/>'
+        texts += (f'<text x="{x + (46 if swatch else 10)}" y="{baseline}" '
+                  f'class="map-file-text">{escape(text)}</text>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{x} {y} {width} '
+            f'{height + extra}" width="{width}" height="{height + extra}">'
+            f"<style>{map_stylesheet()} .map-file-text {{ font: 16px sans-serif; fill: #0b0c0c; }}"
+            f'</style><rect x="{x}" y="{y}" width="{width}" height="{height + extra}" '
+            f'fill="#ffffff"/><svg class="map" viewBox="{x} {y} {width} {height}" '
+            f'x="{x}" y="{y}" width="{width}" height="{height}">{inner}</svg>{texts}</svg>')
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
 TEXTURES = {
     "hatch": '<path d="M0 8L8 0" class="map-texture"/>',
     "dots": '<circle cx="4" cy="4" r="1.6" class="map-texture-dot"/>',
     "cross": '<path d="M0 8L8 0M0 0L8 8" class="map-texture"/>',
     "vertical": '<path d="M4 0V8" class="map-texture"/>',
+    "horizontal": '<path d="M0 4H8" class="map-texture"/>',
+    "backhatch": '<path d="M0 0L8 8" class="map-texture"/>',
+    "grid": '<path d="M4 0V8M0 4H8" class="map-texture"/>',
     "blank": "",
 }
 

@@ -61,7 +61,7 @@ from app.status import effective_measurements
 from app.web.as_of import ReviewDep, dated, viewing
 from app.web.charts import ChartPoint, history_chart, progress_bar, ratification_chart
 from app.web.feeds import status_feed_path
-from app.web.maps import load_geography, overview_map
+from app.web.maps import load_geography, overview_map, ratification_map
 from app.web.methodology import (
     METHODOLOGY_RULES,
     path_example,
@@ -288,6 +288,9 @@ def candidate_page(request: Request, slug: str, session: SessionDep,
                   for b in evaluation.benchmarks if b.status != "met" and not b.projected_on],
         ratification_applies=ratifying,
         ratifications=ratifications,
+        ratification_map=ratification_map(candidate, ratifications,
+                                          list_member_states(session)[0], as_of or today())
+        if ratifying else None, map_source=load_geography().source,
         ratification_counts=(counts := ratification_counts(ratifications)),
         ratification_bar=ratification_chart("ratification", counts.by_status, counts.total),
         ratification_pipeline=(ratification_pipeline(session, ratifications, phase=standing.phase,

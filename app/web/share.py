@@ -21,11 +21,13 @@ from app.candidates.deps import AsOfQuery
 from app.candidates.service import get_candidate
 from app.config import get_settings
 from app.db import SessionDep
+from app.errors import NotFound
 from app.evaluation import (
     benchmark_is_illustrative,
     history_chart_points,
     load_statuses,
     rests_on_illustrative,
+    today,
 )
 from app.i18n import current_language, format_day, gettext
 from app.models import BenchmarkDefinition, Candidate, Phase
@@ -33,6 +35,7 @@ from app.status import BenchmarkEvaluation, Status
 from app.web.as_of import ReviewDep
 from app.web.charts import ChartPoint
 from app.web.downloads import attachment
+from app.web.maps import DrawnMap, load_geography, load_ratification_map, map_svg
 from app.web.pages import CHART_POINTS, benchmark_chart, chart_points
 from app.web.sources import SourceNotes, first_url, short_name
 from app.web.templating import label, localized, render
@@ -267,6 +270,8 @@ def brief_context(session: Session, candidate: Candidate, as_of: date | None) ->
         "tier_is_illustrative": status.standing.tier_is_illustrative,
         "attention": candidate_attention(candidate, status),
         "accession": load_accessions(session, [candidate])[candidate.id],
+        "ratification_map": load_ratification_map(session, candidate, as_of),
+        "map_source": load_geography().source,
         "sources": sources, "as_of": evaluation.as_of,
         "permalink": permalink(f"/candidates/{candidate.slug}/brief", as_of),
     }
@@ -295,4 +300,38 @@ def benchmark_svg(slug: str, key: str, session: SessionDep, as_of: AsOfQuery) ->
     headers = {**attachment(f"{slug}-{key}.svg"),
                "Content-Security-Policy": SVG_CONTENT_SECURITY_POLICY}
     return Response(chart_svg(shared, shared.permalink(as_of)),
+                    media_type="image/svg+xml; charset=utf-8", headers=headers)
+
+
+def shared_ratification_map(session: Session, slug: str, as_of: date | None) -> tuple[
+        Candidate, DrawnMap]:
+    """The candidate and its ratification map; 404 before it has a protocol to ratify."""
+    candidate = get_candidate(session, slug)
+    drawn = load_ratification_map(session, candidate, as_of)
+    if drawn is None:
+        raise NotFound("ratification map", slug, f"{localized(candidate, 'name')} has no "
+                       "accession protocol to ratify on that date, so there is no ratification "
+                       "map.")
+    return candidate, drawn
+
+
+@router.get("/embed/candidates/{slug}/ratification-map", response_class=HTMLResponse)
+def embed_ratification_map_page(request: Request, slug: str, session: SessionDep,
+                                as_of: AsOfQuery) -> Response:
+    """The ratification map alone, for other sites to frame, as the benchmark embeds."""
+    candidate, drawn = shared_ratification_map(session, slug, as_of)
+    return render(request, "embed/ratification_map.html", candidate=candidate, drawn=drawn,
+                  shown_on=as_of or today(), map_source=load_geography().source,
+                  permalink=permalink(f"/candidates/{slug}", as_of))
+
+
+@router.get("/candidates/{slug}/ratification-map.svg")
+def ratification_map_svg(slug: str, session: SessionDep, as_of: AsOfQuery) -> Response:
+    candidate, drawn = shared_ratification_map(session, slug, as_of)
+    caption = gettext("Ratification of %(candidate)s's accession as of %(day)s") % {
+        "candidate": localized(candidate, "name"),
+        "day": format_day(as_of or today(), "long")}
+    headers = {**attachment(f"{slug}-ratification-map.svg"),
+               "Content-Security-Policy": SVG_CONTENT_SECURITY_POLICY}
+    return Response(map_svg(drawn, caption, permalink(f"/candidates/{slug}", as_of)),
                     media_type="image/svg+xml; charset=utf-8", headers=headers)

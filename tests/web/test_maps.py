@@ -148,3 +148,72 @@ def test_the_overview_map_in_french(client):
 def test_the_overview_as_of_a_date_links_to_needs_attention_of_that_date(client):
     _, html = page_map(client, "/?as_of=2023-06-30")
     assert 'href="/attention?as_of=2023-06-30"' in html
+
+
+def ratification_states(client, url: str) -> tuple[dict[str, str], ET.Element, str]:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    start = response.text.index('<svg class="map" id="ratification-map"')
+    end = response.text.index("</svg>", start) + len("</svg>")
+    svg = ET.fromstring(response.text[start:end])
+    return states(svg), svg, response.text
+
+
+def test_the_ratification_map_shows_each_member_by_its_step(client):
+    shown, svg, html = ratification_states(client, "/candidates/sweden")
+    members = set(member_codes()) - {"SWE", "USA", "CAN"}  # Finland, a member since, ratified
+    assert set(shown) - {"SWE"} == members
+    assert shown["SWE"] == "candidate"
+    sweden = next(p for p in svg.iter(f"{SVG}path") if p.get("data-iso3") == "SWE")
+    assert "map-highlighted" in sweden.get("class")
+    assert shown["FIN"] != "not_ratifying"
+    assert shown["HUN"] in {"parliament_approved", "head_of_state_assent", "deposited"}
+    names = {g.get("aria-label") for g in svg.iter(f"{SVG}g") if g.get("role") == "img"}
+    assert "Hungary: instrument deposited on March 7, 2024" in names
+    _, svg, _ = ratification_states(client, "/candidates/sweden?as_of=2024-03-01")
+    names = {g.get("aria-label") for g in svg.iter(f"{SVG}g") if g.get("role") == "img"}
+    assert "Hungary: parliament approved on February 26, 2024" in names
+    assert "Not on this map" in html  # Canada and the United States, listed
+
+
+def test_a_member_that_joined_after_the_protocol_is_not_asked_to_ratify(client):
+    shown, _, html = ratification_states(client, "/candidates/finland")
+    assert shown["SWE"] == "not_ratifying"  # a member since March 2024, after Finland's protocol
+    assert "Member state not asked to ratify" in html
+
+
+def test_stepping_back_through_swedens_ratification(client):
+    today, _, _ = ratification_states(client, "/candidates/sweden")
+    then, _, _ = ratification_states(client, "/candidates/sweden?as_of=2023-06-30")
+    started = {code for code, state in then.items()
+               if state not in {"pending", "candidate", "not_ratifying"}}
+    assert then["HUN"] == then["TUR"] == "pending"
+    assert len(started) < len({code for code, state in today.items()
+                               if state not in {"pending", "candidate", "not_ratifying"}})
+
+
+def test_the_ratification_map_in_french(client):
+    _, svg, _ = ratification_states(client, "/candidates/sweden?as_of=2024-03-01&lang=fr")
+    names = {g.get("aria-label") for g in svg.iter(f"{SVG}g") if g.get("role") == "img"}
+    assert "Hongrie\u00a0: approuvé par le Parlement le 26 février 2024" in names
+
+
+def test_no_ratification_map_before_a_protocol(client):
+    assert 'id="ratification-map"' not in client.get("/candidates/georgia").text
+    assert client.get("/embed/candidates/georgia/ratification-map").status_code == 404
+    assert client.get("/candidates/georgia/ratification-map.svg").status_code == 404
+
+
+def test_the_ratification_map_alone_and_as_a_file(client):
+    embed = client.get("/embed/candidates/sweden/ratification-map?as_of=2023-06-30")
+    assert embed.status_code == 200 and 'id="ratification-map"' in embed.text
+    assert "site-header" not in embed.text
+    svg = client.get("/candidates/sweden/ratification-map.svg?as_of=2023-06-30")
+    assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
+    assert "attachment" in svg.headers["content-disposition"]
+    root = ET.fromstring(svg.text)
+    assert ".map-fill-deposited" in root.find(f"{SVG}style").text  # keeps its colours
+    assert len(svg.content) < 150_000
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert "Not started" in texts and any("June 30, 2023" in (t or "") for t in texts)
+    assert client.get("/candidates/sweden/brief").text.count('id="ratification-map"') == 1
