@@ -17,7 +17,7 @@ from app.errors import Conflict, InvalidInput, NotFound, field_error
 from app.evaluation import Asked, CandidateStatus, load_statuses, today
 from app.events.service import record_event, snapshot
 from app.gates.schemas import GateCreate, GateUpdate
-from app.models import BenchmarkDefinition, Candidate, Gate, Tier, User, utcnow
+from app.models import BenchmarkDefinition, Candidate, Gate, Phase, Tier, User, utcnow
 from app.path import (
     PHASES,
     GateRule,
@@ -266,7 +266,11 @@ def candidate_path(
     changes = sorted(candidate.status_changes, key=lambda c: (c.effective_on, c.id))
     entered_on = phase_entered_on([(c.effective_on, c.phase) for c in changes], as_of)
     entry_gate, unmet = None, ()
-    if entered_on is not None and previous_phase(status.standing.phase) is not None:
+    # A completed accession is not scored (its figures are comparators): flagging a member as
+    # having "entered with its gate unmet" would grade it all the same, on targets it was
+    # never measured against.
+    if (entered_on is not None and previous_phase(status.standing.phase) is not None
+            and status.standing.phase != Phase.member):
         standing = standing_on(candidate, changes, entered_on)
         rules = {g.id: gate_rule(g) for g in gates}
         rule = gate_into(list(rules.values()), standing.tier, status.standing.phase)
