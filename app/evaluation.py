@@ -121,6 +121,24 @@ def _load_history(
     return history
 
 
+def recent_history(
+    session: Session, series: list[Series], as_of: date
+) -> dict[Series, list[Measurement]]:
+    """What load_statuses reads of these series on `as_of` (their first measurement and their
+    RECENT_MEASUREMENTS newest), for a caller that evaluates them more than once."""
+    return _load_history(session, series, as_of)
+
+
+def kept_of(measurements: list[Measurement]) -> list[Measurement]:
+    """Of one series' measurements, those _load_history would read (oldest first): its first
+    and its RECENT_MEASUREMENTS newest. What it read before a write plus what the write added
+    holds them all: a measurement among the newest after is among them before, or new."""
+    ordered = sorted(measurements, key=lambda m: (m.as_of, m.id))
+    if len(ordered) <= RECENT_MEASUREMENTS + 1:
+        return ordered
+    return ordered[:1] + ordered[-RECENT_MEASUREMENTS:]
+
+
 def whole_history(
     session: Session, candidate_ids: Sequence[int], as_of: date
 ) -> dict[Series, list[Measurement]]:
@@ -310,6 +328,7 @@ def load_statuses(
     asked: Asked | None = None,
     indicators: Mapping[int, Collection[int]] | None = None,
     history: Mapping[Series, list[Measurement]] | None = None,
+    overrides: Mapping[tuple[int, int], CandidateBenchmark] | None = None,
 ) -> dict[int, CandidateStatus]:
     """Each candidate's status as of a date (default today), keyed by candidate id: its tier
     then (from its status history), the targets in force then (adopted, not retired, the
@@ -318,19 +337,23 @@ def load_statuses(
     `asked` (load_asked, read once for these candidates or more) spares its four queries;
     its date and tier are then the ones evaluated. `indicators` (by candidate id) keeps only
     the targets on those indicators: a write re-evaluates just what it touched. `history`
-    (whole_history, read once) spares reading the measurements: a replay over many dates."""
+    (whole_history, read once) spares reading the measurements: a replay over many dates;
+    `overrides` (each candidate's own targets, by candidate and definition id, read with
+    the candidates) spares reading them."""
     if not candidates:
         return {}
     if asked is None:
         asked = load_asked(session, candidates, as_of=as_of, tier=tier)
     as_of = asked.as_of
     ids = [c.id for c in candidates]
-    benchmarks: dict[tuple[int, int], CandidateBenchmark] = {
-        (cb.candidate_id, cb.definition_id): cb
-        for cb in session.scalars(
-            select(CandidateBenchmark).where(CandidateBenchmark.candidate_id.in_(ids))
-        )
-    }
+    benchmarks: Mapping[tuple[int, int], CandidateBenchmark] = overrides or {}
+    if overrides is None:
+        benchmarks = {
+            (cb.candidate_id, cb.definition_id): cb
+            for cb in session.scalars(
+                select(CandidateBenchmark).where(CandidateBenchmark.candidate_id.in_(ids))
+            )
+        }
     asks = {c.id: [r for r in asked.requirements[asked.tier_of(c.id)]
                    if indicators is None or r.definition.indicator_id in indicators.get(c.id, ())]
             for c in candidates}

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.benchmarks.labels import KNOWN_UNIT_LABELS, known_stage_labels
@@ -130,13 +130,15 @@ def targets_in_force(
     query = select(BenchmarkDefinition)
     if indicator_ids is not None:
         query = query.where(BenchmarkDefinition.indicator_id.in_(indicator_ids))
+    # One statement: the categories and the requirements (a few per definition) joined in,
+    # rather than one more query for each (a write reads this for its statuses).
     definitions = session.scalars(
         query
         .join(BenchmarkDefinition.category)
-        .options(selectinload(BenchmarkDefinition.requirements),
-                 selectinload(BenchmarkDefinition.category))
+        .options(joinedload(BenchmarkDefinition.requirements),
+                 contains_eager(BenchmarkDefinition.category))
         .order_by(BenchmarkCategory.position, BenchmarkDefinition.key)
-    )
+    ).unique()
     for definition in definitions:
         if not definition.is_in_force(on):
             continue
