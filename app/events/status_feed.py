@@ -9,9 +9,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Select, bindparam, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, joinedload
 from starlette.concurrency import run_in_threadpool
@@ -124,6 +125,15 @@ def _event_rows(
     return rows
 
 
+@lru_cache(maxsize=1)
+def _candidates_query() -> Select[tuple[Candidate]]:
+    """The candidates of the parameter `ids` with their tier history and their own targets.
+    Built once and kept: building an ORM statement with its options costs more than running
+    it, and every write runs it."""
+    return (select(Candidate).where(Candidate.id.in_(bindparam("ids", expanding=True)))
+            .options(joinedload(Candidate.status_changes), joinedload(Candidate.benchmarks)))
+
+
 class StatusWatch:
     """The statuses a write may change, read before it (watch) and compared after it (record):
     only the benchmarks on the series written, each evaluated once however many rows a batch or
@@ -197,10 +207,7 @@ class StatusWatch:
     def _load_candidates(self, session: Session, ids: Iterable[int]) -> None:
         """The candidates with their tier history and their own targets, in one query: both
         are short (a few rows each), so joining them costs less than two more round trips."""
-        candidates = session.scalars(
-            select(Candidate).where(Candidate.id.in_(ids))
-            .options(joinedload(Candidate.status_changes), joinedload(Candidate.benchmarks))
-        ).unique()
+        candidates = session.scalars(_candidates_query(), {"ids": list(ids)}).unique()
         for candidate in candidates:
             self._candidates[candidate.id] = candidate
             self._overrides |= {(cb.candidate_id, cb.definition_id): cb
