@@ -230,6 +230,21 @@ class StatusWatch:
                                         self.as_of, indicator_ids=self._asked_indicators)
         return Asked(self.as_of, standings, requirements, None)
 
+    def states_after(self, session: Session, *, read_again: bool = False,
+                     targets_changed: bool = False) -> dict[Key, Evaluated]:
+        """The state of the watched benchmarks now: from what was read before and the updates
+        written since (wrote), or, `read_again`, read in full (what is asked too, when
+        `targets_changed`). Both give the same states after a write of updates alone."""
+        candidates = [self._candidates[c] for c in self.indicators]
+        if not read_again:
+            return evaluate_states(
+                session, candidates, as_of=self.as_of, asked=self._asked,
+                indicators=self.indicators, overrides=self._overrides,
+                history={s: kept_of(m) for s, m in self._history.items()})
+        asked = self._ask(session) if targets_changed else self._asked
+        return evaluate_states(session, candidates, as_of=self.as_of, asked=asked,
+                               indicators=self.indicators)
+
     def record(
         self, session: Session, *, cause: Cause | None = None, actor_id: int | None = None,
         targets_changed: bool = False,
@@ -242,16 +257,8 @@ class StatusWatch:
         it is read again."""
         if not self.indicators:
             return 0
-        candidates = [self._candidates[c] for c in self.indicators]
-        if cause is None and not targets_changed:
-            after = evaluate_states(
-                session, candidates, as_of=self.as_of, asked=self._asked,
-                indicators=self.indicators, overrides=self._overrides,
-                history={s: kept_of(m) for s, m in self._history.items()})
-        else:
-            asked = self._ask(session) if targets_changed else self._asked
-            after = evaluate_states(session, candidates, as_of=self.as_of, asked=asked,
-                                    indicators=self.indicators)
+        after = self.states_after(session, read_again=cause is not None or targets_changed,
+                                  targets_changed=targets_changed)
         changes = status_changes({k: e.state for k, e in self.before.items()},
                                  {k: e.state for k, e in after.items()})
         if changes:
