@@ -130,7 +130,7 @@ def targets_in_force(
     by_tier: dict[str, list[TierRequirement]] = {tier: [] for tier in tiers}
     definitions = session.scalars(
         _targets_query(indicator_ids is not None),
-        {"indicator_ids": list(indicator_ids or ())}).unique()
+        {"indicator_ids": list(indicator_ids)} if indicator_ids is not None else None).unique()
     for definition in definitions:
         if not definition.is_in_force(on):
             continue

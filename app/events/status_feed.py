@@ -255,23 +255,34 @@ class StatusWatch:
         from what was read before and them. With a `cause` (a retraction, new targets), the
         state after is read again. `targets_changed`: the write changed what is asked, so
         it is read again."""
+        rows = self.change_events(session, cause=cause, actor_id=actor_id,
+                                  targets_changed=targets_changed)
+        if rows:
+            record_events(session, rows)
+            mark_changed(session)
+        return len(rows)
+
+    def change_events(
+        self, session: Session, *, cause: Cause | None = None, actor_id: int | None = None,
+        targets_changed: bool = False,
+    ) -> list[dict[str, Any]]:
+        """The events record would write (record_events' rows), for a caller that writes
+        them with its own in one statement."""
         if not self.indicators:
-            return 0
+            return []
         after = self.states_after(session, read_again=cause is not None or targets_changed,
                                   targets_changed=targets_changed)
         changes = status_changes({k: e.state for k, e in self.before.items()},
                                  {k: e.state for k, e in after.items()})
-        if changes:
-            def attribution(series: Series) -> tuple[Cause, int | None]:
-                if cause is not None:
-                    return cause, actor_id
-                ids = self.update_ids[series]  # an import's series may hold thousands
-                return ({"kind": "progress_update", "update_ids": ids[-CAUSE_IDS:],
-                         "count": len(ids)}, self.authors.get(series))
 
-            record_events(session, _event_rows(changes, after, self.as_of, attribution))
-            mark_changed(session)
-        return len(changes)
+        def attribution(series: Series) -> tuple[Cause, int | None]:
+            if cause is not None:
+                return cause, actor_id
+            ids = self.update_ids[series]  # an import's series may hold thousands
+            return ({"kind": "progress_update", "update_ids": ids[-CAUSE_IDS:],
+                     "count": len(ids)}, self.authors.get(series))
+
+        return _event_rows(changes, after, self.as_of, attribution)
 
 
 def last_recorded_states(session: Session) -> dict[Key, BenchmarkState]:

@@ -332,10 +332,10 @@ def add_progress_updates(session: Session, sets: Sequence[UpdateSet], *, store: 
             "candidate_id": sets[n].candidate_id,
             "after": {"indicator": indicator.key, "benchmark": indicator.key,
                       **_update_snapshot(update)}})
+    if statuses is None:  # the status changes go in with the updates' events: one statement
+        new_events += watch.change_events(session)
     if new_events:
         record_events(session, new_events)
-    if statuses is None:
-        watch.record(session)
     mark_changed(session)
     return results
 
