@@ -117,7 +117,7 @@ def _load_history(
         for n, (candidate_id, indicator_id) in enumerate(series):
             parameters[f"c{n}"], parameters[f"i{n}"] = candidate_id, indicator_id
         rows = session.execute(_bounded_history_query(len(series)), parameters)
-    for key, measurement in _measurements(rows):
+    for key, measurement in _measurement_rows(rows):
         history[key].append(measurement)
     return history
 
@@ -168,11 +168,9 @@ def whole_history(
     in effect then: the rules find what counted on any earlier date in it (a retraction undone
     by `as_of` is not seen), so one read serves an evaluation of each past review."""
     history: dict[Series, list[Measurement]] = defaultdict(list)
-    rows = session.execute(_measurement_query(
-        ProgressUpdate.candidate_id.in_(candidate_ids), ProgressUpdate.as_of <= as_of,
-        ProgressUpdate.recorded_at < end_of_day(as_of)),
-        {"retraction_moment": end_of_day(as_of)})
-    for key, measurement in _measurements(rows):
+    for key, measurement in _measurements(
+            session, end_of_day(as_of), ProgressUpdate.candidate_id.in_(candidate_ids),
+            ProgressUpdate.as_of <= as_of, ProgressUpdate.recorded_at < end_of_day(as_of)):
         history[key].append(measurement)
     return history
 
@@ -215,9 +213,17 @@ def _measurement_query(*conditions: Any) -> Select[Any]:
     )
 
 
-def _measurements(rows: Iterable[Any]) -> Iterator[tuple[Series, Measurement]]:
-    """(series, measurement) of each row of a _measurement_query, read as plain rows: no ORM
-    objects to build."""
+def _measurements(
+    session: Session, moment: datetime, *conditions: Any
+) -> Iterator[tuple[Series, Measurement]]:
+    """(series, measurement) of the updates that meet the conditions, as known at `moment` (a
+    retraction in effect then), read as plain rows: no ORM objects to build."""
+    return _measurement_rows(session.execute(_measurement_query(*conditions),
+                                             {"retraction_moment": moment}))
+
+
+def _measurement_rows(rows: Iterable[Any]) -> Iterator[tuple[Series, Measurement]]:
+    """(series, measurement) of each row of a _measurement_query."""
     for candidate_id, indicator_id, *fields in rows:
         (update_id, measured_on, recorded_at, source, value, stage, supersedes_id, retracted_at,
          vintage, observation_status, is_illustrative, assessed_by) = fields
