@@ -2,13 +2,17 @@
 is measured against, and their updates, in a fixed number of queries whatever their number."""
 
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     BindParameter,
+    Date,
+    Integer,
+    Select,
     Subquery,
     bindparam,
     case,
@@ -105,20 +109,56 @@ def _load_history(
         condition = ProgressUpdate.id.in_(
             select(ranked.c.id).where(or_(ranked.c.newest <= RECENT_MEASUREMENTS,
                                           ranked.c.oldest == 1)))
+        rows = session.execute(_measurement_query(condition, *known),
+                               {"retraction_moment": end_of_day(as_of)})
     else:
-        parts = []
-        for candidate_id, indicator_id in series:
-            of_one = select(ProgressUpdate.id).where(
-                ProgressUpdate.candidate_id == candidate_id,
-                ProgressUpdate.indicator_id == indicator_id, *known)
-            newest = of_one.order_by(ProgressUpdate.as_of.desc(), ProgressUpdate.id.desc())
-            oldest = of_one.order_by(ProgressUpdate.as_of, ProgressUpdate.id)
-            parts.append(select(newest.limit(RECENT_MEASUREMENTS).subquery().c.id))
-            parts.append(select(oldest.limit(1).subquery().c.id))
-        condition = ProgressUpdate.id.in_(union_all(*parts).scalar_subquery())
-    for key, measurement in _measurements(session, end_of_day(as_of), condition, *known):
+        parameters: dict[str, Any] = {"retraction_moment": end_of_day(as_of), "as_of": as_of,
+                                      "known_before": end_of_day(as_of)}
+        for n, (candidate_id, indicator_id) in enumerate(series):
+            parameters[f"c{n}"], parameters[f"i{n}"] = candidate_id, indicator_id
+        rows = session.execute(_bounded_history_query(len(series)), parameters)
+    for key, measurement in _measurement_rows(rows):
         history[key].append(measurement)
     return history
+
+
+@lru_cache(maxsize=MAX_BOUNDED_SERIES)
+def _bounded_history_query(count: int) -> Select[Any]:
+    """The read of `count` series' measurements by index seeks, its values as parameters
+    (c0, i0, ..., as_of, known_before, retraction_moment). Built once for each count and kept
+    (at most MAX_BOUNDED_SERIES of them): building and keying a statement of subqueries costs
+    SQLAlchemy more than running it, and every write runs one of these."""
+    known = (ProgressUpdate.as_of <= bindparam("as_of", type_=Date),
+             ProgressUpdate.recorded_at < bindparam("known_before", type_=TZDateTime))
+    parts = []
+    for n in range(count):
+        of_one = select(ProgressUpdate.id).where(
+            ProgressUpdate.candidate_id == bindparam(f"c{n}", type_=Integer),
+            ProgressUpdate.indicator_id == bindparam(f"i{n}", type_=Integer), *known)
+        newest = of_one.order_by(ProgressUpdate.as_of.desc(), ProgressUpdate.id.desc())
+        oldest = of_one.order_by(ProgressUpdate.as_of, ProgressUpdate.id)
+        parts.append(select(newest.limit(RECENT_MEASUREMENTS).subquery().c.id))
+        parts.append(select(oldest.limit(1).subquery().c.id))
+    return _measurement_query(ProgressUpdate.id.in_(union_all(*parts).scalar_subquery()),
+                              *known)
+
+
+def recent_history(
+    session: Session, series: list[Series], as_of: date
+) -> dict[Series, list[Measurement]]:
+    """What load_statuses reads of these series on `as_of` (their first measurement and their
+    RECENT_MEASUREMENTS newest), for a caller that evaluates them more than once."""
+    return _load_history(session, series, as_of)
+
+
+def kept_of(measurements: list[Measurement]) -> list[Measurement]:
+    """Of one series' measurements, those _load_history would read (oldest first): its first
+    and its RECENT_MEASUREMENTS newest. What it read before a write plus what the write added
+    holds them all: a measurement among the newest after is among them before, or new."""
+    ordered = sorted(measurements, key=lambda m: (m.as_of, m.id))
+    if len(ordered) <= RECENT_MEASUREMENTS + 1:
+        return ordered
+    return ordered[:1] + ordered[-RECENT_MEASUREMENTS:]
 
 
 def whole_history(
@@ -156,13 +196,11 @@ def retracted_updates(moment: datetime | BindParameter[datetime]) -> Subquery:
 RETRACTED_AT_MOMENT = retracted_updates(bindparam("retraction_moment", type_=TZDateTime))
 
 
-def _measurements(
-    session: Session, moment: datetime, *conditions: Any
-) -> Iterator[tuple[Series, Measurement]]:
-    """(series, measurement) of the updates that meet the conditions, as known at `moment` (a
-    retraction in effect then), read as plain rows: no ORM objects to build."""
+def _measurement_query(*conditions: Any) -> Select[Any]:
+    """The updates that meet the conditions, as known at the parameter `retraction_moment` (a
+    retraction in effect then), oldest first: the rows _measurements reads."""
     retracted = RETRACTED_AT_MOMENT
-    rows = session.execute(
+    return (
         select(ProgressUpdate.candidate_id, ProgressUpdate.indicator_id, ProgressUpdate.id,
                ProgressUpdate.as_of, ProgressUpdate.recorded_at, ProgressUpdate.source,
                ProgressUpdate.value, ProgressUpdate.stage, ProgressUpdate.supersedes_id,
@@ -171,9 +209,21 @@ def _measurements(
                ProgressUpdate.assessed_by)
         .outerjoin(retracted, retracted.c.update_id == ProgressUpdate.id)
         .where(*conditions)
-        .order_by(ProgressUpdate.as_of, ProgressUpdate.id),
-        {"retraction_moment": moment},
+        .order_by(ProgressUpdate.as_of, ProgressUpdate.id)
     )
+
+
+def _measurements(
+    session: Session, moment: datetime, *conditions: Any
+) -> Iterator[tuple[Series, Measurement]]:
+    """(series, measurement) of the updates that meet the conditions, as known at `moment` (a
+    retraction in effect then), read as plain rows: no ORM objects to build."""
+    return _measurement_rows(session.execute(_measurement_query(*conditions),
+                                             {"retraction_moment": moment}))
+
+
+def _measurement_rows(rows: Iterable[Any]) -> Iterator[tuple[Series, Measurement]]:
+    """(series, measurement) of each row of a _measurement_query."""
     for candidate_id, indicator_id, *fields in rows:
         (update_id, measured_on, recorded_at, source, value, stage, supersedes_id, retracted_at,
          vintage, observation_status, is_illustrative, assessed_by) = fields
@@ -310,6 +360,7 @@ def load_statuses(
     asked: Asked | None = None,
     indicators: Mapping[int, Collection[int]] | None = None,
     history: Mapping[Series, list[Measurement]] | None = None,
+    overrides: Mapping[tuple[int, int], CandidateBenchmark] | None = None,
 ) -> dict[int, CandidateStatus]:
     """Each candidate's status as of a date (default today), keyed by candidate id: its tier
     then (from its status history), the targets in force then (adopted, not retired, the
@@ -318,19 +369,23 @@ def load_statuses(
     `asked` (load_asked, read once for these candidates or more) spares its four queries;
     its date and tier are then the ones evaluated. `indicators` (by candidate id) keeps only
     the targets on those indicators: a write re-evaluates just what it touched. `history`
-    (whole_history, read once) spares reading the measurements: a replay over many dates."""
+    (whole_history, read once) spares reading the measurements: a replay over many dates;
+    `overrides` (each candidate's own targets, by candidate and definition id, read with
+    the candidates) spares reading them."""
     if not candidates:
         return {}
     if asked is None:
         asked = load_asked(session, candidates, as_of=as_of, tier=tier)
     as_of = asked.as_of
     ids = [c.id for c in candidates]
-    benchmarks: dict[tuple[int, int], CandidateBenchmark] = {
-        (cb.candidate_id, cb.definition_id): cb
-        for cb in session.scalars(
-            select(CandidateBenchmark).where(CandidateBenchmark.candidate_id.in_(ids))
-        )
-    }
+    benchmarks: Mapping[tuple[int, int], CandidateBenchmark] = overrides or {}
+    if overrides is None:
+        benchmarks = {
+            (cb.candidate_id, cb.definition_id): cb
+            for cb in session.scalars(
+                select(CandidateBenchmark).where(CandidateBenchmark.candidate_id.in_(ids))
+            )
+        }
     asks = {c.id: [r for r in asked.requirements[asked.tier_of(c.id)]
                    if indicators is None or r.definition.indicator_id in indicators.get(c.id, ())]
             for c in candidates}

@@ -235,3 +235,47 @@ def test_pages_link_their_feed(client, url, feed):
     assert f'<link rel="alternate" type="application/atom+xml" title="Status changes" ' \
            f'href="{feed}">' in html
     assert f'<p class="more feed-link"><a href="{feed}"' in html
+
+
+def _backfill(newest):
+    # 30 values a month apart, the first before every demo measurement: more than the 24
+    # newest the rules read, and a new first measurement (the baseline).
+    return [{"benchmark": "defence_spending_gdp", "value": 1.0 + n / 20,
+             "as_of": (date(2000, 1, 31) + timedelta(days=31 * n)).isoformat(),
+             "source": "back-fill"} for n in range(30)]
+
+
+def _correction(newest):
+    return [spending(1.7, as_of=newest.as_of.isoformat(), supersedes=newest.id,
+                     vintage="a later release")]
+
+
+def _recent(newest):
+    return [spending(1.2), spending(1.8, as_of=date.today().isoformat())]
+
+
+@pytest.mark.parametrize("write", [_backfill, _correction, _recent])
+def test_the_state_after_an_update_is_the_state_read_again(session, analyst, write):
+    """The watch computes the statuses after a write of updates from what it read before and
+    the updates written (no second read): the same states as reading them again."""
+    from app.events.status_feed import StatusWatch
+    from app.models import Indicator, ProgressUpdate
+    from app.progress.ingest import UpdateSet, add_progress_updates
+    from app.progress.schemas import ProgressUpdateCreate
+
+    candidate_id = session.scalar(select(Candidate.id).where(Candidate.slug == BOSNIA))
+    newest = session.scalars(
+        select(ProgressUpdate).join(Indicator)
+        .where(ProgressUpdate.candidate_id == candidate_id,
+               Indicator.key == "defence_spending_gdp")
+        .order_by(ProgressUpdate.as_of.desc(), ProgressUpdate.id.desc())).first()
+    items = [ProgressUpdateCreate(**item) for item in write(newest)]
+    watch = StatusWatch()
+    [outcome] = add_progress_updates(
+        session, [UpdateSet(candidate_id, items, analyst, [["body"]] * len(items))],
+        statuses=watch)
+    assert not outcome.errors and not outcome.conflicts
+    computed = watch.states_after(session)
+    assert computed
+    assert computed == watch.states_after(session, read_again=True)
+    assert computed != watch.before or write is _backfill

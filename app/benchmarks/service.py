@@ -4,11 +4,12 @@ a candidate; the admin's writes to all of these."""
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.benchmarks.labels import KNOWN_UNIT_LABELS, known_stage_labels
@@ -127,16 +128,9 @@ def targets_in_force(
     targets of a candidate are chosen (the status rules, the pages and the admin's lists).
     `indicator_ids` keeps the targets on those indicators only (a write's statuses)."""
     by_tier: dict[str, list[TierRequirement]] = {tier: [] for tier in tiers}
-    query = select(BenchmarkDefinition)
-    if indicator_ids is not None:
-        query = query.where(BenchmarkDefinition.indicator_id.in_(indicator_ids))
     definitions = session.scalars(
-        query
-        .join(BenchmarkDefinition.category)
-        .options(selectinload(BenchmarkDefinition.requirements),
-                 selectinload(BenchmarkDefinition.category))
-        .order_by(BenchmarkCategory.position, BenchmarkDefinition.key)
-    )
+        _targets_query(indicator_ids is not None),
+        {"indicator_ids": list(indicator_ids)} if indicator_ids is not None else None).unique()
     for definition in definitions:
         if not definition.is_in_force(on):
             continue
@@ -147,6 +141,22 @@ def targets_in_force(
                 set_committed_value(requirement, "definition", definition)
                 by_tier[requirement.tier].append(requirement)
     return by_tier
+
+
+@lru_cache(maxsize=2)
+def _targets_query(on_indicators: bool) -> Select[tuple[BenchmarkDefinition]]:
+    """The definitions with their categories and requirements (a few each) joined in: one
+    statement rather than one more for each; only those on the parameter `indicator_ids`
+    when `on_indicators`. Built once and kept: every write reads it for its statuses, and
+    building an ORM statement with its options costs more than running this one."""
+    query = select(BenchmarkDefinition)
+    if on_indicators:
+        query = query.where(BenchmarkDefinition.indicator_id.in_(
+            bindparam("indicator_ids", expanding=True)))
+    return (query.join(BenchmarkDefinition.category)
+            .options(joinedload(BenchmarkDefinition.requirements),
+                     contains_eager(BenchmarkDefinition.category))
+            .order_by(BenchmarkCategory.position, BenchmarkDefinition.key))
 
 
 def apply_requirement(

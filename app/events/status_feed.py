@@ -9,25 +9,30 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Select, bindparam, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from starlette.concurrency import run_in_threadpool
 
+from app.benchmarks.service import standing_on, targets_in_force
 from app.db import begin_write, mark_changed
 from app.evaluation import (
+    RECENT_MEASUREMENTS,
     Asked,
     Series,
     benchmark_is_illustrative,
-    load_asked,
+    end_of_day,
+    kept_of,
     load_statuses,
+    recent_history,
     today,
     whole_history,
 )
 from app.events.service import record_events, take_event_order_lock
-from app.models import Candidate, Event, ProgressUpdate
+from app.models import Candidate, CandidateBenchmark, Event, ProgressUpdate
 from app.status import Measurement, quarter_end_after
 from app.status_changes import (
     BenchmarkState,
@@ -71,12 +76,13 @@ def evaluate_states(
     session: Session, candidates: Sequence[Candidate], *, as_of: date,
     asked: Asked | None = None, indicators: Mapping[int, Iterable[int]] | None = None,
     history: Mapping[Series, list[Measurement]] | None = None,
+    overrides: Mapping[tuple[int, int], CandidateBenchmark] | None = None,
 ) -> dict[Key, Evaluated]:
     """The state of each benchmark of these candidates on `as_of` (only those on
     `indicators`, by candidate id, when given)."""
     only = {c: set(i) for c, i in indicators.items()} if indicators is not None else None
     statuses = load_statuses(session, candidates, as_of=as_of, asked=asked, indicators=only,
-                             history=history)
+                             history=history, overrides=overrides)
     slugs = {c.id: c.slug for c in candidates}
     states = {}
     for candidate_id, status in statuses.items():
@@ -119,10 +125,25 @@ def _event_rows(
     return rows
 
 
+@lru_cache(maxsize=1)
+def _candidates_query() -> Select[tuple[Candidate]]:
+    """The candidates of the parameter `ids` with their tier history and their own targets.
+    Built once and kept: building an ORM statement with its options costs more than running
+    it, and every write runs it."""
+    return (select(Candidate).where(Candidate.id.in_(bindparam("ids", expanding=True)))
+            .options(joinedload(Candidate.status_changes), joinedload(Candidate.benchmarks)))
+
+
 class StatusWatch:
     """The statuses a write may change, read before it (watch) and compared after it (record):
     only the benchmarks on the series written, each evaluated once however many rows a batch or
-    an import writes to it. Both reads are as of today, so only the write can move them."""
+    an import writes to it. Both reads are as of today, so only the write can move them.
+
+    A write of updates is on every write path, so it is kept cheap: the candidates, their tier
+    history and their own targets come in one query, what is asked in one, the measurements in
+    one; and the state after an update is computed from the measurements read before plus the
+    ones written (wrote), not read again. A retraction or a new version of the targets (a
+    record with its own `cause`) is rare: the state after it is read again in full."""
 
     def __init__(self, as_of: date | None = None) -> None:
         self.as_of = as_of or today()
@@ -131,13 +152,29 @@ class StatusWatch:
         self.update_ids: dict[Series, list[int]] = defaultdict(list)  # written, by series
         self.authors: dict[Series, int | None] = {}
         self._candidates: dict[int, Candidate] = {}
+        self._overrides: dict[tuple[int, int], CandidateBenchmark] = {}
         self._asked: Asked | None = None
         self._asked_indicators: set[int] = set()
+        # The measurements of the watched series as read before the write (only those the
+        # rules read: app.evaluation.kept_of), with the ones written since.
+        self._history: dict[Series, list[Measurement]] = defaultdict(list)
 
-    def wrote(self, series: Series, update_id: int, author_id: int | None) -> None:
-        """Notes an update written to a watched series: the cause of what changes on it."""
+    def wrote(self, series: Series, update_id: int, author_id: int | None,
+              measurement: Measurement | None = None) -> None:
+        """Notes an update written to a watched series: the cause of what changes on it; with
+        its `measurement` (as load_statuses would read it), added to the series' history."""
         self.update_ids[series].append(update_id)
         self.authors.setdefault(series, author_id)
+        if measurement is not None and self._known(measurement):
+            history = self._history[series]
+            history.append(measurement)
+            if len(history) > 4 * RECENT_MEASUREMENTS:  # an import's thousands: keep few
+                self._history[series] = kept_of(history)
+
+    def _known(self, measurement: Measurement) -> bool:
+        """Whether a read as of today would find it (app.evaluation._load_history)."""
+        return (measurement.as_of <= self.as_of
+                and measurement.recorded_at < end_of_day(self.as_of))
 
     def watch(self, session: Session, series: Iterable[Series]) -> None:
         """Reads, before the write, the state of the benchmarks on these series not read yet.
@@ -151,14 +188,30 @@ class StatusWatch:
             return
         take_event_order_lock(session)
         if missing := new.keys() - self._candidates.keys():
-            self._candidates |= {c.id: c for c in session.scalars(
-                select(Candidate).where(Candidate.id.in_(missing)))}
+            self._load_candidates(session, missing)
         for candidate_id, indicators in new.items():
             self.indicators[candidate_id] |= indicators
         if missing or not self._asked_indicators >= self._indicator_ids:
             self._asked = self._ask(session)
-        self.before |= evaluate_states(session, [self._candidates[c] for c in new],
-                                       as_of=self.as_of, asked=self._asked, indicators=new)
+        candidates = [self._candidates[c] for c in new]
+        asked = self._asked
+        assert asked is not None
+        read = [(c.id, r.definition.indicator_id) for c in candidates
+                for r in asked.requirements[asked.tier_of(c.id)]
+                if r.definition.indicator_id in new[c.id]]
+        self._history |= recent_history(session, sorted(set(read)), self.as_of)
+        self.before |= evaluate_states(session, candidates, as_of=self.as_of, asked=asked,
+                                       indicators=new, history=self._history,
+                                       overrides=self._overrides)
+
+    def _load_candidates(self, session: Session, ids: Iterable[int]) -> None:
+        """The candidates with their tier history and their own targets, in one query: both
+        are short (a few rows each), so joining them costs less than two more round trips."""
+        candidates = session.scalars(_candidates_query(), {"ids": list(ids)}).unique()
+        for candidate in candidates:
+            self._candidates[candidate.id] = candidate
+            self._overrides |= {(cb.candidate_id, cb.definition_id): cb
+                                for cb in candidate.benchmarks}
 
     @property
     def _indicator_ids(self) -> set[int]:
@@ -166,10 +219,31 @@ class StatusWatch:
 
     def _ask(self, session: Session) -> Asked:
         """What is asked of the watched candidates, of the targets on the watched indicators
-        only (the targets are the costliest read here)."""
+        only (the targets are the costliest read here). Their standing today comes from the
+        tier history loaded with them (load_asked's rule, without its query)."""
         self._asked_indicators = self._indicator_ids
-        return load_asked(session, list(self._candidates.values()), as_of=self.as_of,
-                          indicator_ids=self._asked_indicators)
+        standings = {c.id: standing_on(c, sorted(c.status_changes,
+                                                 key=lambda s: (s.effective_on, s.id)),
+                                       self.as_of)
+                     for c in self._candidates.values()}
+        requirements = targets_in_force(session, {s.tier for s in standings.values()},
+                                        self.as_of, indicator_ids=self._asked_indicators)
+        return Asked(self.as_of, standings, requirements, None)
+
+    def states_after(self, session: Session, *, read_again: bool = False,
+                     targets_changed: bool = False) -> dict[Key, Evaluated]:
+        """The state of the watched benchmarks now: from what was read before and the updates
+        written since (wrote), or, `read_again`, read in full (what is asked too, when
+        `targets_changed`). Both give the same states after a write of updates alone."""
+        candidates = [self._candidates[c] for c in self.indicators]
+        if not read_again:
+            return evaluate_states(
+                session, candidates, as_of=self.as_of, asked=self._asked,
+                indicators=self.indicators, overrides=self._overrides,
+                history={s: kept_of(m) for s, m in self._history.items()})
+        asked = self._ask(session) if targets_changed else self._asked
+        return evaluate_states(session, candidates, as_of=self.as_of, asked=asked,
+                               indicators=self.indicators)
 
     def record(
         self, session: Session, *, cause: Cause | None = None, actor_id: int | None = None,
@@ -177,27 +251,38 @@ class StatusWatch:
     ) -> int:
         """Records an event for each change since watch, in the session's transaction; how
         many. Without `cause`, a change's cause is the updates written to its series (wrote),
-        and its actor their author. `targets_changed`: the write changed what is asked, so
+        and its actor their author; they are all that changed, so the state after is computed
+        from what was read before and them. With a `cause` (a retraction, new targets), the
+        state after is read again. `targets_changed`: the write changed what is asked, so
         it is read again."""
+        rows = self.change_events(session, cause=cause, actor_id=actor_id,
+                                  targets_changed=targets_changed)
+        if rows:
+            record_events(session, rows)
+            mark_changed(session)
+        return len(rows)
+
+    def change_events(
+        self, session: Session, *, cause: Cause | None = None, actor_id: int | None = None,
+        targets_changed: bool = False,
+    ) -> list[dict[str, Any]]:
+        """The events record would write (record_events' rows), for a caller that writes
+        them with its own in one statement."""
         if not self.indicators:
-            return 0
-        candidates = [self._candidates[c] for c in self.indicators]
-        asked = self._ask(session) if targets_changed else self._asked
-        after = evaluate_states(session, candidates, as_of=self.as_of, asked=asked,
-                                indicators=self.indicators)
+            return []
+        after = self.states_after(session, read_again=cause is not None or targets_changed,
+                                  targets_changed=targets_changed)
         changes = status_changes({k: e.state for k, e in self.before.items()},
                                  {k: e.state for k, e in after.items()})
-        if changes:
-            def attribution(series: Series) -> tuple[Cause, int | None]:
-                if cause is not None:
-                    return cause, actor_id
-                ids = self.update_ids[series]  # an import's series may hold thousands
-                return ({"kind": "progress_update", "update_ids": ids[-CAUSE_IDS:],
-                         "count": len(ids)}, self.authors.get(series))
 
-            record_events(session, _event_rows(changes, after, self.as_of, attribution))
-            mark_changed(session)
-        return len(changes)
+        def attribution(series: Series) -> tuple[Cause, int | None]:
+            if cause is not None:
+                return cause, actor_id
+            ids = self.update_ids[series]  # an import's series may hold thousands
+            return ({"kind": "progress_update", "update_ids": ids[-CAUSE_IDS:],
+                     "count": len(ids)}, self.authors.get(series))
+
+        return _event_rows(changes, after, self.as_of, attribution)
 
 
 def last_recorded_states(session: Session) -> dict[Key, BenchmarkState]:

@@ -54,6 +54,7 @@ from app.models import (
 )
 from app.progress.schemas import ProgressUpdateCreate, ProgressUpdateRead, update_read
 from app.progress.service import get_progress_updates
+from app.status import Measurement
 
 
 @dataclass(frozen=True)
@@ -292,7 +293,7 @@ def add_progress_updates(session: Session, sets: Sequence[UpdateSet], *, store: 
     written = [(sets[n].candidate_id, indicator.id) for n, _, indicator in accepted]
     watch.watch(session, written)
     recorded_at = utcnow()
-    ids = insert_rows(session, ProgressUpdate.__table__, [
+    rows = [
         {"candidate_id": sets[n].candidate_id, "indicator_id": indicator.id,
          "value": item.value if isinstance(item.value, float) else None,
          "stage": item.value if isinstance(item.value, str) else None,
@@ -302,10 +303,18 @@ def add_progress_updates(session: Session, sets: Sequence[UpdateSet], *, store: 
          "author_id": sets[n].author.id,
          "recorded_at": recorded_at, "supersedes_id": item.supersedes}
         for n, item, indicator in accepted
-    ], returning_ids=True)
+    ]
+    ids = insert_rows(session, ProgressUpdate.__table__, rows, returning_ids=True)
     new_events = []
-    for update_id, series, (n, item, indicator) in zip(ids, written, accepted, strict=True):
-        watch.wrote(series, update_id, sets[n].author.id)
+    for update_id, series, row, (n, item, indicator) in zip(ids, written, rows, accepted,
+                                                            strict=True):
+        # The watch computes the statuses after from what it read before and this (as a
+        # read of the row would give it), instead of reading the series again.
+        watch.wrote(series, update_id, sets[n].author.id, Measurement(
+            id=update_id, as_of=row["as_of"], recorded_at=recorded_at, source=row["source"],
+            value=row["value"], stage=row["stage"], supersedes_id=row["supersedes_id"],
+            vintage=row["vintage"], observation_status=str(row["observation_status"]),
+            is_illustrative=False, assessed_by=row["assessed_by"]))
         update = ProgressUpdateRead(
             id=update_id, indicator=indicator.key, benchmark=indicator.key, value=item.value,
             as_of=item.as_of, source=item.source, vintage=item.vintage,
@@ -323,10 +332,10 @@ def add_progress_updates(session: Session, sets: Sequence[UpdateSet], *, store: 
             "candidate_id": sets[n].candidate_id,
             "after": {"indicator": indicator.key, "benchmark": indicator.key,
                       **_update_snapshot(update)}})
+    if statuses is None:  # the status changes go in with the updates' events: one statement
+        new_events += watch.change_events(session)
     if new_events:
         record_events(session, new_events)
-    if statuses is None:
-        watch.record(session)
     mark_changed(session)
     return results
 
