@@ -328,7 +328,7 @@ def record_status_changes() -> None:
     ended, a target version came into force) as events: what the server does each night. Safe
     to run again: it records only what is not recorded yet."""
     from app.evaluation import today
-    from app.events.status_feed import record_time_status_changes
+    from app.status_feed import record_time_status_changes
 
     with get_write_sessionmaker()() as session:
         recorded = record_time_status_changes(session, today())

@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 
 from app.benchmarks.labels import KNOWN_UNIT_LABELS, known_stage_labels
 from app.benchmarks.service import derive_candidate_benchmarks
-from app.events.status_feed import replay_status_history
 from app.models import (
     AccessionMilestone,
     AccessionMilestoneRecord,
@@ -51,6 +50,7 @@ from app.models import (
     Tier,
     TierRequirement,
 )
+from app.status_feed import replay_status_history
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -578,7 +578,7 @@ def _load(session: Session, today: date) -> dict[str, int]:
     gates = _add_gates(session)
     session.flush()
     # The status changes the history would have recorded, review by review, so the feeds of
-    # status changes start full (app/events/status_feed.py).
+    # status changes start full (app/status_feed.py).
     status_changes = replay_status_history(session, today)
     return {
         "indicators": len(indicators),

@@ -17,7 +17,6 @@ from app.db import get_sessionmaker, get_write_sessionmaker
 from app.docs_page import router as docs_router
 from app.errors import install_error_handlers
 from app.events.feed import ChangeFeed
-from app.events.status_feed import sweep_daily
 from app.health import router as health_router
 from app.imports.api import UPLOAD_PATH
 from app.middleware import (
@@ -30,6 +29,7 @@ from app.middleware import (
 )
 from app.openapi import install_openapi
 from app.progress.ingest import UpdateWriter
+from app.status_feed import sweep_daily
 from app.web.cache import ResponseCacheMiddleware
 from app.web.downloads import router as downloads_router
 from app.web.pages import router as pages_router

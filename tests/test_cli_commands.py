@@ -159,8 +159,8 @@ def test_import_takes_indicators_vintages_and_observation_status(demo_engine, tm
 
 
 def test_record_status_changes_records_nothing_twice(demo_engine):
-    from app.events.status_feed import CHANGE_KIND
     from app.models import Event
+    from app.status_feed import CHANGE_KIND
 
     def recorded() -> int:
         with Session(demo_engine) as session:

@@ -1,4 +1,4 @@
-"""Status changes as events and Atom feeds (app/events/status_feed.py, app/web/feeds.py): a
+"""Status changes as events and Atom feeds (app/status_feed.py, app/web/feeds.py): a
 write that moves a benchmark records one event in its own transaction, a batch one per moved
 benchmark, a write that moves nothing none; retractions and new target versions too; the daily
 sweep records what time changed, once; the feeds show them as valid Atom."""
@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.evaluation import today
-from app.events.status_feed import CHANGE_KIND, record_time_status_changes
 from app.models import Candidate, Event
+from app.status_feed import CHANGE_KIND, record_time_status_changes
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 BOSNIA = "bosnia-and-herzegovina"
@@ -258,10 +258,10 @@ def _recent(newest):
 def test_the_state_after_an_update_is_the_state_read_again(session, analyst, write):
     """The watch computes the statuses after a write of updates from what it read before and
     the updates written (no second read): the same states as reading them again."""
-    from app.events.status_feed import StatusWatch
     from app.models import Indicator, ProgressUpdate
     from app.progress.ingest import UpdateSet, add_progress_updates
     from app.progress.schemas import ProgressUpdateCreate
+    from app.status_feed import StatusWatch
 
     candidate_id = session.scalar(select(Candidate.id).where(Candidate.slug == BOSNIA))
     newest = session.scalars(

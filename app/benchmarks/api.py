@@ -27,6 +27,7 @@ from app.benchmarks.schemas import (
 )
 from app.db import SessionDep, WriteSessionDep
 from app.pagination import Page, PageDep
+from app.status_feed import StatusWatch
 
 router = APIRouter(tags=["benchmarks"])
 
@@ -134,4 +135,5 @@ def update_definition(
     version then in force. The candidates of a tier that gains or loses it get their
     benchmarks re-derived. Unit, direction, range and stages are its indicator's, and change
     for every target on that indicator."""
-    return definition_read(service.update_definition(session, key, data, author=admin))
+    return definition_read(service.update_definition(
+        session, key, data, author=admin, statuses=StatusWatch()))

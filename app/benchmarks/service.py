@@ -1,11 +1,11 @@
 """Benchmark categories and definitions, their per-tier requirements, and which of them apply to
 a candidate; the admin's writes to all of these."""
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
@@ -600,13 +600,25 @@ UPDATABLE = ("title", "title_fr", "description", "description_fr", "source", "is
 INDICATOR_UPDATABLE = ("unit", "direction", "min_value", "max_value", "stages")
 
 
+class StatusWatcher(Protocol):
+    """What a target revision needs of the status feed (app.status_feed.StatusWatch,
+    given by the caller: the feed reads statuses, which read this module)."""
+
+    def watch(self, session: Session, series: Iterable[tuple[int, int]]) -> None: ...
+
+    def record(self, session: Session, *, cause: dict[str, Any] | None = None,
+               actor_id: int | None = None, targets_changed: bool = False) -> int: ...
+
+
 def update_definition(
-    session: Session, key: str, data: BenchmarkUpdate, *, author: User, today: date | None = None
+    session: Session, key: str, data: BenchmarkUpdate, *, author: User, today: date | None = None,
+    statuses: StatusWatcher | None = None,
 ) -> BenchmarkDefinition:
     """Changes the fields sent. `requirements` make a new version, in force from
     `effective_on` (default today; the date of an existing version amends that one), and every
     candidate of an old or new tier gets its benchmarks re-derived. The kind never changes.
-    A request that changes nothing writes nothing."""
+    A request that changes nothing writes nothing. With `statuses`, the status changes a new
+    version causes are recorded as events in the same commit."""
     definition = get_definition(session, key)
     today = today or datetime.now(UTC).date()
     sent = data.model_fields_set
@@ -645,10 +657,7 @@ def update_definition(
 
     # A new version of the requirements may move the target of every candidate of the tiers:
     # their statuses on this indicator are read before and after (a target revised).
-    from app.events.status_feed import StatusWatch  # it reads statuses, which read this module
-
-    statuses = StatusWatch(today)
-    if data.requirements is not None:
+    if statuses is not None and data.requirements is not None:
         statuses.watch(session, [(candidate_id, definition.indicator_id) for candidate_id
                                  in session.scalars(select(Candidate.id))])
     before = _definition_snapshot(definition)
@@ -671,11 +680,12 @@ def update_definition(
     derive_benchmarks_for_tiers(session, affected)
     record_event(session, kind="benchmark.updated", entity="benchmark", entity_id=definition.key,
                  actor=author, before=before, after=after)
-    statuses.record(session, actor_id=author.id, targets_changed=True, cause={
-        "kind": "requirements", "benchmark": definition.key,
-        "effective_on": effective_on.isoformat(),
-        "requirement_ids": [r.id for r in definition.requirements
-                            if r.effective_on == effective_on]})
+    if statuses is not None:
+        statuses.record(session, actor_id=author.id, targets_changed=True, cause={
+            "kind": "requirements", "benchmark": definition.key,
+            "effective_on": effective_on.isoformat(),
+            "requirement_ids": [r.id for r in definition.requirements
+                                if r.effective_on == effective_on]})
     session.commit()
     return definition
 

@@ -31,7 +31,6 @@ from app.config import get_settings
 from app.db import begin_write
 from app.errors import InvalidInput, in_words
 from app.events.service import record_event
-from app.events.status_feed import StatusWatch
 from app.imports.xlsx import Deadline, Limits, NotAWorkbook, sheet_texts
 from app.models import Candidate, IdempotencyKey, User, utcnow
 from app.progress.ingest import (
@@ -41,6 +40,7 @@ from app.progress.ingest import (
     stored_answer,
 )
 from app.progress.schemas import ProgressUpdateCreate
+from app.status_feed import StatusWatch
 
 COLUMNS = ("candidate", "benchmark", "indicator", "value", "as_of", "source", "note",
            "supersedes", "vintage", "published_on", "observation_status", "assessed_by")

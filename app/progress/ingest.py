@@ -41,7 +41,6 @@ from app.errors import (
     field_error,
 )
 from app.events.service import record_events
-from app.events.status_feed import StatusWatch
 from app.models import (
     BenchmarkDefinition,
     BenchmarkKind,
@@ -55,6 +54,7 @@ from app.models import (
 from app.progress.schemas import ProgressUpdateCreate, ProgressUpdateRead, update_read
 from app.progress.service import get_progress_updates
 from app.status import Measurement
+from app.status_feed import StatusWatch
 
 
 @dataclass(frozen=True)
@@ -247,7 +247,7 @@ def add_progress_updates(session: Session, sets: Sequence[UpdateSet], *, store: 
     one of events, and what is answered is built from what was sent.
 
     The statuses of the benchmarks on the series written are read before and after, and each
-    change is recorded as an event (app/events/status_feed.py); an import that calls this for
+    change is recorded as an event (app/status_feed.py); an import that calls this for
     each chunk of its rows hands in its own `statuses` and records them once at its end."""
     items = [item for update_set in sets for item in update_set.items]
     # The indicators named, by their keys or by a benchmark's, in one query.

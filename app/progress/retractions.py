@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.errors import Conflict, Forbidden, NotFound
 from app.events.service import record_event, snapshot
-from app.events.status_feed import StatusWatch
 from app.models import (
     ProgressUpdate,
     RetractionConfirmation,
@@ -25,6 +24,7 @@ from app.models import (
     utcnow,
 )
 from app.progress.service import RETRACTION_DETAILS, RETRACTIONS, UPDATE_FIELDS
+from app.status_feed import StatusWatch
 
 # The update a retraction concerns, with its indicator and candidate.
 WITH_UPDATE = selectinload(UpdateRetraction.update).options(

@@ -1,5 +1,5 @@
 """The Atom feeds of status changes, per candidate and per benchmark: the events that
-app/events/status_feed.py records, told in words in the reader's language (`?lang=fr`)."""
+app/status_feed.py records, told in words in the reader's language (`?lang=fr`)."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from app.benchmarks.service import get_definition
 from app.candidates.service import get_candidate
 from app.config import get_settings
-from app.events.status_feed import list_status_changes
 from app.i18n import N_, current_language, format_day, gettext
 from app.models import BenchmarkDefinition, Candidate, Event, utcnow
+from app.status_feed import list_status_changes
 from app.web.templating import label, localized
 from app.web.wording import target_words
 

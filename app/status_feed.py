@@ -42,7 +42,7 @@ from app.status_changes import (
     status_changes,
 )
 
-logger = logging.getLogger("app.events.status_feed")
+logger = logging.getLogger("app.status_feed")
 
 CHANGE_KIND = "benchmark_status.changed"
 ENTITY = "candidate_benchmark"
