@@ -47,6 +47,7 @@ def test_ids_come_back_in_the_rows_order(session):
              "as_of": date(2025, 1, 1) + timedelta(days=n), "source": f"row {n}", "note": "",
              "is_illustrative": False, "author_id": None, "supersedes_id": None,
              "vintage": None, "published_on": None, "observation_status": "final",
+             "assessed_by": "independent",
              "recorded_at": datetime.now(UTC)} for n in range(300)]
     ids = insert_rows(session, ProgressUpdate.__table__, rows, returning_ids=True)
     stored = dict(session.execute(
