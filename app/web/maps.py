@@ -9,7 +9,7 @@ width get a marker at their centre. The page keeps the same data in a table besi
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from html import escape
@@ -20,6 +20,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from app.accession.service import has_protocol
+from app.benchmarks.service import Standing
 from app.evaluation import load_asked, today
 from app.i18n import format_day, gettext
 from app.members.service import list_member_states
@@ -87,6 +88,10 @@ class DrawnMap:
     svg: Markup
     legend: list[tuple[LegendEntry, Markup]]  # each state's words and swatch, shown in HTML
     unmapped: list[MapCountry]  # countries the geography has no outline for: listed by the page
+    map_id: str = ""
+    view_box: tuple[int, int, int, int] = (0, 0, 0, 0)
+    shapes: str = ""  # the SVG's content: pattern definitions, land, countries
+    paints: dict[str, str] = field(default_factory=dict)  # each state's fill attribute
 
 
 def draw_map(map_id: str, geography: Geography, countries: Sequence[MapCountry],
@@ -109,14 +114,17 @@ def draw_map(map_id: str, geography: Geography, countries: Sequence[MapCountry],
         shape = _shape(map_id, geography, country, patterns)
         (highlighted if country.highlighted else body).append(shape)
     body += highlighted  # drawn last, so its outline is on top
-    x0, y0, width, height = _frame(geography, [c.iso3 for c in countries])
+    view_box = _frame(geography, [c.iso3 for c in countries])
+    x0, y0, width, height = view_box
+    shapes = "".join(body)
     svg = Markup(
         f'<svg class="map" id="{map_id}" viewBox="{x0} {y0} {width} {height}" role="group" '
         f'aria-labelledby="{map_id}-title {map_id}-desc" xmlns="http://www.w3.org/2000/svg">'
         f'<title id="{map_id}-title">{escape(title)}</title>'
-        f'<desc id="{map_id}-desc">{escape(description)}</desc>{"".join(body)}</svg>')
+        f'<desc id="{map_id}-desc">{escape(description)}</desc>{shapes}</svg>')
     swatches = [(entry, _swatch(f"{map_id}-swatch", entry, patterns)) for entry in legend]
-    return DrawnMap(svg, swatches, unmapped)
+    paints = {entry.key: _paint(map_id, entry.key, patterns[entry.key]) for entry in legend}
+    return DrawnMap(svg, swatches, unmapped, map_id, view_box, shapes, paints)
 
 
 def _frame(geography: Geography, codes: Sequence[str]) -> tuple[int, int, int, int]:
@@ -260,15 +268,15 @@ def ratification_map(candidate: Candidate, ratifications: Sequence[Ratification]
 
 
 def load_ratification_map(session: Session, candidate: Candidate, as_of: date | None = None,
-                          ratifications: Sequence[Ratification] | None = None
-                          ) -> DrawnMap | None:
+                          *, standing: Standing | None = None) -> DrawnMap | None:
     """The candidate's ratification map as of `as_of` (today when None); None before it has a
-    protocol to ratify. `ratifications`, when the caller has them, saves reading them again."""
-    standing = load_asked(session, [candidate], as_of=as_of).standings[candidate.id]
+    protocol to ratify. `standing` (its tier and phase then), when the caller has it, saves
+    reading its history again."""
+    if standing is None:
+        standing = load_asked(session, [candidate], as_of=as_of).standings[candidate.id]
     if not has_protocol(standing):
         return None
-    if ratifications is None:
-        ratifications = list_ratifications(session, candidate, as_of=as_of)
+    ratifications = list_ratifications(session, candidate, as_of=as_of)
     members, _ = list_member_states(session)
     return ratification_map(candidate, ratifications, members, as_of or today())
 
@@ -281,32 +289,27 @@ def map_stylesheet() -> str:
 def map_svg(drawn: DrawnMap, caption: str, link: str) -> str:
     """A map as a file of its own: its stylesheet inside (a downloaded SVG has no page around
     it), its legend and where it comes from written under it."""
-    width_match = drawn.svg.split('viewBox="', 1)[1].split('"', 1)[0].split()
-    x, y, width, height = (int(v) for v in width_match)
-    map_id = drawn.svg.split('id="', 1)[1].split('"', 1)[0]
+    x, y, width, height = drawn.view_box
     line = 24
-    notes: list[tuple[str, str]] = [("", caption)]
-    for i, (entry, _) in enumerate(drawn.legend):  # each state's sample, as the map paints it
-        key = escape(entry.key)
-        paint = (f'class="map-fill-{key}"' if PATTERNS[min(i, len(PATTERNS) - 1)] == "solid"
-                 else f'fill="url(#{map_id}-{key})"')
-        notes.append((f'<rect {paint} stroke="#0b0c0c" width="28" height="18" ', entry.label))
-    notes.append(("", link))
+    # (how its sample is painted, or None without one; the words)
+    notes: list[tuple[str | None, str]] = [(None, caption)]
+    notes += [(drawn.paints[entry.key], entry.label) for entry, _ in drawn.legend]
+    notes.append((None, link))
     extra = line * (len(notes) + 1)
-    inner = drawn.svg.split(">", 1)[1].rsplit("</svg>", 1)[0]
     texts = ""
-    for i, (swatch, text) in enumerate(notes):
+    for i, (paint, text) in enumerate(notes):
         baseline = y + height + line * (i + 1)
-        if swatch:
-            texts += f'{swatch}x="{x + 10}" y="{baseline - 15}"/>'
-        texts += (f'<text x="{x + (46 if swatch else 10)}" y="{baseline}" '
+        if paint:
+            texts += (f'<rect {paint} stroke="#0b0c0c" width="28" height="18" x="{x + 10}" '
+                      f'y="{baseline - 15}"/>')
+        texts += (f'<text x="{x + (46 if paint else 10)}" y="{baseline}" '
                   f'class="map-file-text">{escape(text)}</text>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{x} {y} {width} '
             f'{height + extra}" width="{width}" height="{height + extra}">'
             f"<style>{map_stylesheet()} .map-file-text {{ font: 16px sans-serif; fill: #0b0c0c; }}"
             f'</style><rect x="{x}" y="{y}" width="{width}" height="{height + extra}" '
             f'fill="#ffffff"/><svg class="map" viewBox="{x} {y} {width} {height}" '
-            f'x="{x}" y="{y}" width="{width}" height="{height}">{inner}</svg>{texts}</svg>')
+            f'x="{x}" y="{y}" width="{width}" height="{height}">{drawn.shapes}</svg>{texts}</svg>')
 
 
 def _lower_first(text: str) -> str:
@@ -339,12 +342,18 @@ def _pattern(map_id: str, entry: LegendEntry, kind: str) -> str:
             f'<rect class="map-fill-{key}" width="8" height="8"/>{TEXTURES[kind]}</pattern>')
 
 
+def _paint(map_id: str, key: str, kind: str) -> str:
+    """How a state is filled: a class for a solid colour, else its pattern (which holds the
+    colour)."""
+    key = escape(key)
+    return f'class="map-fill-{key}"' if kind == "solid" else f'fill="url(#{map_id}-{key})"'
+
+
 def _swatch(swatch_id: str, entry: LegendEntry, patterns: dict[str, str]) -> Markup:
     """The legend's sample of a state, drawn as the map draws it (the legend itself is HTML,
     so its words wrap and keep the page's text size on a phone)."""
     kind = patterns[entry.key]
-    key = escape(entry.key)
-    paint = f'class="map-fill-{key}"' if kind == "solid" else f'fill="url(#{swatch_id}-{key})"'
     return Markup(f'<svg class="map-swatch" viewBox="0 0 24 16" aria-hidden="true" '
                   f'xmlns="http://www.w3.org/2000/svg"><defs>{_pattern(swatch_id, entry, kind)}'
-                  f'</defs><rect {paint} width="24" height="16"/></svg>')
+                  f'</defs><rect {_paint(swatch_id, entry.key, kind)} width="24" height="16"/>'
+                  "</svg>")

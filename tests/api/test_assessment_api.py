@@ -4,21 +4,12 @@ in the change feed."""
 
 import pytest
 
+from tests.api.test_status_api import benchmark, status_of
 from tests.imports.test_imports_api import upload
 
 UPDATES = "/api/v1/candidates/{slug}/updates"
 PACE_FIELDS = {"required_pace", "achieved_pace", "pace_ratio", "pace_note", "pace_sentence",
                "status_basis", "divergence"}
-
-
-def status_of(client, slug, **params):
-    response = client.get(f"/api/v1/candidates/{slug}/status", params=params)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def benchmark(body, key):
-    return next(b for b in body["benchmarks"] if b["key"] == key)
 
 
 def test_every_benchmark_has_its_pace(client):
