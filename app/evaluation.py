@@ -4,7 +4,7 @@ is measured against, and their updates, in a fixed number of queries whatever th
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -30,6 +30,7 @@ from app.benchmarks.service import (
     standing_on,
     targets_in_force,
 )
+from app.clock import end_of_day, today
 from app.config import get_settings
 from app.models import (
     Candidate,
@@ -46,14 +47,6 @@ from app.status import BenchmarkSpec, CandidateEvaluation, Measurement, evaluate
 
 # A series: one candidate's observations of one indicator.
 Series = tuple[int, int]  # (candidate id, indicator id)
-
-
-def today() -> date:
-    return datetime.now(UTC).date()
-
-
-def end_of_day(day: date) -> datetime:
-    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
 
 
 def benchmark_spec(applied: AppliedBenchmark) -> BenchmarkSpec:
