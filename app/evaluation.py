@@ -43,7 +43,13 @@ from app.models import (
     TZDateTime,
     UpdateRetraction,
 )
-from app.status import BenchmarkSpec, CandidateEvaluation, Measurement, evaluate_candidate
+from app.status import (
+    BenchmarkSpec,
+    CandidateEvaluation,
+    Measurement,
+    evaluate_candidate,
+    stage_position,
+)
 
 # A series: one candidate's observations of one indicator.
 Series = tuple[int, int]  # (candidate id, indicator id)
@@ -282,8 +288,7 @@ def history_chart_points(
                    bucket != previous_bucket))
         .order_by(effective.c.n)
     )
-    positions = {stage: float(i + 1) for i, stage in enumerate(stages)}
-    return [(measured_on, value if value is not None else positions[stage],
+    return [(measured_on, value if value is not None else stage_position(stages, stage),
              supersedes_id is not None, assessed_by)
             for measured_on, value, stage, supersedes_id, assessed_by in rows]
 
