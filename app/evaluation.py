@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from app.benchmarks.service import (
+from app.benchmarks.applied import (
     AppliedBenchmark,
     Standing,
     apply_requirement,

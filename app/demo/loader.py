@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.benchmarks.applied import derive_candidate_benchmarks
 from app.benchmarks.labels import KNOWN_UNIT_LABELS, known_stage_labels
-from app.benchmarks.service import derive_candidate_benchmarks
 from app.demo.data import (
     ASPIRANT_STATUS_CHANGES,
     CANDIDATES,
