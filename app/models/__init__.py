@@ -8,11 +8,10 @@ from app.models.base import TZDateTime, UTCDateTime
 from app.models.benchmarks import (
     BenchmarkCategory,
     BenchmarkDefinition,
-    CandidateBenchmark,
     Indicator,
     TierRequirement,
 )
-from app.models.candidates import Candidate, CandidateStatusChange
+from app.models.candidates import Candidate, CandidateBenchmark, CandidateStatusChange
 from app.models.enums import (
     AccessionMilestone,
     AssessedBy,

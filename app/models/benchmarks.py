@@ -20,7 +20,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base
 from app.models.base import _in
-from app.models.candidates import Candidate
 from app.models.enums import BenchmarkKind, Direction
 
 
@@ -204,36 +203,3 @@ class TierRequirement(Base):
                                                   server_default=false())
 
     definition: Mapped[BenchmarkDefinition] = relationship(back_populates="requirements")
-
-
-class CandidateBenchmark(Base):
-    """A definition as it applies to one candidate: derived from the candidate's tier, with an
-    optional per-candidate target or due date and a baseline. Kept (inactive) when the tier no
-    longer requires it, so its history stays."""
-
-    __tablename__ = "candidate_benchmarks"
-    __table_args__ = (
-        UniqueConstraint("candidate_id", "definition_id"),
-        CheckConstraint(
-            "NOT (target_value IS NOT NULL AND target_stage IS NOT NULL)",
-            name="one_target_override",
-        ),
-        CheckConstraint(
-            "NOT (baseline_value IS NOT NULL AND baseline_stage IS NOT NULL)",
-            name="one_baseline",
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"))
-    definition_id: Mapped[int] = mapped_column(ForeignKey("benchmark_definitions.id"), index=True)
-    target_value: Mapped[float | None] = mapped_column(Float)
-    target_stage: Mapped[str | None] = mapped_column(String(80))
-    due_on: Mapped[date | None] = mapped_column(Date)
-    baseline_value: Mapped[float | None] = mapped_column(Float)
-    baseline_stage: Mapped[str | None] = mapped_column(String(80))
-    baseline_on: Mapped[date | None] = mapped_column(Date)
-    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-
-    candidate: Mapped[Candidate] = relationship(back_populates="benchmarks")
-    definition: Mapped[BenchmarkDefinition] = relationship()
