@@ -1,75 +1,99 @@
 """Benchmark categories and definitions, their per-tier requirements, and which of them apply to
-a candidate; the admin's writes to all of these."""
+a candidate; the admin's writes to all of these. This module holds the definitions (targets):
+listed, read, created and updated (a change of policy is a new version). Beside it:
+applied.py (which targets apply to a candidate), categories.py (categories, tiers, expansion
+models), indicators.py and requirements.py (a definition's requirements checked); every public
+name of those stays importable from here."""
 
-from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import Session, selectinload
 
+from app.benchmarks.applied import (
+    AppliedBenchmark,
+    Standing,
+    applied_benchmarks,
+    apply_requirement,
+    derive_benchmarks_for_tiers,
+    derive_candidate_benchmarks,
+    due_date,
+    standing_on,
+    targets_in_force,
+    tier_entered_on,
+)
+from app.benchmarks.categories import (
+    CATEGORY_FIELDS,
+    create_category,
+    get_category,
+    list_categories,
+    list_expansion_models,
+    list_tiers,
+    update_category,
+)
+from app.benchmarks.indicators import get_indicator, list_indicators, targets_by_indicator
 from app.benchmarks.labels import KNOWN_UNIT_LABELS, known_stage_labels
+from app.benchmarks.requirements import (
+    _requirement_errors,
+    _requirement_write,
+    _Shape,
+    _shape_errors,
+    _tier_requirement,
+)
 from app.benchmarks.schemas import (
     BenchmarkCreate,
     BenchmarkUpdate,
-    CategoryCreate,
-    CategoryUpdate,
     RequirementWrite,
     definition_read,
     labels_json,
 )
 from app.errors import Conflict, InvalidInput, NotFound, field_error
-from app.events.service import record_event, snapshot
+from app.events.service import record_event
 from app.models import (
     BenchmarkCategory,
     BenchmarkDefinition,
     BenchmarkKind,
     Candidate,
     CandidateBenchmark,
-    CandidateStatusChange,
-    ExpansionModelDefinition,
     Indicator,
     ProgressUpdate,
-    TierDefinition,
     TierRequirement,
     User,
 )
 
-
-@dataclass(frozen=True)
-class AppliedBenchmark:
-    """A definition as it binds one candidate under one tier: the requirement with the
-    candidate's overrides applied and a due offset turned into a date."""
-
-    definition: BenchmarkDefinition
-    requirement: TierRequirement
-    candidate_benchmark: CandidateBenchmark | None
-    target_value: float | None
-    target_stage: str | None
-    due_on: date | None
-
-    @property
-    def target_is_illustrative(self) -> bool:
-        """The target rests on this tool's illustration: the benchmark, or its tier's target."""
-        return self.definition.is_illustrative or self.requirement.is_illustrative
-
-
-def list_categories(session: Session) -> list[BenchmarkCategory]:
-    return list(session.scalars(select(BenchmarkCategory).order_by(BenchmarkCategory.position,
-                                                                   BenchmarkCategory.key)))
-
-
-def list_tiers(session: Session) -> list[TierDefinition]:
-    return list(session.scalars(select(TierDefinition).order_by(TierDefinition.rank)))
-
-
-def list_expansion_models(session: Session) -> list[ExpansionModelDefinition]:
-    return list(session.scalars(select(ExpansionModelDefinition)
-                                .order_by(ExpansionModelDefinition.key)))
+# Every name importers read here, including those of the modules beside this one.
+__all__ = [
+    "AppliedBenchmark",
+    "CATEGORY_FIELDS",
+    "INDICATOR_UPDATABLE",
+    "Standing",
+    "StatusWatcher",
+    "UPDATABLE",
+    "applied_benchmarks",
+    "apply_requirement",
+    "create_category",
+    "create_definition",
+    "derive_benchmarks_for_tiers",
+    "derive_candidate_benchmarks",
+    "due_date",
+    "get_category",
+    "get_definition",
+    "get_indicator",
+    "list_categories",
+    "list_definitions",
+    "list_expansion_models",
+    "list_indicators",
+    "list_tiers",
+    "standing_on",
+    "targets_by_indicator",
+    "targets_in_force",
+    "tier_entered_on",
+    "update_category",
+    "update_definition",
+]
 
 
 def list_definitions(session: Session) -> list[BenchmarkDefinition]:
@@ -83,226 +107,12 @@ def list_definitions(session: Session) -> list[BenchmarkDefinition]:
     return list(session.scalars(query))
 
 
-@dataclass(frozen=True)
-class Standing:
-    """A candidate's tier and phase on a date, and when it entered that tier (None before its
-    first recorded status)."""
-
-    tier: str
-    phase: str
-    tier_entered_on: date | None
-    tier_is_illustrative: bool = False  # the tier was assigned as an illustration
-
-
-def standing_on(
-    candidate: Candidate, changes: Sequence[CandidateStatusChange], on: date
-) -> Standing:
-    """From its status history (`changes`, oldest first): the last change effective by `on`;
-    before its first recorded status, the first (its status as tracking began); with no
-    history, the candidate's own fields."""
-    in_effect = [c for c in changes if c.effective_on <= on]
-    status = in_effect[-1] if in_effect else (changes[0] if changes else None)
-    if status is None:
-        return Standing(candidate.tier, candidate.phase, None)
-    return Standing(status.tier, status.phase, tier_entered_on(in_effect, status.tier),
-                    status.is_illustrative)
-
-
-def tier_entered_on(changes: Sequence[CandidateStatusChange], tier: str) -> date | None:
-    """The date a candidate entered `tier` for the last time, from its status history (oldest
-    change first); None if its history does not end in that tier."""
-    entered: date | None = None
-    previous_tier: str | None = None
-    for change in changes:
-        if change.tier != previous_tier:
-            entered = change.effective_on
-            previous_tier = change.tier
-    return entered if previous_tier == tier else None
-
-
-def targets_in_force(
-    session: Session, tiers: set[str], on: date, *, indicator_ids: Collection[int] | None = None,
-) -> dict[str, list[TierRequirement]]:
-    """For each tier, what it asks on `on`: the requirements of the version then in force of
-    every target adopted by then and not yet retired, in category order. The one place the
-    targets of a candidate are chosen (the status rules, the pages and the admin's lists).
-    `indicator_ids` keeps the targets on those indicators only (a write's statuses)."""
-    by_tier: dict[str, list[TierRequirement]] = {tier: [] for tier in tiers}
-    definitions = session.scalars(
-        _targets_query(indicator_ids is not None),
-        {"indicator_ids": list(indicator_ids)} if indicator_ids is not None else None).unique()
-    for definition in definitions:
-        if not definition.is_in_force(on):
-            continue
-        for requirement in definition.requirements_on(on):
-            if requirement.tier in by_tier:
-                # Held by the requirement: the session keeps loaded objects only while
-                # something refers to them, and reading it again would cost a query each.
-                set_committed_value(requirement, "definition", definition)
-                by_tier[requirement.tier].append(requirement)
-    return by_tier
-
-
-@lru_cache(maxsize=2)
-def _targets_query(on_indicators: bool) -> Select[tuple[BenchmarkDefinition]]:
-    """The definitions with their categories and requirements (a few each) joined in: one
-    statement rather than one more for each; only those on the parameter `indicator_ids`
-    when `on_indicators`. Built once and kept: every write reads it for its statuses, and
-    building an ORM statement with its options costs more than running this one."""
-    query = select(BenchmarkDefinition)
-    if on_indicators:
-        query = query.where(BenchmarkDefinition.indicator_id.in_(
-            bindparam("indicator_ids", expanding=True)))
-    return (query.join(BenchmarkDefinition.category)
-            .options(joinedload(BenchmarkDefinition.requirements),
-                     contains_eager(BenchmarkDefinition.category))
-            .order_by(BenchmarkCategory.position, BenchmarkDefinition.key))
-
-
-def apply_requirement(
-    requirement: TierRequirement,
-    candidate_benchmark: CandidateBenchmark | None,
-    entered_tier_on: date | None,
-) -> AppliedBenchmark:
-    override = candidate_benchmark
-    target_value = requirement.target_value
-    target_stage = requirement.target_stage
-    if override is not None and override.target_value is not None:
-        target_value = override.target_value
-    if override is not None and override.target_stage is not None:
-        target_stage = override.target_stage
-    due_on = due_date(requirement, override.due_on if override is not None else None,
-                      entered_tier_on)
-    return AppliedBenchmark(requirement.definition, requirement, override, target_value,
-                            target_stage, due_on)
-
-
-def due_date(
-    requirement: TierRequirement, override_due_on: date | None, entered_tier_on: date | None
-) -> date | None:
-    """When a requirement falls due for one candidate: the candidate's own due date if it has
-    one, else the requirement's offset from the date it entered the tier (when known), else
-    the requirement's fixed date."""
-    if override_due_on is not None:
-        return override_due_on
-    if requirement.due_offset_days is not None and entered_tier_on is not None:
-        return entered_tier_on + timedelta(days=requirement.due_offset_days)
-    return requirement.due_on
-
-
-def applied_benchmarks(
-    session: Session, candidate: Candidate, tier: str | None = None, on: date | None = None
-) -> list[AppliedBenchmark]:
-    """The targets `tier` (default: the candidate's own on that date) asks of the candidate on
-    `on` (default today), in category order. Another tier gives a what-if view without
-    changing anything stored."""
-    on = on or datetime.now(UTC).date()
-    standing = standing_on(
-        candidate, sorted(candidate.status_changes, key=lambda c: (c.effective_on, c.id)), on)
-    tier = tier or standing.tier
-    by_definition = {
-        cb.definition_id: cb
-        for cb in session.scalars(
-            select(CandidateBenchmark).where(CandidateBenchmark.candidate_id == candidate.id)
-        )
-    }
-    entered = standing.tier_entered_on if tier == standing.tier else None
-    return [
-        apply_requirement(req, by_definition.get(req.definition_id), entered)
-        for req in targets_in_force(session, {tier}, on)[tier]
-    ]
-
-
-def derive_candidate_benchmarks(session: Session, candidate: Candidate) -> list[CandidateBenchmark]:
-    """Make the candidate's benchmarks match its tier: add what the newest version of each
-    target requires of the tier, reactivate what it requires again, deactivate (never delete)
-    what it no longer requires. Flushes only."""
-    newest = (select(TierRequirement.definition_id,
-                     func.max(TierRequirement.effective_on).label("effective_on"))
-              .group_by(TierRequirement.definition_id).subquery())
-    required = set(session.scalars(
-        select(TierRequirement.definition_id)
-        .join(newest, (newest.c.definition_id == TierRequirement.definition_id)
-              & (newest.c.effective_on == TierRequirement.effective_on))
-        .where(TierRequirement.tier == candidate.tier)))
-    existing = {
-        cb.definition_id: cb
-        for cb in session.scalars(
-            select(CandidateBenchmark).where(CandidateBenchmark.candidate_id == candidate.id)
-        )
-    }
-    for definition_id, cb in existing.items():
-        cb.is_active = definition_id in required
-    for definition_id in required - existing.keys():
-        cb = CandidateBenchmark(candidate_id=candidate.id, definition_id=definition_id,
-                                is_active=True)
-        session.add(cb)
-        existing[definition_id] = cb
-    session.flush()
-    return [existing[d] for d in sorted(required)]
-
-
-# Writes: categories and definitions (admin only).
-
-CATEGORY_FIELDS = ("key", "title", "title_fr", "description", "description_fr", "position")
-
+# Writes: categories (categories.py) and definitions (admin only).
 
 def _refuse_if_any(errors: list[dict[str, Any]], detail: str) -> None:
     if errors:
         summary = "; ".join(f"{e['field']}: {e['msg']}" for e in errors[:10])
         raise InvalidInput(f"{detail} {summary}", errors)
-
-
-def get_category(session: Session, key: str) -> BenchmarkCategory:
-    category = session.scalar(select(BenchmarkCategory).where(BenchmarkCategory.key == key))
-    if category is None:
-        raise NotFound("category", key)
-    return category
-
-
-def _refuse_taken_category(session: Session, key: str) -> None:
-    if session.scalar(select(BenchmarkCategory.id).where(BenchmarkCategory.key == key)):
-        raise Conflict(f"A category with the key {key!r} already exists.",
-                       errors=[field_error(["body", "key"], "already taken")])
-
-
-def create_category(session: Session, data: CategoryCreate, *, author: User) -> BenchmarkCategory:
-    """Adds a category; without a position it goes after the last one."""
-    _refuse_taken_category(session, data.key)
-    position = data.position
-    if position is None:
-        position = (session.scalar(select(func.max(BenchmarkCategory.position))) or 0) + 1
-    category = BenchmarkCategory(key=data.key, title=data.title, title_fr=data.title_fr,
-                                 description=data.description,
-                                 description_fr=data.description_fr, position=position)
-    session.add(category)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        _refuse_taken_category(session, data.key)
-        raise
-    record_event(session, kind="category.created", entity="category", entity_id=category.key,
-                 actor=author, after=snapshot(category, CATEGORY_FIELDS))
-    session.commit()
-    return category
-
-
-def update_category(
-    session: Session, key: str, data: CategoryUpdate, *, author: User
-) -> BenchmarkCategory:
-    category = get_category(session, key)
-    before = snapshot(category, CATEGORY_FIELDS)
-    for field, value in data.model_dump(exclude_unset=True).items():
-        setattr(category, field, value)
-    after = snapshot(category, CATEGORY_FIELDS)
-    if after == before:
-        return category
-    session.flush()
-    record_event(session, kind="category.updated", entity="category", entity_id=category.key,
-                 actor=author, before=before, after=after)
-    session.commit()
-    return category
 
 
 def get_definition(session: Session, key: str) -> BenchmarkDefinition:
@@ -315,96 +125,6 @@ def get_definition(session: Session, key: str) -> BenchmarkDefinition:
     if definition is None:
         raise NotFound("benchmark", key)
     return definition
-
-
-@dataclass(frozen=True)
-class _Shape:
-    """What a definition's requirements are checked against."""
-
-    kind: str
-    unit: str | None
-    direction: str | None
-    min_value: float | None
-    max_value: float | None
-    stages: list[str] | None
-
-
-def _shape_errors(shape: _Shape) -> list[dict[str, Any]]:
-    errors = []
-    if shape.kind == BenchmarkKind.numeric:
-        if shape.unit is None:
-            errors.append(field_error(["body", "unit"], "a numeric benchmark needs a unit"))
-        if shape.direction is None:
-            errors.append(field_error(["body", "direction"],
-                                      "a numeric benchmark needs a direction"))
-        if shape.stages is not None:
-            errors.append(field_error(["body", "stages"], "only a milestone benchmark has stages"))
-        if (shape.min_value is not None and shape.max_value is not None
-                and shape.min_value >= shape.max_value):
-            errors.append(field_error(["body", "max_value"], "must be above min_value"))
-    else:
-        if shape.stages is None:
-            errors.append(field_error(["body", "stages"], "a milestone benchmark needs its stages"))
-        for field in ("unit", "direction", "min_value", "max_value"):
-            if getattr(shape, field) is not None:
-                errors.append(field_error(["body", field], "only a numeric benchmark has one"))
-    return errors
-
-
-def _requirement_errors(
-    shape: _Shape, requirements: Sequence[RequirementWrite], *, sent: bool
-) -> list[dict[str, Any]]:
-    """Each requirement against the definition's kind, range and stages. Kept requirements
-    (not `sent`) are re-checked when the range or the stages change."""
-    errors = []
-    seen: set[str] = set()
-    for index, req in enumerate(requirements):
-        def loc(field: str, index: int = index) -> list[Any]:
-            return ["body", "requirements", index, field] if sent else ["body", "requirements"]
-
-        label = "" if sent else f"the {req.tier} requirement's "
-        if req.tier in seen:
-            errors.append(field_error(loc("tier"), f"a second requirement for {req.tier}; "
-                                 "one per tier"))
-        seen.add(req.tier)
-        if req.due_on is not None and req.due_offset_days is not None:
-            errors.append(field_error(loc("due_offset_days"),
-                                 "send due_on or due_offset_days, not both"))
-        if shape.kind == BenchmarkKind.numeric:
-            if not isinstance(req.target, float):
-                errors.append(field_error(loc("target"), "the benchmark is numeric: send a number"))
-            elif shape.min_value is not None and req.target < shape.min_value:
-                errors.append(field_error(loc("target"), f"{label}target {req.target:g} is below "
-                                     f"min_value {shape.min_value:g}"))
-            elif shape.max_value is not None and req.target > shape.max_value:
-                errors.append(field_error(loc("target"), f"{label}target {req.target:g} is above "
-                                     f"max_value {shape.max_value:g}"))
-        elif not isinstance(req.target, str) or req.target not in (shape.stages or []):
-            stages = ", ".join(shape.stages or [])
-            errors.append(field_error(loc("target"), f"{label}target must be one of the stages "
-                                 f"({stages})"))
-    return errors
-
-
-def _requirement_write(requirement: TierRequirement) -> RequirementWrite:
-    return RequirementWrite.model_construct(
-        tier=requirement.tier,
-        target=(requirement.target_value if requirement.target_value is not None
-                else requirement.target_stage),
-        weight=requirement.weight, due_on=requirement.due_on,
-        due_offset_days=requirement.due_offset_days, is_illustrative=requirement.is_illustrative,
-    )
-
-
-def _tier_requirement(req: RequirementWrite, *, effective_on: date) -> TierRequirement:
-    requirement = TierRequirement(tier=req.tier, effective_on=effective_on)
-    requirement.target_value = req.target if isinstance(req.target, float) else None
-    requirement.target_stage = req.target if isinstance(req.target, str) else None
-    requirement.weight = req.weight
-    requirement.due_on = req.due_on
-    requirement.due_offset_days = req.due_offset_days
-    requirement.is_illustrative = req.is_illustrative
-    return requirement
 
 
 def _find_category(
@@ -422,48 +142,8 @@ def _refuse_taken_definition(session: Session, key: str) -> None:
                        errors=[field_error(["body", "key"], "already taken")])
 
 
-def derive_benchmarks_for_tiers(session: Session, tiers: set[str]) -> None:
-    """Re-derive the benchmarks of every candidate in these tiers. Flushes only."""
-    if not tiers:
-        return
-    for candidate in session.scalars(select(Candidate).where(Candidate.tier.in_(tiers))):
-        derive_candidate_benchmarks(session, candidate)
-
-
 def _definition_snapshot(definition: BenchmarkDefinition) -> dict[str, Any]:
     return definition_read(definition).model_dump(mode="json")
-
-
-def get_indicator(session: Session, key: str) -> Indicator:
-    indicator = session.scalar(select(Indicator).where(Indicator.key == key)
-                               .options(selectinload(Indicator.category)))
-    if indicator is None:
-        raise NotFound("indicator", key)
-    return indicator
-
-
-def list_indicators(
-    session: Session, *, limit: int, offset: int
-) -> tuple[list[tuple[Indicator, list[str]]], int]:
-    """A page of the indicators in category order, each with the keys of the targets on it."""
-    total = session.scalar(select(func.count()).select_from(Indicator)) or 0
-    indicators = list(session.scalars(
-        select(Indicator).join(Indicator.category)
-        .options(selectinload(Indicator.category))
-        .order_by(BenchmarkCategory.position, Indicator.key).offset(offset).limit(limit)))
-    targets = targets_by_indicator(session, [i.id for i in indicators])
-    return [(i, targets[i.id]) for i in indicators], total
-
-
-def targets_by_indicator(session: Session, indicator_ids: Sequence[int]) -> dict[int, list[str]]:
-    """The keys of the targets that read each of these indicators, in one query."""
-    targets: dict[int, list[str]] = {i: [] for i in indicator_ids}
-    for indicator_id, key in session.execute(
-            select(BenchmarkDefinition.indicator_id, BenchmarkDefinition.key)
-            .where(BenchmarkDefinition.indicator_id.in_(targets))
-            .order_by(BenchmarkDefinition.key)):
-        targets[indicator_id].append(key)
-    return targets
 
 
 def _indicator_for(
@@ -597,6 +277,8 @@ def _history_errors(
 # on that indicator).
 UPDATABLE = ("title", "title_fr", "description", "description_fr", "source", "is_illustrative",
              "retired_on")
+
+
 INDICATOR_UPDATABLE = ("unit", "direction", "min_value", "max_value", "stages")
 
 
