@@ -2,7 +2,7 @@
 by the public reads (summary_fr, description_fr, note_fr); and the framework's reference data
 read in French."""
 
-from tests.admin.test_admin_api import candidate, milestone, step
+from tests.candidates.test_api import candidate, milestone, step
 
 
 def test_candidate_summary_and_status_note_in_french_round_trip(client, admin_headers):

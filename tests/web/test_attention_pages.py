@@ -7,7 +7,7 @@ from datetime import timedelta
 from app.evaluation import today
 from app.i18n import current_language, format_day
 from app.web import pages
-from tests.test_attention import IA, add_candidate
+from tests.attention.test_service import IA, add_candidate
 from tests.web.test_query_counts import count_queries, grow
 
 
