@@ -5,49 +5,25 @@ write appends one event in its own transaction."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from app.models import CandidateBenchmark, CandidateStatusChange, Event
+from app.models import CandidateBenchmark, CandidateStatusChange
+from tests.helpers import (
+    PROBLEM,
+    assert_422_naming,
+    benchmark_keys,
+    count,
+    count_writes,
+    last_event,
+)
 
-PROBLEM = "application/problem+json"
 TODAY = datetime.now(UTC).date()
 TOMORROW = (TODAY + timedelta(days=1)).isoformat()
-
-
-def count(session, model=Event):
-    return session.scalar(select(func.count()).select_from(model))
-
-
-def count_writes(session):
-    """Events of the writes themselves, without the status changes they cause (a new status,
-    a revised target: tests/test_status_feed.py)."""
-    return session.scalar(select(func.count()).select_from(Event)
-                          .where(Event.kind != "benchmark_status.changed"))
-
-
-def last_event(client, headers):
-    """The last write's own event (the status changes it caused come after it)."""
-    return [e for e in client.get("/api/v1/events", params={"limit": 500},
-                                  headers=headers).json()["items"]
-            if e["kind"] != "benchmark_status.changed"][-1]
 
 
 def tier_keys(client, tier):
     benchmarks = client.get("/api/v1/framework").json()["benchmarks"]
     return {b["key"] for b in benchmarks if tier in {r["tier"] for r in b["requirements"]}}
-
-
-def benchmark_keys(client, slug):
-    items = client.get(f"/api/v1/candidates/{slug}/benchmarks", params={"limit": 500})
-    return {b["key"] for b in items.json()["items"]}
-
-
-def assert_422_naming(response, field, words=""):
-    assert response.status_code == 422, response.text
-    assert response.headers["content-type"] == PROBLEM
-    errors = {e["field"]: e["msg"] for e in response.json()["errors"]}
-    assert field in errors, errors
-    assert words in errors[field]
 
 
 # Candidates
