@@ -1,21 +1,21 @@
-"""Administration through HTTP, on each backend: candidates and their tier and phase history,
-categories, benchmark definitions with per-tier requirements, and ratification steps. Every
-write appends one event in its own transaction."""
+"""Candidates through HTTP, on each backend: the list and its filters, a candidate's record
+and its tier and phase history, written by admins (every write appends one event in its own
+transaction) in English and French; reading writes nothing."""
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from app.models import CandidateBenchmark, CandidateStatusChange
-from tests.helpers import (
-    PROBLEM,
-    assert_422_naming,
-    benchmark_keys,
-    count,
-    count_writes,
-    last_event,
+from app.models import (
+    CandidateBenchmark,
+    CandidateStatusChange,
+    Event,
+    ProgressReport,
+    ProgressUpdate,
+    RatificationStepRecord,
 )
+from tests.helpers import PROBLEM, assert_422_naming, benchmark_keys, count, last_event
 
 TODAY = datetime.now(UTC).date()
 TOMORROW = (TODAY + timedelta(days=1)).isoformat()
@@ -245,340 +245,131 @@ def test_admin_routes_refuse_analysts_and_anonymous(client, session, analyst_hea
     assert count(session) == events
 
 
-# Categories
+# French beside the English
 
-def test_category_create_list_and_edit(client, session, admin_headers):
-    events = count(session)
-    before = client.get("/api/v1/categories").json()
-    response = client.post("/api/v1/categories", headers=admin_headers, json={
-        "key": "cyber_defence", "title": "Cyber defence", "title_fr": "Cyberdéfense"})
-    assert response.status_code == 201, response.text
-    assert response.headers["location"] == "/api/v1/categories/cyber_defence"
-    created = response.json()
-    assert created["position"] == max(c["position"] for c in before["items"]) + 1
+def test_candidate_summary_and_status_note_in_french_round_trip(client, admin_headers):
+    created = client.post("/api/v1/candidates", headers=admin_headers, json=candidate(
+        summary="Aspirant.", summary_fr="État aspirant.", note="First status.",
+        note_fr="Premier statut."))
+    assert created.status_code == 201, created.text
+    read = client.get("/api/v1/candidates/moldova").json()
+    assert created.json() == read
+    assert (read["summary"], read["summary_fr"]) == ("Aspirant.", "État aspirant.")
+    assert (read["history"][0]["note"], read["history"][0]["note_fr"]) == (
+        "First status.", "Premier statut.")
 
-    listed = client.get("/api/v1/categories").json()
-    assert (listed["total"], listed["limit"], listed["offset"]) == (before["total"] + 1, 50, 0)
-    assert listed["items"][-1] == created
-    page = client.get("/api/v1/categories", params={"limit": 1, "offset": 1}).json()
-    assert page["items"] == [listed["items"][1]]
-
-    edited = client.patch("/api/v1/categories/cyber_defence", headers=admin_headers,
-                          json={"description": "Networks and data.", "position": 0})
-    assert edited.status_code == 200
-    assert edited.json()["description"] == "Networks and data."
-    assert client.get("/api/v1/categories").json()["items"][0]["key"] == "cyber_defence"
-    assert client.get("/api/v1/categories/cyber_defence").json() == edited.json()
-
-    assert count(session) == events + 2
-    event = last_event(client, admin_headers)
-    assert (event["kind"], event["before"]["position"], event["after"]["position"]) == (
-        "category.updated", created["position"], 0)
+    edited = client.patch("/api/v1/candidates/moldova", headers=admin_headers, json={
+        "summary_fr": "Candidat.", "phase": "accession_talks", "note": "Talks open.",
+        "note_fr": "Pourparlers ouverts."})
+    assert edited.status_code == 200, edited.text
+    read = client.get("/api/v1/candidates/moldova").json()
+    assert (read["summary"], read["summary_fr"]) == ("Aspirant.", "Candidat.")
+    assert read["history"][-1]["note_fr"] == "Pourparlers ouverts."
 
 
-def test_category_rules(client, session, admin_headers):
-    events = count(session)
-    taken = client.post("/api/v1/categories", json={"key": "spending", "title": "Again"},
-                        headers=admin_headers)
-    assert taken.status_code == 409 and "spending" in taken.json()["detail"]
-    assert_422_naming(client.post("/api/v1/categories", json={"key": "Cyber", "title": "C"},
-                                  headers=admin_headers), "key")
-    assert_422_naming(client.post("/api/v1/categories", json={"key": "cyber", "title": ""},
-                                  headers=admin_headers), "title")
-    assert_422_naming(client.patch("/api/v1/categories/spending", json={"key": "money"},
-                                   headers=admin_headers), "key")
-    assert_422_naming(client.patch("/api/v1/categories/spending", json={"title": None},
-                                   headers=admin_headers), "title")
-    missing = client.patch("/api/v1/categories/nope", json={"title": "N"}, headers=admin_headers)
-    assert missing.status_code == 404 and "nope" in missing.json()["detail"]
-    assert client.get("/api/v1/categories/nope").status_code == 404
-    assert count(session) == events
+def test_french_note_alone_needs_a_change_of_tier_or_phase(client, admin_headers):
+    response = client.patch("/api/v1/candidates/georgia", headers=admin_headers,
+                            json={"note_fr": "pourquoi"})
+    assert response.status_code == 422
+    assert "note_fr" in response.text
 
 
-# Benchmark definitions
-
-def numeric(**fields):
-    return {"key": "cyber_budget_share", "title": "Cyber budget (% of defence budget)",
-            "category": "spending", "kind": "numeric", "unit": "%",
-            "direction": "higher_is_better", "min_value": 0, "max_value": 100,
-            "valid_from": "2020-01-01", "source": "Illustrative", "is_illustrative": True,
-            "requirements": [
-                {"tier": "strategic_partner", "target": 2, "weight": 1, "due_offset_days": 730},
-                {"tier": "interim_ally", "target": 5, "weight": 2, "due_on": "2030-12-31"},
-            ], **fields}
+def test_null_french_text_is_refused(client, admin_headers):
+    response = client.patch("/api/v1/candidates/georgia", headers=admin_headers,
+                            json={"summary_fr": None})
+    assert response.status_code == 422
 
 
-def milestone(**fields):
-    return {"key": "cyber_strategy", "title": "National cyber strategy",
-            "category": "interoperability", "kind": "milestone",
-            "stages": ["drafted", "adopted", "implemented"], "valid_from": "2020-01-01",
-            "requirements": [{"tier": "full_candidate", "target": "implemented"}], **fields}
+# Reading
+
+SLUGS = {"bosnia-and-herzegovina", "georgia", "ukraine", "finland", "sweden"}
 
 
-def test_benchmark_definition_is_created_and_applied(client, session, admin_headers,
-                                                     analyst_headers):
-    events = count_writes(session)
-    response = client.post("/api/v1/benchmarks", json=numeric(), headers=admin_headers)
-    assert response.status_code == 201, response.text
-    assert response.headers["location"] == "/api/v1/benchmarks/cyber_budget_share"
-    body = response.json()
-    assert [(r["tier"], r["target"], r["weight"], r["due_on"], r["due_offset_days"])
-            for r in body["requirements"]] == [
-        ("interim_ally", 5.0, 2.0, "2030-12-31", None),
-        ("strategic_partner", 2.0, 1.0, None, 730)]
-    assert client.get("/api/v1/benchmarks/cyber_budget_share").json() == body
-    framework = client.get("/api/v1/framework").json()["benchmarks"]
-    assert next(b for b in framework if b["key"] == "cyber_budget_share") == body
+def test_candidates_list_is_paginated(client):
+    body = client.get("/api/v1/candidates").json()
+    assert {c["slug"] for c in body["items"]} == SLUGS
+    assert (body["total"], body["limit"], body["offset"]) == (5, 50, 0)
 
-    assert "cyber_budget_share" in benchmark_keys(client, "georgia")  # strategic partner
-    assert "cyber_budget_share" in benchmark_keys(client, "ukraine")  # interim ally
-    assert "cyber_budget_share" not in benchmark_keys(client, "finland")
-    update = client.post("/api/v1/candidates/georgia/updates", headers=analyst_headers, json={
-        "benchmark": "cyber_budget_share", "value": 1.2, "as_of": "2025-06-30",
-        "source": "Budget law"})
-    assert update.status_code == 201, update.text
-
-    assert count_writes(session) == events + 2
-    event = [e for e in client.get("/api/v1/events", params={"limit": 500}).json()["items"]
-             if e["kind"] != "benchmark_status.changed"][-2]
-    assert (event["kind"], event["entity_id"], event["after"]) == (
-        "benchmark.created", "cyber_budget_share", body)
-
-
-def test_milestone_definition_takes_a_stage_target(client, admin_headers):
-    response = client.post("/api/v1/benchmarks", json=milestone(), headers=admin_headers)
-    assert response.status_code == 201, response.text
-    assert response.json()["stages"] == ["drafted", "adopted", "implemented"]
-    assert response.json()["requirements"][0]["target"] == "implemented"
-    assert "cyber_strategy" in benchmark_keys(client, "finland")
-    status = client.get("/api/v1/candidates/finland/status").json()
-    assert "cyber_strategy" in {b["key"] for b in status["benchmarks"]}
-
-
-def requirement(**fields):
-    return {"tier": "interim_ally", "target": 5, **fields}
+    page = client.get("/api/v1/candidates", params={"limit": 2, "offset": 2}).json()
+    assert len(page["items"]) == 2 and page["total"] == 5
+    assert page["items"][0]["slug"] == body["items"][2]["slug"]
 
 
 @pytest.mark.parametrize(
-    ("body", "field", "words"),
+    ("params", "expected"),
     [
-        (milestone(requirements=[{"tier": "full_candidate", "target": "done"}]),
-         "requirements[0].target", "one of the stages"),
-        (milestone(requirements=[{"tier": "full_candidate", "target": 3}]),
-         "requirements[0].target", "one of the stages"),
-        (milestone(stages=["drafted", "drafted"]), "stages", "unique"),
-        (milestone(stages=[]), "stages", ""),
-        (milestone(stages=None), "stages", "needs its stages"),
-        (milestone(stages=["Drafted"]), "stages[0]", ""),
-        (milestone(unit="%"), "unit", "numeric"),
-        (numeric(requirements=[requirement(target=150)]), "requirements[0].target",
-         "above max_value"),
-        (numeric(requirements=[requirement(target=-1)]), "requirements[0].target",
-         "below min_value"),
-        (numeric(requirements=[requirement(target="high")]), "requirements[0].target",
-         "numeric"),
-        (numeric(requirements=[requirement(target=True)]), "requirements[0].target",
-         "boolean"),
-        (numeric(requirements=[requirement(), requirement(target=6)]),
-         "requirements[1].tier", "one per tier"),
-        (numeric(requirements=[requirement(due_on="2030-01-01", due_offset_days=10)]),
-         "requirements[0].due_offset_days", "not both"),
-        (numeric(requirements=[requirement(weight=0)]), "requirements[0].weight", ""),
-        (numeric(requirements=[requirement(tier="emperor")]), "requirements[0].tier", ""),
-        (numeric(unit=None), "unit", "needs a unit"),
-        (numeric(direction=None), "direction", "needs a direction"),
-        (numeric(stages=["a"]), "stages", "only a milestone"),
-        (numeric(min_value=10, max_value=10), "max_value", "above min_value"),
-        (numeric(category="cyber"), "category", "cyber"),
-        (numeric(kind="ranking"), "kind", ""),
-        (numeric(key="Cyber Budget"), "key", ""),
-        (numeric(valid_from=None), "adopted_on", ""),
+        ({"phase": "member"}, {"finland", "sweden"}),
+        ({"tier": "full_candidate", "phase": "member"}, {"finland", "sweden"}),
     ],
 )
-def test_bad_benchmark_definition_is_422_naming_the_field(client, session, admin_headers, body,
-                                                          field, words):
-    events = count(session)
-    response = client.post("/api/v1/benchmarks", json=body, headers=admin_headers)
-    assert_422_naming(response, field, words)
-    assert count(session) == events
-    assert client.get(f"/api/v1/benchmarks/{body['key']}").status_code == 404
-
-
-def test_taken_benchmark_key_is_409(client, admin_headers):
-    response = client.post("/api/v1/benchmarks", json=numeric(key="defence_spending_gdp"),
-                           headers=admin_headers)
-    assert response.status_code == 409 and "defence_spending_gdp" in response.json()["detail"]
-
-
-def test_requirements_are_replaced_and_candidates_rederived(client, session, admin_headers):
-    client.post("/api/v1/benchmarks", json=numeric(), headers=admin_headers)
-    events = count_writes(session)
-    response = client.patch("/api/v1/benchmarks/cyber_budget_share", headers=admin_headers,
-                            json={"title": "Cyber budget share", "requirements": [
-                                {"tier": "interim_ally", "target": 6, "weight": 1},
-                                {"tier": "full_candidate", "target": 10, "weight": 3}]})
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert body["title"] == "Cyber budget share"
-    assert [(r["tier"], r["target"], r["due_on"]) for r in body["requirements"]] == [
-        ("full_candidate", 10.0, None), ("interim_ally", 6.0, None)]
-    assert client.get("/api/v1/benchmarks/cyber_budget_share").json() == body
-
-    assert "cyber_budget_share" not in benchmark_keys(client, "georgia")
-    assert "cyber_budget_share" in benchmark_keys(client, "ukraine")
-    assert "cyber_budget_share" in benchmark_keys(client, "finland")
-    georgia = session.scalar(select(CandidateBenchmark).join(CandidateBenchmark.definition)
-                             .where(CandidateBenchmark.candidate.has(slug="georgia"),
-                                    CandidateBenchmark.definition.has(key="cyber_budget_share")))
-    assert georgia is not None and not georgia.is_active
-
-    assert count_writes(session) == events + 1
-    event = last_event(client, admin_headers)
-    assert event["kind"] == "benchmark.updated"
-    assert len(event["before"]["requirements"]) == 2 and event["after"] == body
-
-
-def test_benchmark_edit_keeps_requirements_when_not_sent(client, admin_headers):
-    before = client.get("/api/v1/benchmarks/joint_exercises").json()
-    response = client.patch("/api/v1/benchmarks/joint_exercises", headers=admin_headers,
-                            json={"description": "Exercises with allies.", "kind": "numeric",
-                                  "max_value": 50})
-    assert response.status_code == 200, response.text
-    assert response.json()["requirements"] == before["requirements"]
-    assert response.json()["max_value"] == 50
+def test_candidates_filter(client, params, expected):
+    items = client.get("/api/v1/candidates", params=params).json()["items"]
+    assert {c["slug"] for c in items} == expected
 
 
 @pytest.mark.parametrize(
-    ("key", "body", "field", "words"),
+    ("params", "field"),
     [
-        ("joint_exercises", {"kind": "milestone"}, "kind", "cannot change"),
-        ("joint_exercises", {"max_value": 3}, "requirements", "above max_value"),
-        ("defence_spending_gdp", {"max_value": 20}, "max_value", "recorded value"),
-        ("defence_spending_gdp", {"retired_on": "2010-01-01"}, "retired_on", "after"),
-        ("defence_spending_gdp", {"unit": None}, "unit", "needs a unit"),
-        ("defence_spending_gdp", {"stages": ["a"]}, "stages", "only a milestone"),
-        ("nato_standards_adoption",
-         {"stages": ["adoption_plan", "partial_adoption", "full_adoption"]}, "stages",
-         "gap_assessment"),
-        ("nato_standards_adoption", {"stages": ["gap_assessment", "adoption_plan"]},
-         "requirements", "one of the stages"),
-        ("nato_standards_adoption", {"requirements": [{"tier": "interim_ally", "target": "x"}]},
-         "requirements[0].target", "one of the stages"),
-        ("nato_standards_adoption", {"category": "cyber"}, "category", "cyber"),
-        ("nato_standards_adoption", {"key": "nato_standards"}, "key", ""),
-        ("nato_standards_adoption", {"title": None}, "title", "null"),
+        ({"tier": "emperor"}, "tier"),
+        ({"phase": "done"}, "phase"),
+        ({"limit": 501}, "limit"),
+        ({"limit": 0}, "limit"),
+        ({"offset": -1}, "offset"),
+        ({"limit": "many"}, "limit"),
     ],
 )
-def test_bad_benchmark_edit_is_422_naming_the_field(client, session, admin_headers, key, body,
-                                                    field, words):
-    before = client.get(f"/api/v1/benchmarks/{key}").json()
-    events = count(session)
-    response = client.patch(f"/api/v1/benchmarks/{key}", json=body, headers=admin_headers)
-    assert_422_naming(response, field, words)
-    assert count(session) == events
-    assert client.get(f"/api/v1/benchmarks/{key}").json() == before
+def test_bad_query_parameter_is_422_naming_it(client, params, field):
+    response = client.get("/api/v1/candidates", params=params)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM
+    assert field in [e["field"] for e in response.json()["errors"]]
+    assert field in response.json()["detail"]
 
 
-def test_unknown_benchmark_is_404(client, admin_headers):
-    assert client.get("/api/v1/benchmarks/nope").status_code == 404
-    response = client.patch("/api/v1/benchmarks/nope", json={"title": "N"},
-                            headers=admin_headers)
-    assert response.status_code == 404 and "nope" in response.json()["detail"]
-
-
-def test_benchmark_list_is_paginated(client):
-    body = client.get("/api/v1/benchmarks", params={"limit": 3}).json()
-    assert len(body["items"]) == 3 and body["total"] == 8
-
-
-# Ratification steps
-
-def step(**fields):
-    return {"step": "parliament_approved", "occurred_on": "2025-05-20",
-            "source": "Bundestag plenary record", **fields}
-
-
-def ratification(client, slug, iso3):
-    items = client.get(f"/api/v1/candidates/{slug}/ratifications",
-                       params={"limit": 500}).json()["items"]
-    return next(r for r in items if r["member"]["iso3"] == iso3)
-
-
-def test_analyst_records_a_ratification_step(client, session, analyst_headers):
-    assert ratification(client, "georgia", "DEU")["status"] == "pending"
-    events = count(session)
-    response = client.post("/api/v1/candidates/georgia/ratifications/DEU/steps",
-                           json=step(confidence="medium", note="second reading",
-                                     note_fr="deuxième lecture"),
-                           headers=analyst_headers)
-    assert response.status_code == 201, response.text
-    body = response.json()
-    assert body["member"]["iso3"] == "DEU"
-    assert (body["status"], body["status_on"]) == ("parliament_approved", "2025-05-20")
-    assert body["steps"] == [{"step": "parliament_approved", "occurred_on": "2025-05-20",
-                              "source": "Bundestag plenary record", "confidence": "medium",
-                              "note": "second reading", "note_fr": "deuxième lecture"}]
-    assert ratification(client, "georgia", "DEU") == body
-
-    signed = client.post("/api/v1/candidates/georgia/ratifications/DEU/steps",
-                         json=step(step="signed", occurred_on="2025-06-02"),
-                         headers=analyst_headers)
-    # `signed`, the step's name before procedures, is taken for head_of_state_assent.
-    assert signed.json()["status"] == "head_of_state_assent"
-    assert len(signed.json()["steps"]) == 2
-    assert signed.json()["steps"][1]["confidence"] == "high"
-
-    assert count(session) == events + 2
-    event = client.get("/api/v1/events", params={"limit": 500}).json()["items"][-1]  # public
-    assert (event["kind"], event["candidate"], event["actor"]) == (
-        "ratification_step.created", "georgia", "ana")
-    assert (event["after"]["member_iso3"], event["after"]["step"]) == (
-        "DEU", "head_of_state_assent")
-
-
-def test_admin_may_record_a_ratification_step(client, admin_headers):
-    response = client.post("/api/v1/candidates/georgia/ratifications/FRA/steps", json=step(),
-                           headers=admin_headers)
-    assert response.status_code == 201
+def test_candidate_detail_has_dated_history(client):
+    body = client.get("/api/v1/candidates/finland").json()
+    assert body["iso3"] == "FIN" and body["phase"] == "member"
+    phases = [h["phase"] for h in body["history"]]
+    assert phases[-1] == "member"
+    assert body["history"][-1]["effective_on"] == "2023-04-04"
 
 
 @pytest.mark.parametrize(
-    ("slug", "iso3", "unknown"),
-    [("georgia", "XYZ", "XYZ"), ("georgia", "deu", "deu"), ("atlantis", "DEU", "atlantis")],
+    "path",
+    [
+        "/api/v1/candidates/atlantis",
+        "/api/v1/candidates/atlantis/benchmarks",
+        "/api/v1/candidates/atlantis/updates",
+        "/api/v1/candidates/atlantis/reports",
+        "/api/v1/candidates/atlantis/ratifications",
+    ],
 )
-def test_step_for_unknown_member_or_candidate_is_404_naming_it(client, session, analyst_headers,
-                                                                slug, iso3, unknown):
-    events = count(session)
-    response = client.post(f"/api/v1/candidates/{slug}/ratifications/{iso3}/steps", json=step(),
-                           headers=analyst_headers)
+def test_unknown_slug_is_404_problem_naming_it(client, path):
+    response = client.get(path)
     assert response.status_code == 404
     assert response.headers["content-type"] == PROBLEM
-    assert response.json()["value"] == unknown and unknown in response.json()["detail"]
-    assert count(session) == events
+    body = response.json()
+    assert body["status"] == 404 and "atlantis" in body["detail"]
 
 
-@pytest.mark.parametrize(
-    ("slug", "iso3", "body", "field", "words"),
-    [
-        ("finland", "FIN", step(), "member_iso3", "candidate itself"),
-        ("finland", "SWE", step(), "member_iso3", "joined on 2024-03-07"),
-        ("georgia", "DEU", step(occurred_on=TOMORROW), "occurred_on", "after today"),
-        ("georgia", "DEU", step(source=" "), "source", ""),
-        ("georgia", "DEU", {k: v for k, v in step().items() if k != "source"}, "source", ""),
-        ("georgia", "DEU", step(step="vetoed"), "step", ""),
-        ("georgia", "DEU", step(confidence="sure"), "confidence", ""),
-        ("georgia", "DEU", step(extra=1), "extra", ""),
-    ],
-)
-def test_bad_ratification_step_is_422_naming_the_field(client, session, analyst_headers, slug,
-                                                       iso3, body, field, words):
-    events = count(session)
-    response = client.post(f"/api/v1/candidates/{slug}/ratifications/{iso3}/steps", json=body,
-                           headers=analyst_headers)
-    assert_422_naming(response, field, words)
-    assert count(session) == events
+def test_candidate_benchmarks_follow_the_tier(client):
+    body = client.get("/api/v1/candidates/georgia/benchmarks").json()
+    assert body["total"] == len(body["items"]) > 0
+    spending = next(b for b in body["items"] if b["key"] == "defence_spending_gdp")
+    assert spending["kind"] == "numeric" and spending["unit"] == "% of GDP"
+    assert isinstance(spending["target"], float)
+    milestones = [b for b in body["items"] if b["kind"] == "milestone"]
+    assert all(b["target"] in b["stages"] for b in milestones)
 
 
-def test_ratification_step_needs_a_token(client):
-    response = client.post("/api/v1/candidates/georgia/ratifications/DEU/steps", json=step())
-    assert response.status_code == 401
+def test_reading_changes_nothing(client, session):
+    def counts():
+        return [session.scalar(select(func.count()).select_from(t))
+                for t in (ProgressUpdate, ProgressReport, RatificationStepRecord, Event)]
+
+    before = counts()
+    for slug in SLUGS:
+        for suffix in ("", "/benchmarks", "/updates", "/reports", "/ratifications"):
+            assert client.get(f"/api/v1/candidates/{slug}{suffix}").status_code == 200
+            assert client.post(f"/api/v1/candidates/{slug}{suffix}").status_code in {401, 405}
+    assert counts() == before

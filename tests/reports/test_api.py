@@ -615,3 +615,15 @@ def test_markdown_keeps_ordinary_formatting():
     assert 'href="mailto:desk@example.org"' in html
     assert "<table>" in html and "<td>1</td>" in html and "style" not in html
     assert "<s>old</s>" in html and "<code>code</code>" in html and "<blockquote>" in html
+
+
+def test_reports_are_published_only(client, session):
+    ukraine_reports = client.get("/api/v1/candidates/ukraine/reports").json()
+    assert ukraine_reports["total"] >= 1
+    assert {r["status"] for r in ukraine_reports["items"]} == {"published"}
+    drafts = session.scalars(
+        select(ProgressReport.title).where(ProgressReport.status == "draft")
+    ).all()
+    assert drafts, "the demo data set holds a draft to hide"
+    titles = {r["title"] for r in ukraine_reports["items"]}
+    assert not titles & set(drafts)
