@@ -6,41 +6,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from typer.testing import CliRunner
 
-from app import db
 from app.auth.service import hash_token, verify_token
-from app.cli import app as cli
-from app.config import get_settings
 from app.errors import Unauthorized
 from app.models import ApiToken, ProgressUpdate
-from tests.conftest import upgrade
-
-runner = CliRunner()
-
-
-def clear_caches() -> None:
-    for cached in (get_settings, db.get_engine, db.get_sessionmaker, db.get_write_sessionmaker):
-        cached.cache_clear()
-
-
-@pytest.fixture
-def demo_engine(empty_engine, monkeypatch):
-    from app.demo import load_demo
-
-    upgrade(empty_engine)
-    with Session(empty_engine) as session:
-        load_demo(session)
-    monkeypatch.setenv("ACCESSION_DATABASE_URL",
-                       empty_engine.url.render_as_string(hide_password=False))
-    clear_caches()
-    yield empty_engine
-    db.get_engine().dispose()
-    clear_caches()
-
-
-def invoke(*args: str):
-    return runner.invoke(cli, list(args))
+from tests.helpers import clear_caches, demo_engine_fixture, invoke  # noqa: F401 (a fixture)
 
 
 def updates(engine) -> int:

@@ -14,7 +14,6 @@ from app.status import (
     AT_RISK_GRACE_DAYS,
     PROJECTION_HORIZON_YEARS,
     TREND_MAX_POINTS,
-    BenchmarkSpec,
     Change,
     Measurement,
     Status,
@@ -24,75 +23,7 @@ from app.status import (
     evaluate_candidate,
     quarter_end_before,
 )
-
-AS_OF = date(2025, 6, 30)
-STAGES = ("drafted", "tabled", "adopted", "in_force")
-
-SPENDING = BenchmarkSpec(
-    key="defence_spending",
-    title="Defence spending",
-    category="spending",
-    kind="numeric",
-    weight=2.0,
-    unit="% of GDP",
-    direction="higher_is_better",
-    target_value=2.0,
-    due_on=date(2027, 12, 31),
-)
-RESPONSE = BenchmarkSpec(
-    key="response_days",
-    title="Crisis response time",
-    category="readiness",
-    kind="numeric",
-    weight=1.0,
-    unit="days",
-    direction="lower_is_better",
-    target_value=10.0,
-    due_on=date(2027, 12, 31),
-)
-LAW = BenchmarkSpec(
-    key="intelligence_law",
-    title="Intelligence-sharing law",
-    category="legal",
-    kind="milestone",
-    weight=1.0,
-    stages=STAGES,
-    target_stage="adopted",
-    due_on=date(2025, 12, 31),
-)
-
-
-def noon(iso: str) -> datetime:
-    return datetime.combine(date.fromisoformat(iso), time(12), tzinfo=UTC)
-
-
-def m(
-    id: int,
-    as_of: str,
-    value: float | None = None,
-    *,
-    stage: str | None = None,
-    recorded: str | None = None,
-    supersedes: int | None = None,
-    retracted: str | None = None,
-) -> Measurement:
-    """A measurement recorded at noon UTC on the day it was measured, unless `recorded` says."""
-    return Measurement(
-        id=id,
-        as_of=date.fromisoformat(as_of),
-        recorded_at=noon(recorded or as_of),
-        source="test",
-        value=value,
-        stage=stage,
-        supersedes_id=supersedes,
-        retracted_at=noon(retracted) if retracted else None,
-    )
-
-
-def yearly(*values: float, start: int = 2022) -> list[Measurement]:
-    """One value per year, measured on 31 December, from `start` on."""
-    return [m(i, f"{start + i}-12-31", v) for i, v in enumerate(values)]
-
+from tests.factories import AS_OF, LAW, RESPONSE, SPENDING, STAGES, m, yearly
 
 # SIPRI, 2025 release: Ukraine's military expenditure, % of GDP, 2018–2024.
 UKRAINE = yearly(3.64, 4.07, 4.40, 3.43, 25.64, 36.53, 34.48, start=2018)

@@ -243,3 +243,24 @@ def test_only_admins_replace_a_procedure(client, session, analyst_headers):
 def test_a_procedure_of_an_unknown_member_is_404(client, admin_headers):
     response = client.put("/api/v1/members/XYZ/procedure", json=PROCEDURE, headers=admin_headers)
     assert response.status_code == 404
+
+
+# Reading: the ratifications of members and aspirants
+
+def test_ratifications_of_finland_and_sweden(client):
+    finland = client.get("/api/v1/candidates/finland/ratifications", params={"limit": 500}).json()
+    sweden = client.get("/api/v1/candidates/sweden/ratifications", params={"limit": 500}).json()
+    # Finland needed the 30 members before it; Sweden the 31 including Finland.
+    assert finland["total"] == 30 and sweden["total"] == 31
+    assert "FIN" in {r["member"]["iso3"] for r in sweden["items"]}
+    assert "SWE" not in {r["member"]["iso3"] for r in finland["items"]}
+    hungary = next(r for r in sweden["items"] if r["member"]["iso3"] == "HUN")
+    assert (hungary["status"], hungary["status_on"]) == ("deposited", "2024-03-07")
+    assert [s["step"] for s in hungary["steps"]][0] == "parliament_approved"
+    assert all(r["status"] != "pending" for r in finland["items"])
+
+
+def test_aspirant_ratifications_are_pending_for_every_member(client):
+    body = client.get("/api/v1/candidates/georgia/ratifications", params={"limit": 500}).json()
+    assert body["total"] == 32
+    assert {r["status"] for r in body["items"]} == {"pending"}

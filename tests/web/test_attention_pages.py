@@ -7,8 +7,8 @@ from datetime import timedelta
 from app.evaluation import today
 from app.i18n import current_language, format_day
 from app.web import pages
-from tests.test_attention import IA, add_candidate
-from tests.web.test_query_counts import count_queries, grow
+from tests.factories import IA, add_candidate, grow
+from tests.helpers import count_queries
 
 
 def section(html):

@@ -4,56 +4,19 @@ and units come from labelled data in both languages, and no stored key reaches a
 import re
 from dataclasses import replace
 from datetime import date
-from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import pytest
 
 from app.i18n import current_language
-from app.models import (
-    AccessionMilestone,
-    Confidence,
-    Direction,
-    ExpansionModel,
-    ObservationStatus,
-    Phase,
-    RatificationStep,
-    Tier,
-)
-from app.status import Change, Status, Trend, evaluate_benchmark
+from app.status import Status, Trend, evaluate_benchmark
 from app.web.wording import measure, status_sentence, trend_words
-from tests.test_status import SPENDING, m
+from tests.factories import SPENDING, m
+from tests.helpers import ENUMS, visible_text
 
-ENUMS = (Status, Trend, Change, Tier, Phase, ExpansionModel, Direction, Confidence,
-         RatificationStep, AccessionMilestone, ObservationStatus)
 SPENDING_INDICATOR = SimpleNamespace(kind="numeric", unit="% of GDP", stage_labels=None,
                                      unit_labels={"en": {"one": "% of GDP", "other": "% of GDP"},
                                                   "fr": {"one": "% du PIB", "other": "% du PIB"}})
-
-
-class VisibleText(HTMLParser):
-    """The text a reader (or a screen reader) gets: text nodes, not tags or attributes."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag, attrs):
-        self._skip += tag in ("script", "style")
-
-    def handle_endtag(self, tag):
-        self._skip -= tag in ("script", "style")
-
-    def handle_data(self, data):
-        if not self._skip:
-            self.parts.append(data)
-
-
-def visible_text(html: str) -> str:
-    parser = VisibleText()
-    parser.feed(html)
-    return " ".join(parser.parts)
 
 
 def every_page(client) -> list[str]:

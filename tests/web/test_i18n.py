@@ -11,15 +11,12 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
-from babel.messages.pofile import read_po
 
-from app.i18n import LOCALES_DIR, current_language, format_day, format_number
+from app.i18n import current_language, format_day, format_number
+from tests.helpers import PLACEHOLDER, french_catalogue
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_DIRS = ("app", "templates")
-# A %-placeholder as Python's % operator reads it; Jinja's newstyle gettext applies % to
-# every message, so a lone % in a translation would break the page.
-PLACEHOLDER = re.compile(r"%(?:\((\w+)\))?[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa%]")
 
 Message = str | tuple[str, ...]
 
@@ -78,11 +75,6 @@ def catalogue_problems(catalog: Catalog, messages: dict[Message, list[str]]) -> 
             elif "%" in PLACEHOLDER.sub("", form):
                 problems.append(f"lone % (write %%): {form!r} ({where})")
     return problems
-
-
-def french_catalogue() -> Catalog:
-    with (LOCALES_DIR / "fr" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
-        return read_po(handle, locale="fr")
 
 
 # The catalogue: no database needed.

@@ -17,8 +17,7 @@ from app.models import Candidate
 from app.status import Status
 from app.web.methodology import EXAMPLE_BENCHMARK, EXAMPLE_CANDIDATE, worked_example
 from app.web.templating import LABELS, STATUS_SYMBOLS, TEMPLATES_DIR
-from tests.web.test_honest_wording import ENUMS, visible_text
-from tests.web.test_i18n import PLACEHOLDER, french_catalogue
+from tests.helpers import ENUMS, PLACEHOLDER, french_catalogue, visible_text
 
 STATUS_URL = f"/api/v1/candidates/{EXAMPLE_CANDIDATE}/status"
 

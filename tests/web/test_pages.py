@@ -96,3 +96,24 @@ def test_dashboard_order_matches_each_candidates_figures(client, sort):
     groups = re.findall(r'<h2 id="tier-([a-z_]+)"', aspirants_html)
     assert groups == sorted({by_slug[s]["tier"] for s in shown},
                             key=lambda t: -TIER_ORDER[Tier(t)])
+
+
+def test_framework_page_shows_data_not_template_text(client, session):
+    from sqlalchemy import select
+
+    from app.models import Instrument
+
+    instrument = session.scalars(select(Instrument).limit(1)).one()
+    instrument.cost_category = "Edited by an admin"
+    session.commit()
+    html = client.get("/framework").text
+    assert "Edited by an admin" in html
+    for words in ("Speed of integration", "Risk exposure", "Domestic reform depth",
+                  "Resource allocation", "Strategic partnership agreement"):
+        assert words in html
+
+
+def test_compare_page_lines_up_candidates(client):
+    html = client.get("/compare", params=[("c", "georgia"), ("c", "ukraine"),
+                                          ("c", "atlantis")]).text
+    assert "Georgia" in html and "Ukraine" in html and "atlantis" in html  # named as unknown

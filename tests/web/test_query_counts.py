@@ -2,62 +2,24 @@
 of long histories gives the same evaluation as reading everything."""
 
 import re
-from datetime import date, timedelta
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import select
 
 from app import evaluation
 from app.candidates.service import get_candidate, list_candidates
 from app.models import (
     BenchmarkDefinition,
-    Candidate,
-    CandidateBenchmark,
     ProgressUpdate,
-    utcnow,
 )
 from app.web.pages import HISTORY_PAGE_SIZE
+from tests.factories import grow
+from tests.helpers import count_queries
 
 PATHS = ["/", "/candidates/georgia", "/candidates/georgia/benchmarks/defence_spending_gdp",
          "/compare?c=georgia&c=ukraine", "/framework", "/api/v1/candidates",
          "/api/v1/candidates/georgia/status", "/api/v1/candidates/georgia/updates",
          "/api/v1/candidates/finland/ratifications", "/candidates/georgia.json",
          "/attention", "/api/v1/attention"]
-
-
-def count_queries(session, client, path) -> int:
-    statements = []
-    connection = session.get_bind()  # the test's connection: not the change feed's polls
-    session.expunge_all()  # cold: nothing already loaded saves a query
-
-    def record(*_args) -> None:
-        statements.append(1)
-
-    event.listen(connection, "before_cursor_execute", record)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(connection, "before_cursor_execute", record)
-    return len(statements)
-
-
-def grow(session) -> None:
-    """Forty more candidates, and two hundred more updates on each Georgian benchmark."""
-    template = get_candidate(session, "bosnia-and-herzegovina")
-    for n in range(40):
-        session.add(Candidate(slug=f"synthetic-{n}", iso3=f"Q{n // 26 % 26 + 65:c}{n % 26 + 65:c}",
-                              name=f"Synthetic {n}", tier=template.tier, model=template.model,
-                              phase=template.phase))
-    session.flush()
-    benchmarks = session.scalars(select(CandidateBenchmark).where(
-        CandidateBenchmark.candidate_id == get_candidate(session, "georgia").id)).all()
-    numeric = [cb for cb in benchmarks if cb.definition.kind == "numeric"]
-    rows = [dict(candidate_id=cb.candidate_id, indicator_id=cb.definition.indicator_id,
-                 value=1.0 + i / 1000, as_of=date(2019, 1, 1)
-                 + timedelta(days=i), source="synthetic", recorded_at=utcnow(), note="",
-                 is_illustrative=True)
-            for cb in numeric for i in range(200)]
-    session.execute(insert(ProgressUpdate), rows)
-    session.commit()
 
 
 def test_query_count_does_not_grow_with_data(client, session):

@@ -14,7 +14,7 @@ from app.status import (
     divergence_between,
     evaluate_benchmark,
 )
-from tests.test_status import AS_OF, LAW, SPENDING, m
+from tests.factories import AS_OF, LAW, SPENDING, m
 
 
 def own(measurement):

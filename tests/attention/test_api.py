@@ -9,7 +9,7 @@ from starlette.datastructures import Headers
 from app.evaluation import today
 from app.main import create_app
 from app.web.cache import QueryParameters, is_cacheable, normalised_query
-from tests.test_attention import IA, add_candidate
+from tests.factories import IA, add_candidate
 
 ITEM_FIELDS = {"candidate", "tier", "benchmark", "due_on", "days_left", "status", "progress",
                "latest", "is_illustrative"}

@@ -2,64 +2,23 @@
 which horizon and filters; the overview's shortened search finds what the whole list begins
 with. Candidates are built with due dates counted from today, so the tests hold on any day."""
 
-from datetime import UTC, date, datetime, timedelta
-from itertools import count
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from app.attention import service
 from app.attention.service import first_attention, list_attention
-from app.benchmarks.service import derive_candidate_benchmarks
 from app.candidates.service import list_candidates
 from app.evaluation import load_asked, load_statuses, today
 from app.models import (
     BenchmarkDefinition,
     Candidate,
     CandidateStatusChange,
-    ProgressUpdate,
     TierRequirement,
 )
 from app.status import Status
-
-SP, IA = "strategic_partner", "interim_ally"
-FAR = 5000  # days: beyond the widest horizon (3650), so never listed
-_codes = count()
-
-
-def add_candidate(session, slug, name, *, tier=SP, phase="outreach", due=None, met=(),
-                  values=None, illustrative=False) -> Candidate:
-    """A candidate of `tier` since 2019. `due`: days from today to each benchmark's due date by
-    key (None keeps the tier's own date); every other benchmark is due FAR days away. `met`:
-    benchmarks given a value that meets them; `values`: other values (key -> value or stage),
-    measured a month ago, marked `illustrative` or not."""
-    due = due or {}
-    n = next(_codes)
-    candidate = Candidate(slug=slug, iso3=f"Z{chr(65 + n // 26 % 26)}{chr(65 + n % 26)}",
-                          name=name, tier=tier, model="strategic_partnership", phase=phase)
-    candidate.status_changes.append(CandidateStatusChange(
-        tier=tier, phase=phase, effective_on=date(2019, 1, 1), source="test"))
-    session.add(candidate)
-    session.flush()
-    recorded = datetime.now(UTC) - timedelta(hours=1)
-    for cb in derive_candidate_benchmarks(session, candidate):
-        key = cb.definition.key
-        days = due.get(key, FAR)
-        cb.due_on = None if days is None else today() + timedelta(days=days)
-        indicator = cb.definition.indicator
-        if key in met:
-            value = indicator.max_value if indicator.kind == "numeric" else indicator.stages[-1]
-        elif values and key in values:
-            value = values[key]
-        else:
-            continue
-        session.add(ProgressUpdate(
-            candidate_id=candidate.id, indicator_id=indicator.id, as_of=today() - timedelta(30),
-            value=value if indicator.kind == "numeric" else None,
-            stage=value if indicator.kind == "milestone" else None,
-            source="test", recorded_at=recorded, is_illustrative=illustrative))
-    session.commit()
-    return candidate
+from tests.factories import IA, SP, add_candidate
 
 
 def rows(attention, slug=None):
@@ -235,7 +194,6 @@ def test_first_items_evaluate_only_the_candidates_they_need(session, monkeypatch
     evaluated.clear()
     list_attention(session)
     assert len(evaluated) > 40  # the whole list evaluates everyone with something due
-
 
 
 def test_more_only_when_an_item_follows(session):

@@ -3,14 +3,13 @@ Markdown, and drafts that no anonymous reader ever sees."""
 
 import re
 from datetime import UTC, datetime, timedelta
-from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import func, select
 
 import app.reports.service as report_service
 from app.models import Event, ProgressReport, ReportStatus
-from app.reports.rendering import ALLOWED_TAGS, render_markdown
+from tests.helpers import XSS, assert_safe
 
 CREATE_URL = "/api/v1/candidates/georgia/reports"
 LIST_URL = "/api/v1/candidates/georgia/reports"
@@ -502,93 +501,6 @@ def test_periods_that_are_accepted(client, analyst_headers, period):
 
 # --- safe Markdown ---------------------------------------------------------------------------
 
-XSS = [
-    "<script>alert(1)</script>",
-    "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
-    "<img src=x onerror=alert(1)>",
-    '<img src="x" onerror="alert(1)">',
-    "[x](javascript:alert(1))",
-    "[x](JaVaScRiPt:alert(1))",
-    "[x](java\tscript:alert(1))",
-    "[x](&#106;avascript:alert(1))",
-    "[x](&#x6A;&#x61;&#x76;&#x61;&#x73;&#x63;&#x72;&#x69;&#x70;&#x74;:alert(1))",
-    "[x](javascript&colon;alert(1))",
-    "[x]( javascript:alert(1) )",
-    "<javascript:alert(1)>",
-    "[x][ref]\n\n[ref]: javascript:alert(1)",
-    "![x](javascript:alert(1))",
-    "![x](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)",
-    "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
-    "[x](vbscript:msgbox(1))",
-    '[x](https://example.org "title" onmouseover="alert(1)")',
-    '[x](https://example.org"onmouseover="alert(1))',
-    "![x](https://example.org/x.png\"onerror=\"alert(1))",
-    "<svg onload=alert(1)>",
-    "<svg><script>alert(1)</script></svg>",
-    "<iframe src=javascript:alert(1)></iframe>",
-    "<iframe srcdoc='<script>alert(1)</script>'></iframe>",
-    "<object data=javascript:alert(1)>",
-    "<embed src=javascript:alert(1)>",
-    "<a href=javascript:alert(1)>x</a>",
-    "<div style=\"background:url(javascript:alert(1))\">x</div>",
-    "<style>*{background:red}</style>",
-    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
-    "<details open ontoggle=alert(1)>",
-    "<body onload=alert(1)>",
-    "<form action=javascript:alert(1)><button>x</button></form>",
-    "<meta http-equiv=refresh content='0;url=javascript:alert(1)'>",
-    "<base href=javascript:alert(1)//>",
-    "&lt;script&gt;alert(1)&lt;/script&gt;",
-    "&#60;script&#62;alert(1)&#60;/script&#62;",
-    "<!-- --><script>alert(1)</script> -->",
-    "<div>\n\n<script>alert(1)</script>\n\n</div>",
-    "<p>\n<img src=x onerror=alert(1)>\n</p>",
-    "```html\n<script>alert(1)</script>\n```",
-    "`<script>alert(1)</script>`",
-    "| a |\n|---|\n| <img src=x onerror=alert(1)> |",
-    "<<script>script>alert(1)<</script>/script>",
-    "<scr<script>ipt>alert(1)</script>",
-    "\ufffd<script>alert(1)</script>",
-]
-
-
-class _Elements(HTMLParser):
-    """Every element and attribute the browser would build from the HTML."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.elements: list[tuple[str, list[tuple[str, str | None]]]] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.elements.append((tag, attrs))
-
-
-def parsed(html: str):
-    parser = _Elements()
-    parser.feed(html)
-    parser.close()
-    return parser.elements
-
-
-def assert_safe(html: str) -> None:
-    # Raw text such as `onerror=` or `javascript:` may stay, escaped and inert; what must never
-    # appear is a script element, an event handler, a style or a dangerous URL.
-    assert "<script" not in html.lower() and "<svg" not in html.lower()
-    for tag, attrs in parsed(html):
-        assert tag in ALLOWED_TAGS, tag
-        for name, value in attrs:
-            assert not name.startswith("on") and name not in ("style", "srcdoc", "class"), name
-            if name in ("href", "src"):
-                assert re.match(r"^(https?:|mailto:|[^:]*$)", value or ""), value
-        if tag == "a":
-            assert ("rel", "nofollow noopener") in attrs
-
-
-@pytest.mark.parametrize("vector", [*XSS, "\x00<script>alert(1)</script>"])
-def test_markdown_rendering_is_safe(vector):
-    assert_safe(render_markdown(vector))
-    assert_safe(render_markdown(f"Some text\n\n{vector}\n\nmore *text*"))
-
 
 def test_xss_corpus_through_the_api(client, draft, analyst_headers, second_analyst_headers):
     report_id = draft.json()["id"]
@@ -604,14 +516,13 @@ def test_xss_corpus_through_the_api(client, draft, analyst_headers, second_analy
     assert_safe(listed["body_html"])
 
 
-def test_markdown_keeps_ordinary_formatting():
-    html = render_markdown(
-        "## Summary\n\n- one\n- **two**\n\n1. a\n\n> quoted\n\n"
-        "[SIPRI](https://www.sipri.org) and [mail](mailto:desk@example.org)\n\n"
-        "| a | b |\n|:--|--:|\n| 1 | 2 |\n\n~~old~~ `code`"
-    )
-    assert "<h2>Summary</h2>" in html and "<strong>two</strong>" in html
-    assert '<a href="https://www.sipri.org" rel="nofollow noopener">SIPRI</a>' in html
-    assert 'href="mailto:desk@example.org"' in html
-    assert "<table>" in html and "<td>1</td>" in html and "style" not in html
-    assert "<s>old</s>" in html and "<code>code</code>" in html and "<blockquote>" in html
+def test_reports_are_published_only(client, session):
+    ukraine_reports = client.get("/api/v1/candidates/ukraine/reports").json()
+    assert ukraine_reports["total"] >= 1
+    assert {r["status"] for r in ukraine_reports["items"]} == {"published"}
+    drafts = session.scalars(
+        select(ProgressReport.title).where(ProgressReport.status == "draft")
+    ).all()
+    assert drafts, "the demo data set holds a draft to hide"
+    titles = {r["title"] for r in ukraine_reports["items"]}
+    assert not titles & set(drafts)

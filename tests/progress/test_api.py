@@ -1,5 +1,5 @@
 """Posting progress updates: validation, atomic batches, idempotent retries, corrections and
-retractions, and what readers see at once."""
+retractions, what readers see at once, and updates read back by benchmark and dates."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -202,3 +202,40 @@ def test_retraction_hides_without_deleting(client, session, analyst_headers):
     missing = client.post("/api/v1/updates/999999/retract", json={"reason": "x"},
                           headers=analyst_headers)
     assert missing.status_code == 404
+
+
+# Reading updates back
+
+def test_updates_filter_by_benchmark_and_dates(client):
+    everything = client.get("/api/v1/candidates/georgia/updates", params={"limit": 500}).json()
+    spending = client.get(
+        "/api/v1/candidates/georgia/updates",
+        params={"benchmark": "defence_spending_gdp", "from": "2020-01-01", "to": "2022-12-31"},
+    ).json()
+    assert 0 < spending["total"] < everything["total"]
+    assert {u["benchmark"] for u in spending["items"]} == {"defence_spending_gdp"}
+    assert {u["as_of"] for u in spending["items"]} == {"2020-12-31", "2021-12-31", "2022-12-31"}
+    assert all("SIPRI" in u["source"] for u in spending["items"])
+
+
+def test_corrections_keep_the_value_they_supersede(client):
+    items = client.get(
+        "/api/v1/candidates/ukraine/updates",
+        params={"benchmark": "defence_spending_gdp", "from": "2022-12-31", "to": "2022-12-31"},
+    ).json()["items"]
+    correction = next(u for u in items if u["supersedes"] is not None)
+    original = next(u for u in items if u["id"] == correction["supersedes"])
+    assert original["value"] == 34.0
+    assert correction["value"] == pytest.approx(25.64, abs=0.01)
+
+
+def test_unknown_benchmark_key_is_404_naming_it(client):
+    response = client.get("/api/v1/candidates/georgia/updates", params={"benchmark": "nope"})
+    assert response.status_code == 404
+    assert "nope" in response.json()["detail"]
+
+
+def test_bad_date_filter_is_422_naming_it(client):
+    response = client.get("/api/v1/candidates/georgia/updates", params={"from": "yesterday"})
+    assert response.status_code == 422
+    assert "from" in [e["field"] for e in response.json()["errors"]]

@@ -4,8 +4,7 @@ in the change feed."""
 
 import pytest
 
-from tests.api.test_status_api import benchmark, status_of
-from tests.imports.test_imports_api import upload
+from tests.helpers import benchmark, status_of, upload
 
 UPDATES = "/api/v1/candidates/{slug}/updates"
 PACE_FIELDS = {"required_pace", "achieved_pace", "pace_ratio", "pace_note", "pace_sentence",

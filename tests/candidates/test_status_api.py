@@ -14,19 +14,10 @@ from app.models import (
     TierRequirement,
 )
 from app.status import Status
+from tests.helpers import benchmark, status_of
 
 BENCHMARK_FIELDS = {"key", "title", "category", "kind", "unit", "target", "due_on", "latest",
                     "progress", "status", "trend", "change", "projected_on", "reason"}
-
-
-def status_of(client, slug, **params):
-    response = client.get(f"/api/v1/candidates/{slug}/status", params=params)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def benchmark(body, key):
-    return next(b for b in body["benchmarks"] if b["key"] == key)
 
 
 def test_status_has_every_documented_field(client):

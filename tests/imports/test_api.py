@@ -15,6 +15,7 @@ from app.imports import service
 from app.imports.service import COLUMNS, XLSX_TYPE
 from app.models import Candidate, Event, ProgressUpdate
 from tests.conftest import run_in_own_loop
+from tests.helpers import upload
 
 URL = "/api/v1/imports"
 HEADER = "candidate,indicator,benchmark,value,as_of,source,note,vintage,observation_status\n"
@@ -46,11 +47,6 @@ def xlsx_body(*rows: str) -> bytes:
 
 
 BODIES = {"csv": (csv_body, "text/csv"), "xlsx": (xlsx_body, XLSX_TYPE)}
-
-
-def upload(client, headers, body: bytes, content_type: str = "text/csv", **params):
-    return client.post(URL, content=body, params=params,
-                       headers={**headers, "Content-Type": content_type})
 
 
 def count(session, model=ProgressUpdate) -> int:

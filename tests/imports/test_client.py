@@ -13,8 +13,8 @@ from app.cli import app as cli
 from app.demo import load_demo
 from app.models import Event, ProgressUpdate
 from tests.conftest import upgrade
+from tests.helpers import demo_engine_fixture, invoke  # noqa: F401 (a fixture)
 from tests.live import free_port, live_server
-from tests.test_cli_commands import demo_engine, invoke  # noqa: F401 (a fixture)
 
 runner = CliRunner()
 HEADER = "candidate,indicator,value,as_of,source,observation_status\n"
@@ -110,7 +110,7 @@ def test_an_unreachable_server_exits_2(tmp_path: Path):
     assert result.exit_code == 2 and "Could not reach" in result.output
 
 
-def test_import_dry_run_stores_nothing_and_echoes_bad_values(demo_engine, tmp_path: Path):  # noqa: F811
+def test_import_dry_run_stores_nothing_and_echoes_bad_values(demo_engine, tmp_path: Path):
     invoke("users", "add", "ana", "--role", "analyst")
     before = count(demo_engine)
     good = tmp_path / "good.csv"

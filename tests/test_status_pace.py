@@ -17,7 +17,7 @@ from app.status import (
     pace_of,
     pace_sentence,
 )
-from tests.test_status import AS_OF, LAW, RESPONSE, SPENDING, m, yearly
+from tests.factories import AS_OF, LAW, RESPONSE, SPENDING, m, yearly
 
 LATEST = date(2024, 12, 31)
 THREE_YEARS = (date(2027, 12, 31) - LATEST).days / DAYS_PER_YEAR
