@@ -79,7 +79,7 @@ class Settings(BaseSettings):
     secret_key: SecretStr = Field(default_factory=lambda: SecretStr(secrets.token_urlsafe(32)),
                                   min_length=32)
     # A self-assessed figure further from the independent one than this share of the
-    # baseline-to-target distance is flagged (milestones: a stage apart); app/status.py.
+    # baseline-to-target distance is flagged (milestones: a stage apart); app/status/.
     assessment_divergence_share: float = Field(default=0.10, ge=0, le=10)
     # How long a draft's preview link is valid.
     preview_link_days: float = Field(default=7.0, gt=0, le=366)

@@ -43,7 +43,7 @@ class MilestoneCreate(BaseModel):
                                              max_length=2000)]
 
 
-# Shown by /docs and posted by tests/api/test_openapi_examples.py to the demo data set.
+# Shown by /docs and posted by tests/http/test_openapi_examples.py to the demo data set.
 MILESTONE_EXAMPLES: dict[str, dict[str, object]] = {
     "application": {"summary": "The application was submitted",
                     "value": {"milestone": "application_submitted", "occurred_on": "2025-10-01",

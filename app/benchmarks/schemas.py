@@ -398,7 +398,7 @@ class BenchmarkUpdate(BaseModel):
                                 "effective_on", mode="before")(_not_null)
 
 
-# Shown by /docs and posted by tests/api/test_openapi_examples.py to the demo data set.
+# Shown by /docs and posted by tests/http/test_openapi_examples.py to the demo data set.
 CATEGORY_CREATE_EXAMPLES: dict[str, Any] = {
     "category": {"summary": "A new category",
                  "value": {"key": "cyber_defence", "title": "Cyber defence",

@@ -216,7 +216,7 @@ class CandidateUpdate(BaseModel):
         return value
 
 
-# Shown by /docs and posted by tests/api/test_openapi_examples.py to the demo data set.
+# Shown by /docs and posted by tests/http/test_openapi_examples.py to the demo data set.
 CANDIDATE_CREATE_EXAMPLES: dict[str, Any] = {
     "candidate": {
         "summary": "A new aspirant state",

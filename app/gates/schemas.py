@@ -78,7 +78,7 @@ class GateUpdate(BaseModel):
                                 "note_fr", "is_illustrative", mode="before")(_not_null)
 
 
-# Shown by /docs and posted by tests/api/test_openapi_examples.py to the demo data set (which
+# Shown by /docs and posted by tests/http/test_openapi_examples.py to the demo data set (which
 # has no strategic partner's gate into ratification).
 GATE_CREATE_EXAMPLES: dict[str, Any] = {
     "gate": {"summary": "A gate into ratification",

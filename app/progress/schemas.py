@@ -217,7 +217,7 @@ class ProgressUpdateCreated(BaseModel):
     items: list[ProgressUpdateRead]
 
 
-# Shown by /docs and posted by tests/api/test_openapi_examples.py to the demo data set: each one
+# Shown by /docs and posted by tests/http/test_openapi_examples.py to the demo data set: each one
 # works as pasted there. Keys are the demo's; GET /api/v1/indicators lists a server's own.
 UPDATE_EXAMPLES: dict[str, Any] = {
     "single": {

@@ -92,7 +92,7 @@ PROCEDURE_EXAMPLES: dict[str, dict[str, object]] = {
 }
 
 
-# Shown by /docs and posted by tests/api/test_openapi_examples.py to the demo data set.
+# Shown by /docs and posted by tests/http/test_openapi_examples.py to the demo data set.
 RATIFICATION_STEP_EXAMPLES: dict[str, dict[str, object]] = {
     "parliament": {"summary": "A parliament approved the protocol",
                    "value": {"step": "parliament_approved", "occurred_on": "2025-11-20",

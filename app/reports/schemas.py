@@ -107,7 +107,7 @@ class ReportRead(BaseModel):
         description="When `preview_url` stops working (drafts only).")
 
 
-# Shown by /docs and posted by tests/api/test_openapi_examples.py to the demo data set.
+# Shown by /docs and posted by tests/http/test_openapi_examples.py to the demo data set.
 REPORT_CREATE_EXAMPLES: dict[str, Any] = {
     "draft": {
         "summary": "A quarterly draft",
