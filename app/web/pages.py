@@ -57,6 +57,7 @@ from app.reports.service import (
     list_published_reports,
     writers,
 )
+from app.schema_types import MAX_ID
 from app.status import effective_measurements
 from app.web.as_of import ReviewDep, dated, viewing
 from app.web.charts import ChartPoint, history_chart, progress_bar, ratification_chart
@@ -377,7 +378,7 @@ def attention_page(
                       {k: v for k, v in filters.items() if v != ""}), review=review)
 
 
-ReportId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+ReportId = Annotated[int, Path(ge=1, le=MAX_ID)]
 # A draft's preview is for whoever holds its link: never kept by a cache or indexed, and the
 # link (its token) never sent on to the sites the draft links to.
 PREVIEW_HEADERS = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex, nofollow",
