@@ -15,8 +15,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from app.auth.deps import allow_full_evaluation
-from app.candidates.api import candidate_status_read
-from app.candidates.service import get_candidate, list_candidates
+from app.candidates.service import candidate_status_read, get_candidate, list_candidates
 from app.config import get_settings
 from app.db import SessionDep
 from app.evaluation import end_of_day, load_statuses, revised_vintages
