@@ -53,6 +53,11 @@ def list_candidates(
     return list(session.scalars(page)), total
 
 
+def get_tracking_start(session: Session) -> date | None:
+    """When tracking began: the earliest status change of any candidate (None before any)."""
+    return session.scalar(select(func.min(CandidateStatusChange.effective_on)))
+
+
 def get_candidate(session: Session, slug: str, *, with_history: bool = True) -> Candidate:
     """The candidate, with its dated status history unless the caller will not read it (a
     write: one query fewer)."""
