@@ -1,14 +1,15 @@
 """Candidates: lists with filters, one by slug, the admin's writes (create, edit, change of
 tier or phase), and a status as the API answers it (the status API and the JSON download)."""
 
-from datetime import date
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from app.benchmarks.service import derive_candidate_benchmarks
+from app.benchmarks.service import Standing, derive_candidate_benchmarks
 from app.candidates.schemas import (
     BenchmarkStatusRead,
     CandidateCreate,
@@ -20,14 +21,18 @@ from app.candidates.schemas import (
 )
 from app.errors import Conflict, InvalidInput, NotFound, field_error
 from app.evaluation import (
+    Asked,
     CandidateStatus,
     benchmark_is_illustrative,
+    load_asked,
     rests_on_illustrative,
     revised_vintages,
 )
 from app.events.service import record_event, snapshot
 from app.models import Candidate, CandidateStatusChange, Phase, Tier, User, utcnow
 from app.status import BenchmarkEvaluation, Pace, pace_sentence, quarter_end_before
+
+T = TypeVar("T")
 
 
 def list_candidates(
@@ -51,6 +56,67 @@ def list_candidates(
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = query.order_by(Candidate.name, Candidate.id).offset(offset).limit(limit)
     return list(session.scalars(page)), total
+
+
+# The overview's orders. Rows are grouped by tier, closest to membership first; within a tier
+# by name, readiness (highest first), phase (furthest first) or last update (newest first).
+SortKey = Literal["name", "readiness", "tier", "phase", "updated"]
+TIER_ORDER = {tier: rank for rank, tier in enumerate(Tier)}
+PHASE_ORDER = {phase: rank for rank, phase in enumerate(Phase)}
+
+
+def list_overview_candidates(
+    session: Session, tier: str | None, phase: str | None, as_of: date | None,
+) -> tuple[list[Candidate], list[Candidate], Asked]:
+    """The overview's aspirants and completed accessions in `tier` and `phase`, and what
+    they are asked (read once: the statuses and Needs attention share it). Today from the
+    candidates' own fields; as of a date, from each one's standing then, as the status API
+    and /attention read it (so every candidate's history is read)."""
+    if as_of is None:
+        aspirants, _ = list_candidates(session, tier=tier, phase=phase, aspirants_only=True)
+        completed: list[Candidate] = []
+        if not phase or phase == Phase.member:
+            completed, _ = list_candidates(session, tier=tier, phase=Phase.member)
+        return aspirants, completed, load_asked(session, aspirants)
+    everyone, _ = list_candidates(session)
+    asked = load_asked(session, everyone, as_of=as_of)
+    chosen = [c for c in everyone
+              if (tier is None or asked.standings[c.id].tier == tier)
+              and (phase is None or asked.standings[c.id].phase == phase)]
+    return ([c for c in chosen if asked.standings[c.id].phase != Phase.member],
+            [c for c in chosen if asked.standings[c.id].phase == Phase.member], asked)
+
+
+def sort_candidates(
+    candidates: Sequence[Candidate], sort: SortKey,
+    standings: Mapping[int, Candidate | Standing],
+    statuses: Mapping[int, CandidateStatus], updated: Mapping[int, datetime | None],
+) -> list[Candidate]:
+    """The overview's order: by tier, closest to membership first, then by `sort` (ties by
+    name where the order names it). Tier and phase are each one's `standings` entry (its own
+    fields today, its standing as of a date); `statuses` are needed to sort by readiness (no
+    readiness last), `updated` (when its newest update was recorded) by update (none last)."""
+    sorters: dict[str, Callable[[Candidate], Any]] = {
+        "name": lambda c: c.name,
+        "readiness": lambda c: -(statuses[c.id].evaluation.readiness
+                                 if statuses[c.id].evaluation.readiness is not None else -1),
+        "tier": lambda c: c.name,  # grouped by tier anyway
+        "phase": lambda c: (-PHASE_ORDER[Phase(standings[c.id].phase)], c.name),
+        "updated": lambda c: -(moment.timestamp() if (moment := updated.get(c.id)) else 0),
+    }
+    ordered = sorted(candidates, key=sorters[sort])
+    ordered.sort(key=lambda c: -TIER_ORDER[Tier(standings[c.id].tier)])  # stable: groups by tier
+    return ordered
+
+
+def page_count(total: int, per_page: int) -> int:
+    """How many pages `total` items fill, `per_page` a page: at least one, even empty."""
+    return max(1, -(-total // per_page))
+
+
+def page_of(items: Sequence[T], page: int, per_page: int) -> tuple[list[T], int]:
+    """Page `page` (the first is 1) of `items`, and how many pages there are."""
+    return list(items[(page - 1) * per_page: page * per_page]), page_count(len(items), per_page)
 
 
 def get_tracking_start(session: Session) -> date | None:
