@@ -65,6 +65,15 @@ TIER_ORDER = {tier: rank for rank, tier in enumerate(Tier)}
 PHASE_ORDER = {phase: rank for rank, phase in enumerate(Phase)}
 
 
+def in_standing(candidates: Sequence[Candidate], asked: Asked, tier: str | None,
+                phase: str | None) -> list[Candidate]:
+    """Those of `candidates` in `tier` and `phase` (None: any) on the date `asked` was read
+    for, from each one's standing then (its status history), not its fields of today."""
+    return [c for c in candidates
+            if (tier is None or asked.standings[c.id].tier == tier)
+            and (phase is None or asked.standings[c.id].phase == phase)]
+
+
 def list_overview_candidates(
     session: Session, tier: str | None, phase: str | None, as_of: date | None,
 ) -> tuple[list[Candidate], list[Candidate], Asked]:
@@ -80,9 +89,7 @@ def list_overview_candidates(
         return aspirants, completed, load_asked(session, aspirants)
     everyone, _ = list_candidates(session)
     asked = load_asked(session, everyone, as_of=as_of)
-    chosen = [c for c in everyone
-              if (tier is None or asked.standings[c.id].tier == tier)
-              and (phase is None or asked.standings[c.id].phase == phase)]
+    chosen = in_standing(everyone, asked, tier, phase)
     return ([c for c in chosen if asked.standings[c.id].phase != Phase.member],
             [c for c in chosen if asked.standings[c.id].phase == Phase.member], asked)
 
