@@ -12,12 +12,11 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
-from app.config import Settings, get_settings
+from app.config import PROJECT_ROOT, Settings, get_settings
 from app.db import get_engine, get_sessionmaker, get_write_sessionmaker
 from app.errors import DomainError
 from app.models import Role
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 WILDCARD_HOSTS = ("0.0.0.0", "::", "")
 
 app = typer.Typer(help="Accession Tracker: aspirant states against accession benchmarks.",

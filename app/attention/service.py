@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.benchmarks.service import AppliedBenchmark, due_date
-from app.candidates.service import list_candidates
+from app.candidates.service import in_standing, list_candidates
 from app.evaluation import (
     Asked,
     CandidateStatus,
@@ -110,10 +110,8 @@ def list_attention(
     list and its count cost that (the response cache keeps the answer for the day)."""
     candidates, _ = list_candidates(session)
     asked = load_asked(session, candidates, as_of=as_of)
-    chosen = [c for c in candidates
-              if (tier is None or asked.standings[c.id].tier == tier)
-              and (phase is None or asked.standings[c.id].phase == phase)]
-    return first_attention(session, chosen, asked, within_days=within_days)
+    return first_attention(session, in_standing(candidates, asked, tier, phase), asked,
+                           within_days=within_days)
 
 
 def first_attention(

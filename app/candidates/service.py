@@ -1,17 +1,38 @@
-"""Candidates: lists with filters, one by slug, and the admin's writes (create, edit, change of
-tier or phase)."""
+"""Candidates: lists with filters, one by slug, the admin's writes (create, edit, change of
+tier or phase), and a status as the API answers it (the status API and the JSON download)."""
 
-from datetime import date
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from app.benchmarks.service import derive_candidate_benchmarks
-from app.candidates.schemas import CandidateCreate, CandidateUpdate
+from app.benchmarks.service import Standing, derive_candidate_benchmarks
+from app.candidates.schemas import (
+    BenchmarkStatusRead,
+    CandidateCreate,
+    CandidateStatusRead,
+    CandidateUpdate,
+    CategoryStatusRead,
+    DivergenceRead,
+    LatestValue,
+)
 from app.errors import Conflict, InvalidInput, NotFound, field_error
+from app.evaluation import (
+    Asked,
+    CandidateStatus,
+    benchmark_is_illustrative,
+    load_asked,
+    rests_on_illustrative,
+    revised_vintages,
+)
 from app.events.service import record_event, snapshot
 from app.models import Candidate, CandidateStatusChange, Phase, Tier, User, utcnow
+from app.status import BenchmarkEvaluation, Pace, pace_sentence, quarter_end_before
+
+T = TypeVar("T")
 
 
 def list_candidates(
@@ -35,6 +56,79 @@ def list_candidates(
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = query.order_by(Candidate.name, Candidate.id).offset(offset).limit(limit)
     return list(session.scalars(page)), total
+
+
+# The overview's orders. Rows are grouped by tier, closest to membership first; within a tier
+# by name, readiness (highest first), phase (furthest first) or last update (newest first).
+SortKey = Literal["name", "readiness", "tier", "phase", "updated"]
+TIER_ORDER = {tier: rank for rank, tier in enumerate(Tier)}
+PHASE_ORDER = {phase: rank for rank, phase in enumerate(Phase)}
+
+
+def in_standing(candidates: Sequence[Candidate], asked: Asked, tier: str | None,
+                phase: str | None) -> list[Candidate]:
+    """Those of `candidates` in `tier` and `phase` (None: any) on the date `asked` was read
+    for, from each one's standing then (its status history), not its fields of today."""
+    return [c for c in candidates
+            if (tier is None or asked.standings[c.id].tier == tier)
+            and (phase is None or asked.standings[c.id].phase == phase)]
+
+
+def list_overview_candidates(
+    session: Session, tier: str | None, phase: str | None, as_of: date | None,
+) -> tuple[list[Candidate], list[Candidate], Asked]:
+    """The overview's aspirants and completed accessions in `tier` and `phase`, and what
+    they are asked (read once: the statuses and Needs attention share it). Today from the
+    candidates' own fields; as of a date, from each one's standing then, as the status API
+    and /attention read it (so every candidate's history is read)."""
+    if as_of is None:
+        aspirants, _ = list_candidates(session, tier=tier, phase=phase, aspirants_only=True)
+        completed: list[Candidate] = []
+        if not phase or phase == Phase.member:
+            completed, _ = list_candidates(session, tier=tier, phase=Phase.member)
+        return aspirants, completed, load_asked(session, aspirants)
+    everyone, _ = list_candidates(session)
+    asked = load_asked(session, everyone, as_of=as_of)
+    chosen = in_standing(everyone, asked, tier, phase)
+    return ([c for c in chosen if asked.standings[c.id].phase != Phase.member],
+            [c for c in chosen if asked.standings[c.id].phase == Phase.member], asked)
+
+
+def sort_candidates(
+    candidates: Sequence[Candidate], sort: SortKey,
+    standings: Mapping[int, Candidate | Standing],
+    statuses: Mapping[int, CandidateStatus], updated: Mapping[int, datetime | None],
+) -> list[Candidate]:
+    """The overview's order: by tier, closest to membership first, then by `sort` (ties by
+    name where the order names it). Tier and phase are each one's `standings` entry (its own
+    fields today, its standing as of a date); `statuses` are needed to sort by readiness (no
+    readiness last), `updated` (when its newest update was recorded) by update (none last)."""
+    sorters: dict[str, Callable[[Candidate], Any]] = {
+        "name": lambda c: c.name,
+        "readiness": lambda c: -(statuses[c.id].evaluation.readiness
+                                 if statuses[c.id].evaluation.readiness is not None else -1),
+        "tier": lambda c: c.name,  # grouped by tier anyway
+        "phase": lambda c: (-PHASE_ORDER[Phase(standings[c.id].phase)], c.name),
+        "updated": lambda c: -(moment.timestamp() if (moment := updated.get(c.id)) else 0),
+    }
+    ordered = sorted(candidates, key=sorters[sort])
+    ordered.sort(key=lambda c: -TIER_ORDER[Tier(standings[c.id].tier)])  # stable: groups by tier
+    return ordered
+
+
+def page_count(total: int, per_page: int) -> int:
+    """How many pages `total` items fill, `per_page` a page: at least one, even empty."""
+    return max(1, -(-total // per_page))
+
+
+def page_of(items: Sequence[T], page: int, per_page: int) -> tuple[list[T], int]:
+    """Page `page` (the first is 1) of `items`, and how many pages there are."""
+    return list(items[(page - 1) * per_page: page * per_page]), page_count(len(items), per_page)
+
+
+def get_tracking_start(session: Session) -> date | None:
+    """When tracking began: the earliest status change of any candidate (None before any)."""
+    return session.scalar(select(func.min(CandidateStatusChange.effective_on)))
 
 
 def get_candidate(session: Session, slug: str, *, with_history: bool = True) -> Candidate:
@@ -165,3 +259,74 @@ def update_candidate(
     )
     session.commit()
     return candidate
+
+
+def candidate_status_read(
+    session: Session, candidate: Candidate, status: CandidateStatus, tier: Tier | None,
+    revised: dict[int, str] | None = None,
+) -> CandidateStatusRead:
+    """The status as the API answers it. `status.tier` is the tier evaluated: the what-if
+    `tier`, or the candidate's own on the evaluated date (from its status history).
+    `revised` (evaluation.revised_vintages) may be read once for many candidates."""
+    evaluation, applied = status.evaluation, status.applied
+    if revised is None:
+        revised = revised_vintages(session, [b.latest for b in evaluation.benchmarks
+                                             if b.latest])
+    indicators = {a.definition.key: a.definition.indicator.key for a in applied}
+    category_titles = {a.definition.category.key: a.definition.category.title for a in applied}
+    by_key = {a.definition.key: a for a in applied}
+    benchmarks = []
+    for b in evaluation.benchmarks:
+        spec, latest = b.spec, b.latest
+        benchmarks.append(BenchmarkStatusRead(
+            key=spec.key, indicator=indicators[spec.key], title=spec.title,
+            category=spec.category, kind=spec.kind, unit=spec.unit,
+            target=spec.target_value if spec.target_value is not None else spec.target_stage or "",
+            due_on=spec.due_on, weight=spec.weight,
+            latest=LatestValue(
+                value=latest.value if latest.value is not None else latest.stage or "",
+                as_of=latest.as_of, source=latest.source, vintage=latest.vintage,
+                observation_status=latest.observation_status, recorded_at=latest.recorded_at,
+                is_revision=latest.id in revised, revised_from=revised.get(latest.id),
+                assessed_by=latest.assessed_by,
+            ) if latest else None,
+            progress=b.progress, status=b.status, trend=b.trend, change=b.change,
+            previous_status=b.previous_status, projected_on=b.projected_on,
+            behind_trend_on=b.behind_trend_on,
+            projection_note=b.projection_note, reason=b.reason,
+            **pace_fields(b),
+            is_illustrative=benchmark_is_illustrative(by_key[spec.key], latest),
+            target_is_illustrative=by_key[spec.key].target_is_illustrative,
+        ))
+    return CandidateStatusRead(
+        slug=candidate.slug,
+        tier=status.tier,
+        phase=status.standing.phase,
+        is_what_if=tier is not None and tier != status.standing.tier,
+        is_illustrative=rests_on_illustrative(status),
+        tier_is_illustrative=status.standing.tier_is_illustrative,
+        as_of=evaluation.as_of,
+        previous_review_on=quarter_end_before(evaluation.as_of),
+        readiness=evaluation.readiness,
+        counts=evaluation.counts,
+        projected_on=evaluation.projected_on,
+        projection_note=evaluation.projection_note,
+        categories=[
+            CategoryStatusRead(key=c.key, title=category_titles.get(c.key, c.key),
+                               readiness=c.readiness, weight=c.weight, counts=c.counts)
+            for c in evaluation.categories
+        ],
+        benchmarks=benchmarks,
+    )
+
+
+def pace_fields(b: BenchmarkEvaluation) -> dict[str, Any]:
+    """A benchmark's pace and assessment, as the status API names them."""
+    pace = b.pace or Pace(None, None, None, None)
+    divergence = b.divergence
+    return {
+        "required_pace": pace.required, "achieved_pace": pace.achieved,
+        "pace_ratio": pace.ratio, "pace_note": pace.note,
+        "pace_sentence": pace_sentence(b.spec, pace), "status_basis": b.basis,
+        "divergence": DivergenceRead(**vars(divergence)) if divergence else None,
+    }

@@ -12,3 +12,8 @@ def list_member_states(
     total = session.scalar(select(func.count()).select_from(MemberState)) or 0
     query = select(MemberState).order_by(MemberState.joined_on, MemberState.name)
     return list(session.scalars(query.offset(offset).limit(limit))), total
+
+
+def get_member_states(session: Session) -> dict[str, MemberState]:
+    """Every member state by its ISO3 code (one query, no count)."""
+    return {m.iso3: m for m in session.scalars(select(MemberState))}

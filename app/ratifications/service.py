@@ -160,18 +160,26 @@ def protocol_signed_on(session: Session, candidate_ids: list[int], as_of: date |
                AccessionMilestoneRecord.occurred_on <= (as_of or date.max))).all())
 
 
+def list_ratification_steps(
+    session: Session, candidate: Candidate, *, as_of: date | None = None
+) -> list[RatificationStepRecord]:
+    """Every member state's recorded steps for `candidate`, oldest first; with `as_of`, those
+    taken by that day."""
+    return list(session.scalars(
+        select(RatificationStepRecord)
+        .where(RatificationStepRecord.candidate_id == candidate.id,
+               RatificationStepRecord.occurred_on <= (as_of or date.max))
+        .order_by(RatificationStepRecord.occurred_on, RatificationStepRecord.id)
+    ))
+
+
 def list_ratifications(
     session: Session, candidate: Candidate, *, as_of: date | None = None
 ) -> list[Ratification]:
     """Each ratifying member state's steps and standing in its procedure; with `as_of`, those
     taken by that day."""
     steps_by_member: dict[str, list[RatificationStepRecord]] = {}
-    for record in session.scalars(
-        select(RatificationStepRecord)
-        .where(RatificationStepRecord.candidate_id == candidate.id,
-               RatificationStepRecord.occurred_on <= (as_of or date.max))
-        .order_by(RatificationStepRecord.occurred_on, RatificationStepRecord.id)
-    ):
+    for record in list_ratification_steps(session, candidate, as_of=as_of):
         steps_by_member.setdefault(record.member_iso3, []).append(record)
     procedures = load_procedures(session)
     protocol_on = protocol_signed_on(session, [candidate.id], as_of).get(candidate.id)

@@ -27,11 +27,10 @@ from app.reports.schemas import (
     ReportUpdate,
     report_etag,
 )
+from app.schema_types import MAX_ID
 
 router = APIRouter(tags=["reports"])
 
-# The id column is a 32-bit integer on PostgreSQL: a larger number is refused here, not there.
-MAX_ID = 2**31 - 1
 ReportId = Annotated[int, Path(ge=1, le=MAX_ID, description="The report's id.")]
 IfMatch = Annotated[str | None, Header(max_length=1000,
                                        description="The ETag of the version you edited.")]

@@ -81,6 +81,15 @@ def list_published_reports(
                  limit=limit, offset=offset)
 
 
+def list_latest_reports(session: Session, *, now: datetime, limit: int) -> list[ProgressReport]:
+    """The `limit` reports published last by `now`, newest first, each with its candidate."""
+    return list(session.scalars(
+        select(ProgressReport).where(_public(now))
+        .options(selectinload(ProgressReport.candidate))
+        .order_by(ProgressReport.published_at.desc()).limit(limit)
+    ))
+
+
 def list_reports(
     session: Session, *, status: ReportStatus, candidate: Candidate | None, reader: User | None,
     limit: int | None = None, offset: int = 0,

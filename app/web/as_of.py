@@ -12,13 +12,12 @@ from typing import Annotated
 from fastapi import Depends, Query
 from markupsafe import Markup
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import func, select
 
 from app.candidates.deps import as_of_query
+from app.candidates.service import get_tracking_start
 from app.db import SessionDep
 from app.errors import InvalidInput, field_error
 from app.evaluation import today
-from app.models import CandidateStatusChange
 from app.schema_types import InputDate
 from app.status import quarter_end_after, quarter_end_before
 
@@ -71,7 +70,7 @@ def review_of(session, as_of: date | None) -> Review:
     """The review context of a page: one small query, for when tracking began (the earliest
     status change of any candidate)."""
     now = today()
-    began = session.scalar(select(func.min(CandidateStatusChange.effective_on)))
+    began = get_tracking_start(session)
     dates = review_dates(began, quarter_end_before(now))
     if as_of is None:
         return Review(None, None, None, dates, now)

@@ -92,6 +92,8 @@ def status_feed_context(session: Session, slug: str, key: str | None = None) -> 
     definition = get_definition(session, key) if key is not None else None
     events = list_status_changes(session, candidate, key)
     keys = {(e.after or {}).get("benchmark") for e in events}
+    # TODO(web-queries): a benchmarks/service.py function (that file is another helper's),
+    # e.g. get_definitions(session, keys) -> {key: definition}.
     definitions = {d.key: d for d in session.scalars(
         select(BenchmarkDefinition).where(BenchmarkDefinition.key.in_(keys)))}
     base = get_settings().site_url

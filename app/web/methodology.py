@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import status
@@ -17,6 +16,7 @@ from app.errors import NotFound
 from app.evaluation import benchmark_is_illustrative, load_statuses
 from app.gates.service import list_gates
 from app.i18n import format_number, gettext
+from app.members.service import get_member_states
 from app.models import Candidate, MemberState, Phase
 from app.ratifications.pipeline import (
     PARLIAMENT_APPROVED,
@@ -205,7 +205,7 @@ def pipeline_example(session: Session, as_of: date | None = None) -> PipelineExa
     medians = median_days_per_step(r for _, _, r in references)
     if not medians:
         return None
-    members = {m.iso3: m for m in session.scalars(select(MemberState))}
+    members = get_member_states(session)
     samples: dict[str, list[PipelineSample]] = {}
     parliament = []
     for reference, iso3, r in references:

@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
 
 from app.accession.service import has_protocol, load_accessions
 from app.attention.service import (
@@ -20,20 +19,25 @@ from app.attention.service import (
     list_attention,
 )
 from app.auth.deps import FullEvaluation, allow_full_evaluation
-from app.benchmarks.labels import unit_label
 from app.benchmarks.service import (
     list_expansion_models,
     list_tiers,
     targets_in_force,
 )
-from app.candidates.service import get_candidate, list_candidates
+from app.candidates.service import (
+    SortKey,
+    get_candidate,
+    list_candidates,
+    list_overview_candidates,
+    page_count,
+    page_of,
+    sort_candidates,
+)
 from app.db import SessionDep
 from app.evaluation import (
-    Asked,
     benchmark_is_illustrative,
     end_of_day,
     history_chart_points,
-    load_asked,
     load_statuses,
     rests_on_illustrative,
     revised_vintages,
@@ -42,7 +46,7 @@ from app.evaluation import (
 from app.framework import list_instruments
 from app.gates.service import list_gates, next_phase_path
 from app.members.service import list_member_states
-from app.models import Candidate, Phase, ProgressReport, ReportStatus, Tier
+from app.models import Phase, ProgressReport, ReportStatus, Tier
 from app.progress.service import corrections_of, last_recorded, list_series, retracted_on
 from app.ratifications.service import (
     list_ratifications,
@@ -57,9 +61,10 @@ from app.reports.service import (
     list_published_reports,
     writers,
 )
-from app.status import effective_measurements
+from app.schema_types import MAX_ID
 from app.web.as_of import ReviewDep, dated, viewing
-from app.web.charts import ChartPoint, history_chart, progress_bar, ratification_chart
+from app.web.benchmark_charts import CHART_POINTS, benchmark_chart, chart_points
+from app.web.charts import ChartPoint, progress_bar, ratification_chart
 from app.web.feeds import status_feed_path
 from app.web.maps import load_geography, overview_map, ratification_map
 from app.web.methodology import (
@@ -71,62 +76,12 @@ from app.web.methodology import (
 from app.web.path_view import path_section
 from app.web.sources import SourceNotes
 from app.web.templating import localized, render
-from app.web.wording import measure, target_words
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 50
 HISTORY_PAGE_SIZE = 100  # rows of a benchmark's update table per page
 ATTENTION_SHOWN = 10  # the overview's Needs attention: the most urgent items; /attention has all
-CHART_POINTS = 400
-SortKey = Literal["name", "readiness", "tier", "phase", "updated"]
-TIER_ORDER = {tier: rank for rank, tier in enumerate(Tier)}
-PHASE_ORDER = {phase: rank for rank, phase in enumerate(Phase)}
-
-
-def chart_points(status, key: str, as_of: date) -> list[ChartPoint]:
-    """Effective measurements of one benchmark as chart points (stage number for milestones)."""
-    applied = next(a for a in status.applied if a.definition.key == key)
-    stages = applied.definition.stages or []
-    points = []
-    for m in effective_measurements(status.measurements[key], as_of):
-        revised = m.supersedes_id is not None
-        if m.value is not None:
-            points.append(ChartPoint(m.as_of, m.value, revised, m.assessed_by))
-        elif m.stage in stages:
-            points.append(ChartPoint(m.as_of, float(stages.index(m.stage) + 1), revised,
-                                     m.assessed_by))
-    return points
-
-
-def benchmark_chart(chart_id: str, definition, applied, points: list[ChartPoint], as_of: date,
-                    *, is_illustrative: bool = False, compact: bool = False,
-                    narrow: bool = False):
-    """A benchmark's history chart, in the reader's words: stage names, unit and target."""
-    stages = definition.stages or []
-
-    def value_words(value: float) -> str:
-        if stages:
-            return measure(definition, stages[int(value) - 1]) if value >= 1 else "—"
-        return measure(definition, value, applied.target_value if applied else None)
-
-    return history_chart(
-        chart_id, points, title=localized(definition, "title"), today=as_of,
-        target=_target_point(applied) if applied else None,
-        target_words=target_words(definition, applied.target_value, applied.target_stage)
-        if applied else "",
-        due_on=applied.due_on if applied else None,
-        stage_names=[measure(definition, s) for s in stages],
-        unit=unit_label(definition, 2.0) if definition.unit else "",
-        value_words=value_words, compact=compact, narrow=narrow,
-        is_illustrative=is_illustrative or bool(applied and applied.target_is_illustrative))
-
-
-def _target_point(applied) -> float | None:
-    stages = applied.definition.stages or []
-    if applied.target_stage in stages:
-        return float(stages.index(applied.target_stage) + 1)
-    return applied.target_value
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -145,31 +100,19 @@ def dashboard_page(
     if sort == "readiness":  # the order needs every candidate evaluated
         allow_full_evaluation(request)
     as_of = review.as_of
-    candidates, completed, asked = listed_candidates(session, tier or None, phase or None, as_of)
+    candidates, completed, asked = list_overview_candidates(session, tier or None, phase or None,
+                                                            as_of)
     total = len(candidates)
     # Today a candidate's own fields; as of a date, its tier and phase then.
     standing = {c.id: asked.standings[c.id] if as_of else c for c in candidates}
-    rows = [{"candidate": c, "tier": standing[c.id].tier, "phase": standing[c.id].phase}
-            for c in candidates]
     # Only what the order needs is computed for every candidate; the rest for the page shown.
     statuses = load_statuses(session, candidates, asked=asked) if sort == "readiness" else {}
     updated = (last_recorded(session, [c.id for c in candidates], as_of=as_of)
                if sort == "updated" else {})
-    sorters = {
-        "name": lambda r: r["candidate"].name,
-        "readiness": lambda r: -(statuses[r["candidate"].id].evaluation.readiness
-                                 if statuses[r["candidate"].id].evaluation.readiness is not None
-                                 else -1),
-        "tier": lambda r: r["candidate"].name,  # the rows are grouped by tier anyway
-        "phase": lambda r: (-PHASE_ORDER[Phase(r["phase"])], r["candidate"].name),
-        "updated": lambda r: -(updated[r["candidate"].id].timestamp()
-                               if updated.get(r["candidate"].id) else 0),
-    }
-    rows.sort(key=sorters[sort])
-    rows.sort(key=lambda r: -TIER_ORDER[Tier(r["tier"])])  # stable: groups by tier
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
-    shown = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-    shown_candidates = [row["candidate"] for row in shown]
+    shown_candidates, pages = page_of(sort_candidates(candidates, sort, standing, statuses,
+                                                      updated), page, PAGE_SIZE)
+    shown = [{"candidate": c, "tier": standing[c.id].tier, "phase": standing[c.id].phase}
+             for c in shown_candidates]
     if sort != "readiness":
         statuses = load_statuses(session, shown_candidates, asked=asked)
     if sort != "updated":
@@ -215,28 +158,6 @@ def dashboard_page(
                   attention=attention, attention_url=attention_url,
                   attention_members=phase == Phase.member, review=review,
                   aspirants_map=aspirants_map, map_source=load_geography().source)
-
-
-def listed_candidates(
-    session: Session, tier: str | None, phase: str | None, as_of: date | None,
-) -> tuple[list[Candidate], list[Candidate], Asked]:
-    """The overview's aspirants and completed accessions in `tier` and `phase`, and what
-    they are asked (read once: the statuses and Needs attention share it). Today from the
-    candidates' own fields; as of a date, from each one's standing then, as the status API
-    and /attention read it (so every candidate's history is read)."""
-    if as_of is None:
-        candidates, _ = list_candidates(session, tier=tier, phase=phase, aspirants_only=True)
-        completed: list[Candidate] = []
-        if not phase or phase == Phase.member:
-            completed, _ = list_candidates(session, tier=tier, phase=Phase.member)
-        return candidates, completed, load_asked(session, candidates)
-    everyone, _ = list_candidates(session)
-    asked = load_asked(session, everyone, as_of=as_of)
-    chosen = [c for c in everyone
-              if (tier is None or asked.standings[c.id].tier == tier)
-              and (phase is None or asked.standings[c.id].phase == phase)]
-    return ([c for c in chosen if asked.standings[c.id].phase != Phase.member],
-            [c for c in chosen if asked.standings[c.id].phase == Phase.member], asked)
 
 
 @router.get("/candidates/{slug}", response_class=HTMLResponse)
@@ -326,7 +247,7 @@ def benchmark_page(
         status.evaluation.as_of, CHART_POINTS)]
     superseded_by = corrections_of(session, [u.id for u in shown], as_of=as_of)
     revised = revised_vintages(session, shown)
-    pages = max(1, -(-total // HISTORY_PAGE_SIZE))
+    pages = page_count(total, HISTORY_PAGE_SIZE)
     is_illustrative = any(m.is_illustrative for m in status.measurements.get(key, ()))
     # The chart drawn twice, for a wide and a narrow screen (app/web/charts.py).
     charts = [benchmark_chart(chart_id, definition, applied, points, status.evaluation.as_of,
@@ -364,20 +285,20 @@ def attention_page(
     attention = list_attention(session, as_of=review.as_of, within_days=within_days,
                                tier=tier or None, phase=phase or None)
     total = len(attention.items)
-    shown = Attention(attention.items[(page - 1) * PAGE_SIZE: page * PAGE_SIZE],
-                      attention.as_of, attention.due_by)
+    items, pages = page_of(attention.items, page, PAGE_SIZE)
+    shown = Attention(items, attention.as_of, attention.due_by)
     filters = {"tier": tier or "", "phase": phase or "", "within_days": within_days,
                **({"as_of": review.as_of.isoformat()} if review.as_of else {})}
     return render(request, "attention.html", attention=shown, total=total, tiers=list(Tier),
                   phases=[p for p in Phase if p != Phase.member], tier=tier or "",
                   phase=phase or "", within_days=within_days, max_days=MAX_WITHIN_DAYS,
-                  page=page, pages=max(1, -(-total // PAGE_SIZE)),
+                  page=page, pages=pages,
                   query=urlencode(filters) + "&",
                   api_url="/api/v1/attention?" + urlencode(
                       {k: v for k, v in filters.items() if v != ""}), review=review)
 
 
-ReportId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+ReportId = Annotated[int, Path(ge=1, le=MAX_ID)]
 # A draft's preview is for whoever holds its link: never kept by a cache or indexed, and the
 # link (its token) never sent on to the sites the draft links to.
 PREVIEW_HEADERS = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex, nofollow",

@@ -33,10 +33,10 @@ from app.i18n import current_language, format_day, gettext
 from app.models import BenchmarkDefinition, Candidate, Phase
 from app.status import BenchmarkEvaluation, Status
 from app.web.as_of import ReviewDep
+from app.web.benchmark_charts import CHART_POINTS, benchmark_chart, chart_points
 from app.web.charts import ChartPoint
 from app.web.downloads import attachment
 from app.web.maps import DrawnMap, load_geography, load_ratification_map, map_svg
-from app.web.pages import CHART_POINTS, benchmark_chart, chart_points
 from app.web.sources import SourceNotes, first_url, short_name
 from app.web.templating import label, localized, render
 from app.web.wording import measure, status_sentence, target_words

@@ -4,7 +4,6 @@ URLs with a content hash, and the error page."""
 import hashlib
 from collections.abc import Callable
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from fastapi import Request
@@ -12,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, pass_context
 
-from app.config import get_settings
+from app.config import PROJECT_ROOT, get_settings
 from app.i18n import (
     LANGUAGES,
     N_,
@@ -38,7 +37,6 @@ from app.web.wording import (
     trend_words,
 )
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
 

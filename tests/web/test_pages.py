@@ -4,8 +4,11 @@ import re
 
 import pytest
 
+from app.candidates.service import (
+    PHASE_ORDER,
+    TIER_ORDER,
+)
 from app.models import Phase, Tier
-from app.web.pages import PHASE_ORDER, TIER_ORDER
 
 
 def test_dashboard_lists_every_candidate(client):
