@@ -81,6 +81,7 @@ __all__ = [
     "due_date",
     "get_category",
     "get_definition",
+    "get_definitions_by_key",
     "get_indicator",
     "list_categories",
     "list_definitions",
@@ -125,6 +126,17 @@ def get_definition(session: Session, key: str) -> BenchmarkDefinition:
     if definition is None:
         raise NotFound("benchmark", key)
     return definition
+
+
+def get_definitions_by_key(
+    session: Session, keys: Iterable[str | None]
+) -> dict[str, BenchmarkDefinition]:
+    """The definitions of these keys that exist, by key (unknown keys are left out)."""
+    wanted = {k for k in keys if k is not None}
+    if not wanted:
+        return {}
+    return {d.key: d for d in session.scalars(
+        select(BenchmarkDefinition).where(BenchmarkDefinition.key.in_(wanted)))}
 
 
 def _find_category(

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from app.errors import NotFound
@@ -169,3 +169,24 @@ def corrections_of(
         select(ProgressUpdate.supersedes_id, ProgressUpdate.id)
         .where(ProgressUpdate.supersedes_id.in_(update_ids), *known_on(as_of))
     ).tuples().all())
+
+
+def list_update_page(
+    session: Session, candidate_ids: Sequence[int], *, after: tuple[Any, ...] | None,
+    indicator_id: int | None = None, as_of: date | None = None, limit: int,
+) -> list[ProgressUpdate]:
+    """One page of these candidates' updates ordered by candidate, date and id, starting after
+    the (candidate_id, as_of, id) key `after` (keyset paging: no offset to skip over); of one
+    indicator, when given; with `as_of`, those known on that day."""
+    order = (ProgressUpdate.candidate_id, ProgressUpdate.as_of, ProgressUpdate.id)
+    query = (select(ProgressUpdate)
+             .where(ProgressUpdate.candidate_id.in_(candidate_ids), *known_on(as_of))
+             .options(selectinload(ProgressUpdate.indicator),
+                      selectinload(ProgressUpdate.retraction),
+                      *([selectinload(ProgressUpdate.retractions)] if as_of else []))
+             .order_by(*order).limit(limit))
+    if after is not None:
+        query = query.where(tuple_(*order) > tuple_(*after))
+    if indicator_id is not None:
+        query = query.where(ProgressUpdate.indicator_id == indicator_id)
+    return list(session.scalars(query))

@@ -4,7 +4,7 @@ app/web/charts.py: the candidate, benchmark and share pages draw it alike."""
 from datetime import date
 
 from app.benchmarks.labels import unit_label
-from app.status import effective_measurements
+from app.status import effective_measurements, stage_position
 from app.web.charts import ChartPoint, history_chart
 from app.web.templating import localized
 from app.web.wording import measure, target_words
@@ -21,8 +21,8 @@ def chart_points(status, key: str, as_of: date) -> list[ChartPoint]:
         revised = m.supersedes_id is not None
         if m.value is not None:
             points.append(ChartPoint(m.as_of, m.value, revised, m.assessed_by))
-        elif m.stage in stages:  # TODO(stage-position): app/status.py's stage position rule
-            points.append(ChartPoint(m.as_of, float(stages.index(m.stage) + 1), revised,
+        elif m.stage in stages:
+            points.append(ChartPoint(m.as_of, stage_position(stages, m.stage), revised,
                                      m.assessed_by))
     return points
 
@@ -52,6 +52,6 @@ def benchmark_chart(chart_id: str, definition, applied, points: list[ChartPoint]
 
 def _target_point(applied) -> float | None:
     stages = applied.definition.stages or []
-    if applied.target_stage in stages:  # TODO(stage-position): app/status.py's rule
-        return float(stages.index(applied.target_stage) + 1)
+    if applied.target_stage in stages:
+        return stage_position(stages, applied.target_stage)
     return applied.target_value

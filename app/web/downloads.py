@@ -11,8 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
-from sqlalchemy import select, tuple_
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from app.auth.deps import allow_full_evaluation
 from app.candidates.service import candidate_status_read, get_candidate, list_candidates
@@ -24,7 +23,7 @@ from app.models import (
     ProgressUpdate,
     utcnow,
 )
-from app.progress.service import known_on, resolve_indicator, retracted_on
+from app.progress.service import list_update_page, resolve_indicator, retracted_on
 from app.ratifications.service import list_ratification_steps
 from app.reports.service import list_latest_reports
 from app.web.as_of import ReviewDep
@@ -57,22 +56,11 @@ def update_row_pages(session: Session, candidates: Sequence[Candidate],
     recorded by then, as the status reads them), retracted only by a retraction then in
     effect."""
     by_id = {c.id: c for c in candidates}
-    order = (ProgressUpdate.candidate_id, ProgressUpdate.as_of, ProgressUpdate.id)
     after: tuple[Any, ...] | None = None
     while True:
-        # TODO(web-queries): a progress/service.py function (that file is the progress
-        # restructuring's), e.g. list_update_page(session, ids, after=, indicator_id=, as_of=).
-        query = (select(ProgressUpdate)
-                 .where(ProgressUpdate.candidate_id.in_(by_id), *known_on(as_of))
-                 .options(selectinload(ProgressUpdate.indicator),
-                          selectinload(ProgressUpdate.retraction),
-                          *([selectinload(ProgressUpdate.retractions)] if as_of else []))
-                 .order_by(*order).limit(ROWS_PER_PIECE))
-        if after is not None:
-            query = query.where(tuple_(*order) > tuple_(*after))
-        if indicator_id is not None:
-            query = query.where(ProgressUpdate.indicator_id == indicator_id)
-        updates = list(session.scalars(query))
+        updates = list_update_page(session, list(by_id), after=after,
+                                   indicator_id=indicator_id, as_of=as_of,
+                                   limit=ROWS_PER_PIECE)
         if updates:
             reasons = retraction_reasons(session, updates, as_of)
             yield [_update_row(by_id[u.candidate_id], u, reasons.get(u.id)) for u in updates]

@@ -5,10 +5,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.benchmarks.service import get_definition
+from app.benchmarks.service import get_definition, get_definitions_by_key
 from app.candidates.service import get_candidate
 from app.config import get_settings
 from app.i18n import N_, current_language, format_day, gettext
@@ -92,10 +91,7 @@ def status_feed_context(session: Session, slug: str, key: str | None = None) -> 
     definition = get_definition(session, key) if key is not None else None
     events = list_status_changes(session, candidate, key)
     keys = {(e.after or {}).get("benchmark") for e in events}
-    # TODO(web-queries): a benchmarks/service.py function (that file is another helper's),
-    # e.g. get_definitions(session, keys) -> {key: definition}.
-    definitions = {d.key: d for d in session.scalars(
-        select(BenchmarkDefinition).where(BenchmarkDefinition.key.in_(keys)))}
+    definitions = get_definitions_by_key(session, keys)
     base = get_settings().site_url
     entries = [_entry(e, candidate, definitions[e.after["benchmark"]], base)
                for e in events if e.after and e.after.get("benchmark") in definitions]
