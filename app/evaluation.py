@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from app.benchmarks.applied import (
     AppliedBenchmark,
     Standing,
-    apply_requirement,
+    apply_tier,
     standing_on,
     targets_in_force,
 )
@@ -267,14 +267,10 @@ def load_statuses(
     for candidate in candidates:
         standing = asked.standings[candidate.id]
         evaluated_tier = asked.tier_of(candidate.id)
-        applied = [
-            apply_requirement(
-                requirement,
-                benchmarks.get((candidate.id, requirement.definition_id)),
-                standing.tier_entered_on if evaluated_tier == standing.tier else None,
-            )
-            for requirement in asks[candidate.id]
-        ]
+        applied = apply_tier(
+            asks[candidate.id],
+            lambda definition_id, of=candidate.id: benchmarks.get((of, definition_id)),
+            standing, evaluated_tier)
         measurements = {a.definition.key: updates[(candidate.id, a.definition.indicator_id)]
                         for a in applied}
         items = [(benchmark_spec(a), measurements[a.definition.key]) for a in applied]

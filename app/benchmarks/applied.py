@@ -2,7 +2,7 @@
 status history, the requirements in force for its tier with its own overrides and due dates,
 and its stored benchmarks derived from its tier."""
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -83,10 +83,19 @@ def targets_in_force(
     every target adopted by then and not yet retired, in category order. The one place the
     targets of a candidate are chosen (the status rules, the pages and the admin's lists).
     `indicator_ids` keeps the targets on those indicators only (a write's statuses)."""
-    by_tier: dict[str, list[TierRequirement]] = {tier: [] for tier in tiers}
     definitions = session.scalars(
         _targets_query(indicator_ids is not None),
         {"indicator_ids": list(indicator_ids)} if indicator_ids is not None else None).unique()
+    return requirements_in_force(definitions, tiers, on)
+
+
+def requirements_in_force(
+    definitions: Iterable[BenchmarkDefinition], tiers: Collection[str], on: date,
+) -> dict[str, list[TierRequirement]]:
+    """The rule of targets_in_force over definitions already loaded with their requirements:
+    for each tier, the requirements of the version in force on `on` of each definition adopted
+    by then and not yet retired, in the order given."""
+    by_tier: dict[str, list[TierRequirement]] = {tier: [] for tier in tiers}
     for definition in definitions:
         if not definition.is_in_force(on):
             continue
@@ -162,11 +171,20 @@ def applied_benchmarks(
             select(CandidateBenchmark).where(CandidateBenchmark.candidate_id == candidate.id)
         )
     }
+    return apply_tier(targets_in_force(session, {tier}, on)[tier], by_definition.get,
+                      standing, tier)
+
+
+def apply_tier(
+    requirements: Iterable[TierRequirement],
+    own_target: Callable[[int], CandidateBenchmark | None], standing: Standing, tier: str,
+) -> list[AppliedBenchmark]:
+    """What `tier` asks of a candidate of this standing: each requirement with the candidate's
+    own target for it, if any (`own_target` by definition id). Deadlines counted from entering
+    the tier count only for the candidate's own tier: under another (a what-if) it has not
+    entered it, so no such deadline applies."""
     entered = standing.tier_entered_on if tier == standing.tier else None
-    return [
-        apply_requirement(req, by_definition.get(req.definition_id), entered)
-        for req in targets_in_force(session, {tier}, on)[tier]
-    ]
+    return [apply_requirement(r, own_target(r.definition_id), entered) for r in requirements]
 
 
 def derive_candidate_benchmarks(session: Session, candidate: Candidate) -> list[CandidateBenchmark]:

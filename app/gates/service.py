@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from app.benchmarks.service import Standing, standing_on
+from app.benchmarks.applied import requirements_in_force
+from app.benchmarks.service import Standing, get_definitions_by_key, standing_on
 from app.errors import Conflict, InvalidInput, NotFound, field_error
 from app.evaluation import Asked, CandidateStatus, load_statuses, today
 from app.events.service import record_event, snapshot
@@ -245,9 +246,9 @@ def _status_on_entry(
     loaded = {a.definition.key: a.definition for a in status.applied}
     if not all(key in loaded for key in keys):
         return load_statuses(session, [candidate], as_of=entered_on)[candidate.id]
-    requirements = [r for key in keys if loaded[key].is_in_force(entered_on)
-                    for r in loaded[key].requirements_on(entered_on) if r.tier == standing.tier]
-    asked = Asked(entered_on, {candidate.id: standing}, {standing.tier: requirements}, None)
+    asked = Asked(entered_on, {candidate.id: standing},
+                  requirements_in_force([loaded[key] for key in keys], {standing.tier},
+                                        entered_on), None)
     return load_statuses(session, [candidate], asked=asked)[candidate.id]
 
 
@@ -281,8 +282,7 @@ def candidate_path(
             unmet = unmet_on_entry(keys, target_states(on_entry))
             missing += [k for k in keys if k not in definitions]
     if missing:
-        definitions |= {d.key: d for d in session.scalars(
-            select(BenchmarkDefinition).where(BenchmarkDefinition.key.in_(set(missing))))}
+        definitions |= get_definitions_by_key(session, missing)
     return CandidatePath(
         evaluation=evaluation, tier=status.tier,
         gate=by_id.get(evaluation.gate_id) if evaluation.gate_id else None,
