@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.service import create_user, issue_token
 from app.db import make_engine
-from app.imports.service import XLSX_TYPE
+from app.imports.rows import XLSX_TYPE
 from app.models import BenchmarkKind, Candidate, Indicator, ProgressUpdate, Role
 from bench.fixtures import accession
 from bench.servers import (

@@ -15,8 +15,9 @@ from app.auth.deps import CurrentAnalyst
 from app.config import get_settings
 from app.db import SessionDep, begins_write_itself
 from app.errors import ContentTooLarge, DomainError, UnsupportedMediaType
+from app.imports.rows import XLSX_TYPE, Format
 from app.imports.schemas import ImportResult
-from app.imports.service import XLSX_TYPE, Format, Upload, import_upload
+from app.imports.service import Upload, import_upload
 from app.imports.template import build_template, template_csv, template_xlsx
 from app.imports.xlsx import Deadline
 

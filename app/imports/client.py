@@ -20,7 +20,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from app.imports.service import XLSX_TYPE
+from app.imports.rows import XLSX_TYPE
 
 STORED, REFUSED, UNREACHABLE = 0, 1, 2
 CONTENT_TYPES = {".csv": "text/csv", ".xlsx": XLSX_TYPE}

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.imports.service import COLUMNS
+from app.imports.rows import COLUMNS
 from app.models import BenchmarkDefinition, BenchmarkKind, Candidate, Indicator, utcnow
 
 UPDATES_SHEET = "updates"

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from app.config import get_settings
 from app.imports import service
-from app.imports.service import COLUMNS, XLSX_TYPE
+from app.imports.rows import COLUMNS, XLSX_TYPE
 from app.models import Candidate, Event, ProgressUpdate
 from tests.conftest import run_in_own_loop
 from tests.helpers import upload
