@@ -78,7 +78,8 @@ def create_app(*, response_cache: bool | None = None) -> FastAPI:
     install_error_handlers(app, render_error_page)
     settings = get_settings()
     app.state.change_feed = ChangeFeed(lambda: get_sessionmaker()())
-    app.state.update_writer = UpdateWriter(lambda: get_sessionmaker()())
+    app.state.update_writer = UpdateWriter(lambda: get_write_sessionmaker()(),
+                                           lambda: get_sessionmaker()())
     # Inner to outer. The response cache sits outside all but the request id and CORS (whose
     # headers depend on the request), so a hit skips the deadline task and the header work:
     # it keeps the headers the inner layers added. API reads it does not serve (a token's own

@@ -15,10 +15,12 @@ from starlette.concurrency import run_in_threadpool
 
 from app.auth.service import ANALYST_ROLES, hash_token, verify_token
 from app.config import get_settings
-from app.db import SAFE_METHODS, SessionDep
+from app.db import SessionDep
 from app.errors import Forbidden, Unauthorized
 from app.models import Role, User
 from app.ratelimit import SlidingWindow, TooManyRequests
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})  # requests that do not count as writes
 
 
 @lru_cache

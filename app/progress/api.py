@@ -21,7 +21,7 @@ from app.auth.deps import (
     recent_tokens,
 )
 from app.candidates.deps import CandidateFromPath, SlugPath
-from app.db import SessionDep, WriteSessionDep, begins_write_itself
+from app.db import SessionDep, WriteSessionDep
 from app.errors import Unauthorized
 from app.models import RetractionStatus
 from app.pagination import Page, PageDep
@@ -139,7 +139,6 @@ def _checkable(raw: Any) -> tuple[ProgressUpdateCreate, set[str]] | None:
         return None
 
 
-@begins_write_itself
 async def create_progress_updates(
     slug: SlugPath,
     body: Annotated[ProgressUpdateBody, Body(openapi_examples=UPDATE_EXAMPLES)],

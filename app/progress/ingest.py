@@ -12,12 +12,10 @@ all, and answered on its own (record_update_requests).
 """
 
 import asyncio
-import contextlib
 import hashlib
 import json
 import time
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, cast
@@ -29,9 +27,9 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.auth.service import verify_digests
-from app.bulk_insert import insert_rows
 from app.config import get_settings
-from app.db import begin_write, mark_changed
+from app.db import SessionScope, note_changes
+from app.db.bulk import insert_rows
 from app.errors import (
     Conflict,
     DomainError,
@@ -336,7 +334,7 @@ def add_progress_updates(session: Session, sets: Sequence[UpdateSet], *, store: 
         new_events += watch.change_events(session)
     if new_events:
         record_events(session, new_events)
-    mark_changed(session)
+    note_changes(session)
     return results
 
 
@@ -406,13 +404,12 @@ def record_update_requests(
     requests share one commit. An Idempotency-Key older than `key_lifetime` (default: the
     setting idempotency_key_hours) is forgotten: the request is taken as new.
 
-    Everything checked here is read inside the write transaction (begin_write), so no other
-    writer can change it between the check and the commit."""
+    In a write session (app.db): everything checked here is read inside the write transaction,
+    so no other writer can change it between the check and the commit."""
     if key_lifetime is None:
         key_lifetime = timedelta(hours=get_settings().idempotency_key_hours)
     expired_before = utcnow() - key_lifetime
     hashes = [_request_hash(r) if r.idempotency_key is not None else "" for r in requests]
-    begin_write(session)
     if any(r.idempotency_key is not None for r in requests):
         expired_keys.purge(session, expired_before)
     outcomes: list[Recorded | DomainError | SQLAlchemyError | None] = [None] * len(requests)
@@ -514,9 +511,14 @@ Pending = tuple[UpdateRequest, "asyncio.Future[Outcome]"]
 
 
 class UpdateWriter:
-    def __init__(self, session_scope: Callable[[], AbstractContextManager[Session]]) -> None:
-        """`session_scope` gives the session a group is written in (tests hand in theirs)."""
-        self.session_scope = session_scope
+    def __init__(self, write_sessions: SessionScope,
+                 read_sessions: SessionScope | None = None) -> None:
+        """`write_sessions` gives the session a group is written in: a write session, whose
+        transaction takes SQLite's write lock at its BEGIN, so the lock is held while a group
+        is written, not while its requests arrive. `read_sessions` (default: the same) gives
+        the one `check` reads in. Tests hand in theirs."""
+        self.write_sessions = write_sessions
+        self.read_sessions = read_sessions or write_sessions
         self._pending: list[Pending] = []
         self._task: asyncio.Task[None] | None = None
         self.groups_written = 0  # how many transactions (tests read them)
@@ -570,7 +572,7 @@ class UpdateWriter:
         """The business rules the items break, read without the write lock and storing
         nothing: for a batch refused for its format, so one 422 names every error. An unknown
         candidate checks nothing (the format errors are answered; a resubmit gets its 404)."""
-        with self.session_scope() as session:
+        with self.read_sessions() as session:
             candidate_id = session.scalar(select(Candidate.id).where(Candidate.slug == slug))
             if candidate_id is None:
                 return []
@@ -581,16 +583,11 @@ class UpdateWriter:
         return outcome.errors + outcome.conflicts
 
     def _write(self, requests: list[UpdateRequest]) -> list[Outcome]:
-        with self.session_scope() as session:
+        with self.write_sessions() as session:
             outcomes = record_update_requests(session, requests)
         self.groups_written += 1
         self.requests_written += len(requests)
         return outcomes
-
-
-def no_close(session: Session) -> Callable[[], AbstractContextManager[Session]]:
-    """A session_scope that hands out one session and leaves it open (tests)."""
-    return lambda: contextlib.nullcontext(session)
 
 
 def get_update_writer(request: Request) -> UpdateWriter:

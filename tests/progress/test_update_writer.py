@@ -19,11 +19,10 @@ from app.progress.ingest import (
     Recorded,
     UpdateRequest,
     UpdateWriter,
-    no_close,
     record_update_requests,
 )
 from app.progress.schemas import ProgressUpdateCreate
-from tests.conftest import bearer, run_in_own_loop
+from tests.conftest import bearer, no_close, run_in_own_loop
 
 URL = "/api/v1/candidates/georgia/updates"
 
