@@ -18,7 +18,6 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from app.auth.deps import auth_failures, full_evaluations, recent_tokens, writes
 from app.auth.service import create_user, issue_token
 from app.cli import run_migrations
 from app.db import SessionScope, get_session, get_write_sessions, make_engine
@@ -111,10 +110,8 @@ def session(engine: Engine) -> Iterator[Session]:
 
 @pytest.fixture
 def client(session: Session) -> Iterator[TestClient]:
-    auth_failures().reset()
-    writes().reset()
-    full_evaluations().reset()
-    recent_tokens().reset()
+    """The app, reading and writing in the test's session. Its rate limits, remembered tokens,
+    caches and writer are its own (create_app makes them), so no test sees another's."""
     # The response cache trusts the change feed, which cannot see a test's uncommitted writes;
     # it is tested against a real server in tests/web/test_response_cache.py.
     app = create_app(response_cache=False)

@@ -34,8 +34,8 @@ from app.evaluation import (
     rests_on_illustrative,
     revised_vintages,
 )
+from app.http.pagination import Page, PageDep
 from app.models import Candidate, Phase, Tier
-from app.pagination import Page, PageDep
 from app.status import BenchmarkEvaluation, Pace, pace_sentence, quarter_end_before
 
 router = APIRouter(prefix="/candidates", tags=["candidates"])

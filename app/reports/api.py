@@ -13,8 +13,8 @@ from app.auth.deps import OPTIONAL_AUTH, CurrentAnalyst, OptionalUser
 from app.candidates.deps import CandidateForWrite, CandidateFromPath, CandidateFromQuery
 from app.db import SessionDep, WriteSessionDep
 from app.errors import PROBLEM_JSON
+from app.http.pagination import Page, PageDep, PageParams
 from app.models import Candidate, ProgressReport, ReportStatus, User
-from app.pagination import Page, PageDep, PageParams
 from app.reports import service
 from app.reports.rendering import render_markdown
 from app.reports.schemas import (

@@ -7,8 +7,8 @@ import pytest
 from starlette.datastructures import Headers
 
 from app.evaluation import today
+from app.http.cache import QueryParameters, is_cacheable, normalised_query
 from app.main import create_app
-from app.web.cache import QueryParameters, is_cacheable, normalised_query
 from tests.test_attention import IA, add_candidate
 
 ITEM_FIELDS = {"candidate", "tier", "benchmark", "due_on", "days_left", "status", "progress",

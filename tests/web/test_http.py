@@ -155,6 +155,6 @@ def test_csv_cells_cannot_become_formulas(client, analyst_headers):
     (["*"], "anything.example", True),
 ])
 def test_which_hosts_are_served(allowed, host, served):
-    from app.middleware import HostMiddleware
+    from app.http.middleware import HostMiddleware
 
     assert HostMiddleware(None, "https://tracker.example.org", allowed)._is_allowed(host) is served
