@@ -33,7 +33,7 @@ from app.http.middleware import (
 )
 from app.imports.api import UPLOAD_PATH
 from app.openapi import install_openapi
-from app.progress.ingest import UpdateWriter
+from app.progress.writer import UpdateWriter
 from app.status_feed import sweep_daily
 from app.web.downloads import router as downloads_router
 from app.web.pages import router as pages_router

@@ -22,7 +22,7 @@ from app.auth.service import create_user, issue_token
 from app.cli import run_migrations
 from app.db import SessionScope, get_session, get_write_sessions, make_engine
 from app.main import create_app
-from app.progress.ingest import UpdateWriter
+from app.progress.writer import UpdateWriter
 
 POSTGRES_URL = os.environ.get("ACCESSION_TEST_POSTGRES_URL", "")
 REQUIRE_POSTGRES = os.environ.get("ACCESSION_TEST_REQUIRE_POSTGRES") == "1"

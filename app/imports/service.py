@@ -32,12 +32,8 @@ from app.errors import InvalidInput, in_words
 from app.events.service import record_event
 from app.imports.xlsx import Deadline, Limits, NotAWorkbook, sheet_texts
 from app.models import Candidate, IdempotencyKey, User, utcnow
-from app.progress.ingest import (
-    UpdateSet,
-    add_progress_updates,
-    expired_keys,
-    stored_answer,
-)
+from app.progress.idempotency import expired_keys, stored_answer
+from app.progress.ingest import UpdateSet, add_progress_updates
 from app.progress.schemas import ProgressUpdateCreate
 from app.status_feed import StatusWatch
 

@@ -17,7 +17,7 @@ from app.db import SessionDep, WriteSessionDep
 from app.http.pagination import Page, PageDep
 from app.models import RetractionStatus
 from app.progress import retractions, service
-from app.progress.ingest import UpdateRequest, UpdateWriterDep, get_update_writer
+from app.progress.ingest import UpdateRequest
 from app.progress.schemas import (
     MAX_BATCH,
     RETRACTION_EXAMPLES,
@@ -34,6 +34,7 @@ from app.progress.schemas import (
     retraction_detail,
     update_read,
 )
+from app.progress.writer import UpdateWriterDep, get_update_writer
 
 router = APIRouter(tags=["progress updates"])
 
