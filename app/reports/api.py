@@ -69,7 +69,7 @@ def _report_list(
     page: PageParams,
 ) -> Page[ReportRead]:
     """Drafts are listed only to a token, so their answers are `private, no-store` and vary on
-    `Authorization`, as every API answer to a token is (app/middleware.py)."""
+    `Authorization`, as every API answer to a token is (app/http/middleware.py)."""
     items, total = service.list_reports(session, status=status, candidate=candidate,
                                         reader=reader, limit=page.limit, offset=page.offset)
     return Page(items=[report_read(r) for r in items], total=total, limit=page.limit,
