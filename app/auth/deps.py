@@ -1,5 +1,6 @@
 """Who is asking: bearer token → user, and the role a route needs. Anonymous readers have no
-auth parameter at all."""
+auth parameter at all. What the process remembers of who asked (rate-limit windows, tokens
+accepted lately) is the app's AuthState, handed over by a dependency."""
 
 import contextlib
 import ipaddress
