@@ -172,7 +172,7 @@ def _run_uvicorn(settings: Settings, host: str, port: int, workers: int, reload:
         # A worker on a busy machine may take longer than uvicorn's 5 s to import the app;
         # the supervisor would kill and restart it forever.
         timeout_worker_healthcheck=60,
-        http="app.slow_clients:ClientTimeoutsProtocol",  # header timeout (slowloris)
+        http="app.http.slow_clients:ClientTimeoutsProtocol",  # header timeout (slowloris)
     )
 
 

@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     # Answers that evaluate every candidate (Needs attention in full, the overview sorted by
     # readiness), computed per client address per minute before 429; cached answers are free.
     full_evaluations_per_minute: int = 30
-    # Serve public reads from the in-memory response cache (see app/web/cache.py).
+    # Serve public reads from the in-memory response cache (see app/http/cache.py).
     response_cache: bool = True
     # What the response cache may hold per worker process, in bytes (bodies and headers).
     response_cache_bytes: int = 64 * 1024 * 1024

@@ -1,25 +1,29 @@
-"""create_app(): the FastAPI application with its routers, static files and error handlers."""
+"""create_app(): the FastAPI application with its routers, static files and error handlers, and
+the state each app keeps for its process (the change feed, the update writer, the response
+cache, the rate limits and stream slots), handed to routes by dependencies."""
 
 import asyncio
 import contextlib
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from app.api import api_router
-from app.config import get_settings
+from app.auth.deps import AuthState
+from app.config import PROJECT_ROOT, get_settings
 from app.db import get_sessionmaker, get_write_sessionmaker
-from app.docs_page import router as docs_router
 from app.errors import install_error_handlers
+from app.evaluation import today
 from app.events.feed import ChangeFeed
-from app.health import router as health_router
-from app.imports.api import UPLOAD_PATH
-from app.middleware import (
+from app.events.streams import stream_slots
+from app.http.cache import ResponseCache, ResponseCacheMiddleware
+from app.http.docs_page import router as docs_router
+from app.http.health import router as health_router
+from app.http.middleware import (
     ConditionalGetMiddleware,
     DeadlineMiddleware,
     HeadMiddleware,
@@ -27,16 +31,15 @@ from app.middleware import (
     RequestContextMiddleware,
     SiteHeadersMiddleware,
 )
+from app.imports.api import UPLOAD_PATH
 from app.openapi import install_openapi
-from app.progress.ingest import UpdateWriter
+from app.progress.writer import UpdateWriter
 from app.status_feed import sweep_daily
-from app.web.cache import ResponseCacheMiddleware
 from app.web.downloads import router as downloads_router
 from app.web.pages import router as pages_router
 from app.web.share import router as share_router
 from app.web.templating import compile_templates, render_error_page
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -64,7 +67,7 @@ def create_app(*, response_cache: bool | None = None) -> FastAPI:
         title="Accession Tracker",
         version="0.1.0",
         summary="Aspirant states against tiered, measurable accession benchmarks.",
-        docs_url=None,  # served by app.docs_page from local files
+        docs_url=None,  # served by app.http.docs_page from local files
         redoc_url=None,
     )
     install_openapi(app)  # each operation's own errors, as problem+json; links to the site
@@ -77,8 +80,14 @@ def create_app(*, response_cache: bool | None = None) -> FastAPI:
     app.include_router(pages_router)
     install_error_handlers(app, render_error_page)
     settings = get_settings()
+    # The process's state, one of each per app; dependencies hand it to routes and pages
+    # (app.auth.deps, app.events.streams, app.progress.writer).
     app.state.change_feed = ChangeFeed(lambda: get_sessionmaker()())
-    app.state.update_writer = UpdateWriter(lambda: get_sessionmaker()())
+    app.state.update_writer = UpdateWriter(lambda: get_write_sessionmaker()(),
+                                           lambda: get_sessionmaker()())
+    app.state.auth = AuthState(settings)
+    app.state.stream_slots = stream_slots(settings)
+    app.state.response_cache = ResponseCache.from_settings(settings)
     # Inner to outer. The response cache sits outside all but the request id and CORS (whose
     # headers depend on the request), so a hit skips the deadline task and the header work:
     # it keeps the headers the inner layers added. API reads it does not serve (a token's own
@@ -89,7 +98,8 @@ def create_app(*, response_cache: bool | None = None) -> FastAPI:
                        body_seconds=settings.body_timeout_seconds, long_paths=(UPLOAD_PATH,))
     if settings.response_cache if response_cache is None else response_cache:
         app.add_middleware(ResponseCacheMiddleware, feed=app.state.change_feed,
-                           routes=app.router.routes)
+                           routes=app.router.routes, cache=app.state.response_cache,
+                           today=today)
     if settings.cors_origins:  # closed unless origins are named
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET"], allow_headers=["Authorization"])

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, joinedload
 from starlette.concurrency import run_in_threadpool
 
 from app.benchmarks.service import standing_on, targets_in_force
-from app.db import begin_write, mark_changed
+from app.db import note_changes
 from app.evaluation import (
     RECENT_MEASUREMENTS,
     Asked,
@@ -48,7 +48,7 @@ CHANGE_KIND = "benchmark_status.changed"
 ENTITY = "candidate_benchmark"
 # Two sweeps (two workers, two instances on PostgreSQL) take turns on this transaction-scoped
 # lock; the second then finds the first one's events and records nothing. On SQLite the
-# writers' lock (begin_write) does the same.
+# write session's lock (taken at BEGIN: app.db) does the same.
 STATUS_SWEEP_LOCK = 7_401_123
 FEED_ENTRIES = 50  # an Atom feed holds the latest changes, not the whole history
 CAUSE_IDS = 20  # an event names the last updates of its cause, and how many there were
@@ -259,7 +259,7 @@ class StatusWatch:
                                   targets_changed=targets_changed)
         if rows:
             record_events(session, rows)
-            mark_changed(session)
+            note_changes(session)
         return len(rows)
 
     def change_events(
@@ -307,7 +307,7 @@ def _sweep(session: Session, as_of: date, recorded: dict[Key, BenchmarkState] | 
     if changes:
         record_events(session, _event_rows(changes, now, as_of,
                                            lambda _: ({"kind": "time"}, None)))
-        mark_changed(session)
+        note_changes(session)
     return len(changes)
 
 
@@ -315,8 +315,8 @@ def record_time_status_changes(session: Session, today: date) -> int:
     """Records the changes no write recorded: a due date passing (overdue), an at-risk grace
     ending, a target version coming into force, a tier change. Compares each benchmark's state
     on `today` with the one last recorded; running it again the same day records nothing.
-    Commits; returns how many changes it recorded."""
-    begin_write(session)
+    Commits; returns how many changes it recorded. In a write session (app.db), whose
+    transaction holds SQLite's write lock from its BEGIN."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": STATUS_SWEEP_LOCK})
     recorded = _sweep(session, today)

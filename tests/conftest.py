@@ -4,6 +4,7 @@ Schemas are made by the real migrations; each test runs inside a transaction rol
 its end."""
 
 import asyncio
+import contextlib
 import os
 import threading
 import uuid
@@ -17,12 +18,11 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from app.auth.deps import auth_failures, full_evaluations, recent_tokens, writes
 from app.auth.service import create_user, issue_token
 from app.cli import run_migrations
-from app.db import get_session, make_engine
+from app.db import SessionScope, get_session, get_write_sessions, make_engine
 from app.main import create_app
-from app.progress.ingest import no_close
+from app.progress.writer import UpdateWriter
 
 POSTGRES_URL = os.environ.get("ACCESSION_TEST_POSTGRES_URL", "")
 REQUIRE_POSTGRES = os.environ.get("ACCESSION_TEST_REQUIRE_POSTGRES") == "1"
@@ -110,18 +110,23 @@ def session(engine: Engine) -> Iterator[Session]:
 
 @pytest.fixture
 def client(session: Session) -> Iterator[TestClient]:
-    auth_failures().reset()
-    writes().reset()
-    full_evaluations().reset()
-    recent_tokens().reset()
+    """The app, reading and writing in the test's session. Its rate limits, remembered tokens,
+    caches and writer are its own (create_app makes them), so no test sees another's."""
     # The response cache trusts the change feed, which cannot see a test's uncommitted writes;
     # it is tested against a real server in tests/web/test_response_cache.py.
     app = create_app(response_cache=False)
     app.state.change_feed.session_factory = lambda: Session(session.get_bind().engine)
     app.dependency_overrides[get_session] = lambda: session
-    app.state.update_writer.session_scope = no_close(session)
+    app.dependency_overrides[get_write_sessions] = lambda: no_close(session)
+    app.state.update_writer = UpdateWriter(no_close(session))
     with TestClient(app, base_url="http://127.0.0.1:8000") as client:
         yield client
+
+
+def no_close(session: Session) -> SessionScope:
+    """A session scope that hands out this one session and leaves it open: the writes of the
+    app under test go into the test's transaction."""
+    return lambda: contextlib.nullcontext(session)
 
 
 def run_in_own_loop(make: Callable[[], Coroutine[Any, Any, Any]], *, timeout: float = 30) -> Any:

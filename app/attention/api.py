@@ -9,8 +9,8 @@ from app.attention.service import DEFAULT_WITHIN_DAYS, MAX_WITHIN_DAYS, list_att
 from app.auth.deps import FullEvaluation
 from app.candidates.deps import AsOfQuery
 from app.db import SessionDep
+from app.http.pagination import PageDep
 from app.models import Phase, Tier
-from app.pagination import PageDep
 
 router = APIRouter(tags=["attention"])
 

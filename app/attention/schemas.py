@@ -5,8 +5,8 @@ from datetime import date
 from pydantic import BaseModel, Field
 
 from app.attention.service import AttentionItem
+from app.http.pagination import Page
 from app.models import Tier
-from app.pagination import Page
 from app.status import Status
 
 

@@ -1,11 +1,12 @@
 """Who is asking: bearer token → user, and the role a route needs. Anonymous readers have no
-auth parameter at all."""
+auth parameter at all. What the process remembers of who asked (rate-limit windows, tokens
+accepted lately) is the app's AuthState, handed over by a dependency."""
 
 import contextlib
 import ipaddress
 import time
 from collections import OrderedDict
-from functools import lru_cache
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -14,87 +15,13 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.auth.service import ANALYST_ROLES, hash_token, verify_token
-from app.config import get_settings
-from app.db import SAFE_METHODS, SessionDep
+from app.config import Settings
+from app.db import SessionDep
 from app.errors import Forbidden, Unauthorized
+from app.http.ratelimit import SlidingWindow, TooManyRequests
 from app.models import Role, User
-from app.ratelimit import SlidingWindow, TooManyRequests
 
-
-@lru_cache
-def auth_failures() -> SlidingWindow:
-    return SlidingWindow(get_settings().auth_failures_per_minute)
-
-
-@lru_cache
-def writes() -> SlidingWindow:
-    return SlidingWindow(get_settings().writes_per_minute)
-
-
-@lru_cache
-def full_evaluations() -> SlidingWindow:
-    return SlidingWindow(get_settings().full_evaluations_per_minute)
-
-
-def allow_full_evaluation(request: Request) -> None:
-    """Counts an answer that evaluates every candidate (seconds of work with a thousand of them)
-    against the client's address: one script varying a query string cannot keep the workers
-    busy. Only computed answers count: the response cache answers repeats before this runs."""
-    wait = full_evaluations().hit(client_address(request))
-    if wait is not None:
-        raise TooManyRequests("Too many uncached answers that evaluate every candidate from "
-                              "this address; slow down.", wait)
-
-
-FullEvaluation = Annotated[None, Depends(allow_full_evaluation)]
-
-
-def client_address(request: Request) -> str:
-    """Whom the per-address limits count: the client's IPv4 address, or its IPv6 /64 (one
-    subscriber usually holds a whole /64, so counting single addresses would count nothing)."""
-    host = request.client.host if request.client else "unknown"
-    if ":" in host:
-        with contextlib.suppress(ValueError):
-            return str(ipaddress.ip_network(f"{host}/64", strict=False))
-    return host
-
-bearer = HTTPBearer(auto_error=False, description="An API token from `accession tokens create`.")
-
-
-async def bearer_token(
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> HTTPAuthorizationCredentials:
-    """The check that needs no database, on the event loop: a request without a token is
-    401."""
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthorized("This needs an API token: send `Authorization: Bearer <token>`.")
-    return credentials
-
-
-def user_for_token(
-    request: Request, session: Session, credentials: HTTPAuthorizationCredentials
-) -> User:
-    """The token's user. A valid token is always served, whatever its address did before: a
-    failed attempt counts against the client address, and past the limit it is answered 429
-    instead of 401 (guessing stays hopeless because tokens are 32 random bytes, not because
-    of the limit). Writes are counted per token."""
-    try:
-        user = verify_token(session, credentials.credentials)
-    except Unauthorized:
-        wait = auth_failures().hit(client_address(request))
-        if wait is not None:
-            raise TooManyRequests("Too many failed authentications from this address.",
-                                  wait) from None
-        raise
-    count_write(request, credentials, user)
-    return user
-
-
-def count_write(request: Request, credentials: HTTPAuthorizationCredentials, user: User) -> None:
-    if request.method not in SAFE_METHODS:
-        wait = writes().hit(credentials.credentials[:8] + str(user.id))
-        if wait is not None:
-            raise TooManyRequests("Too many writes with this token; slow down.", wait)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})  # requests that do not count as writes
 
 
 class RecentTokens:
@@ -129,29 +56,117 @@ class RecentTokens:
         self._users.clear()
 
 
-@lru_cache
-def recent_tokens() -> RecentTokens:
-    return RecentTokens()
+class AuthState:
+    """What this process remembers of who asked: the rate-limit windows (failed
+    authentications and uncached full evaluations per address, writes per token) and the
+    tokens accepted lately. One per app, made by create_app (app.main)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.auth_failures = SlidingWindow(settings.auth_failures_per_minute)
+        self.writes = SlidingWindow(settings.writes_per_minute)
+        self.full_evaluations = SlidingWindow(settings.full_evaluations_per_minute)
+        self.recent_tokens = RecentTokens()
+
+    def token_refused(self, digest: str, client: str) -> None:
+        """A token accepted before turned out revoked (or expired) when it was checked again:
+        it is forgotten, and the refusal counts against the client's address."""
+        self.recent_tokens.forget(digest)
+        self.auth_failures.hit(client)
+
+
+def get_auth_state(request: Request) -> AuthState:
+    state: AuthState = request.app.state.auth
+    return state
+
+
+AuthStateDep = Annotated[AuthState, Depends(get_auth_state)]
+
+
+def allow_full_evaluation(request: Request) -> None:
+    """Counts an answer that evaluates every candidate (seconds of work with a thousand of them)
+    against the client's address: one script varying a query string cannot keep the workers
+    busy. Only computed answers count: the response cache answers repeats before this runs.
+    A dependency (FullEvaluation), or called by a page that evaluates everyone only for some
+    of its queries."""
+    wait = get_auth_state(request).full_evaluations.hit(client_address(request))
+    if wait is not None:
+        raise TooManyRequests("Too many uncached answers that evaluate every candidate from "
+                              "this address; slow down.", wait)
+
+
+FullEvaluation = Annotated[None, Depends(allow_full_evaluation)]
+
+
+def client_address(request: Request) -> str:
+    """Whom the per-address limits count: the client's IPv4 address, or its IPv6 /64 (one
+    subscriber usually holds a whole /64, so counting single addresses would count nothing)."""
+    host = request.client.host if request.client else "unknown"
+    if ":" in host:
+        with contextlib.suppress(ValueError):
+            return str(ipaddress.ip_network(f"{host}/64", strict=False))
+    return host
+
+bearer = HTTPBearer(auto_error=False, description="An API token from `accession tokens create`.")
+
+
+async def bearer_token(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> HTTPAuthorizationCredentials:
+    """The check that needs no database, on the event loop: a request without a token is
+    401."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("This needs an API token: send `Authorization: Bearer <token>`.")
+    return credentials
+
+
+def user_for_token(
+    request: Request, session: Session, credentials: HTTPAuthorizationCredentials,
+    state: AuthState,
+) -> User:
+    """The token's user. A valid token is always served, whatever its address did before: a
+    failed attempt counts against the client address, and past the limit it is answered 429
+    instead of 401 (guessing stays hopeless because tokens are 32 random bytes, not because
+    of the limit). Writes are counted per token."""
+    try:
+        user = verify_token(session, credentials.credentials)
+    except Unauthorized:
+        wait = state.auth_failures.hit(client_address(request))
+        if wait is not None:
+            raise TooManyRequests("Too many failed authentications from this address.",
+                                  wait) from None
+        raise
+    count_write(request, credentials, user, state)
+    return user
+
+
+def count_write(request: Request, credentials: HTTPAuthorizationCredentials, user: User,
+                state: AuthState) -> None:
+    if request.method not in SAFE_METHODS:
+        wait = state.writes.hit(credentials.credentials[:8] + str(user.id))
+        if wait is not None:
+            raise TooManyRequests("Too many writes with this token; slow down.", wait)
 
 
 BearerToken = Annotated[HTTPAuthorizationCredentials, Depends(bearer_token)]
 
 
-def current_user(request: Request, session: SessionDep, credentials: BearerToken) -> User:
-    return user_for_token(request, session, credentials)
+def current_user(request: Request, session: SessionDep, credentials: BearerToken,
+                 state: AuthStateDep) -> User:
+    return user_for_token(request, session, credentials, state)
 
 
 async def optional_user(
     request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    state: AuthStateDep,
 ) -> User | None:
     """Anonymous readers get None (with no database work and no worker thread); a token that
     is sent must still be valid."""
     if credentials is None:
         return None
     checked = await bearer_token(credentials)
-    return await run_in_threadpool(user_for_token, request, session, checked)
+    return await run_in_threadpool(user_for_token, request, session, checked, state)
 
 
 # The role checks do no I/O: async, so they run on the event loop, not in a worker thread.
@@ -176,25 +191,32 @@ TokenDigest = Annotated[str, Depends(token_digest)]  # computed once per request
 
 
 async def analyst_for_write(
-    request: Request, session: SessionDep, credentials: BearerToken, digest: TokenDigest
-) -> User:
+    request: Request, session: SessionDep, credentials: BearerToken, digest: TokenDigest,
+    state: AuthStateDep,
+) -> AsyncIterator[User]:
     """current_analyst for progress updates, which the update writer stores in a session of
     its own after verifying the token again. A token accepted lately (RecentTokens) is not
     looked up before the body; any other is, in a worker thread that also ends the request's
-    read transaction, so closing the request's session needs no thread."""
-    user = recent_tokens().get(digest)
+    read transaction, so closing the request's session needs no thread. If the writer finds
+    the token revoked since (Unauthorized from the route), the token is refused here too
+    (AuthState.token_refused)."""
+    user = state.recent_tokens.get(digest)
     if user is None:
         def verify() -> User:
-            verified = user_for_token(request, session, credentials)
+            verified = user_for_token(request, session, credentials, state)
             session.commit()
             return verified
         user = await run_in_threadpool(verify)
-        recent_tokens().put(digest, user)
+        state.recent_tokens.put(digest, user)
     else:
-        count_write(request, credentials, user)
+        count_write(request, credentials, user, state)
     if user.role not in ANALYST_ROLES:
         raise Forbidden(f"The role {user.role!r} may not do this.")
-    return user
+    try:
+        yield user
+    except Unauthorized:  # revoked (or expired) since it was last accepted
+        state.token_refused(digest, client_address(request))
+        raise
 
 
 # For the routes that take OptionalUser: OpenAPI's way to say "a token, or none" (the empty

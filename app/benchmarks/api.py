@@ -26,7 +26,7 @@ from app.benchmarks.schemas import (
     indicator_read,
 )
 from app.db import SessionDep, WriteSessionDep
-from app.pagination import Page, PageDep
+from app.http.pagination import Page, PageDep
 from app.status_feed import StatusWatch
 
 router = APIRouter(tags=["benchmarks"])

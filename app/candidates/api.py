@@ -25,8 +25,8 @@ from app.evaluation import (
     evaluate_candidates,
     load_statuses,
 )
+from app.http.pagination import Page, PageDep
 from app.models import Candidate, Phase, Tier
-from app.pagination import Page, PageDep
 
 router = APIRouter(prefix="/candidates", tags=["candidates"])
 

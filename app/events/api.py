@@ -7,11 +7,11 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from app.auth.deps import OPTIONAL_AUTH, OptionalUser, client_address
 from app.db import SessionDep
-from app.events.feed import ChangeFeed, event_read
+from app.events.feed import event_read
 from app.events.schemas import EventPage
 from app.events.service import list_events
-from app.events.streams import LimitedEventStream, admit_stream
-from app.pagination import MAX_LIMIT
+from app.events.streams import ChangeFeedDep, LimitedEventStream, StreamSlotsDep, admit_stream
+from app.http.pagination import MAX_LIMIT
 from app.schema_types import MAX_ID
 
 router = APIRouter(prefix="/events", tags=["events"])
@@ -43,6 +43,8 @@ def get_events(
                        503: {"description": "The server holds as many streams as it can."}})
 async def stream_events(
     request: Request,
+    feed: ChangeFeedDep,
+    slots: StreamSlotsDep,
     after: Annotated[int | None, Query(ge=0, le=MAX_ID,
                                        description="Resume after this event id.")] = None,
     last_event_id: Annotated[int | None, Header(ge=0, le=MAX_ID)] = None,
@@ -51,9 +53,8 @@ async def stream_events(
     A reconnecting browser sends `Last-Event-ID` and misses nothing. Each address may hold a
     few streams at once (429 past that, with Retry-After); a resume whose missed events are
     older than the retention window is 410."""
-    feed: ChangeFeed = request.app.state.change_feed
     start = last_event_id if last_event_id is not None else after
-    give_back = await admit_stream(feed, client_address(request), start)
+    give_back = await admit_stream(slots, feed, client_address(request), start)
 
     async def messages():  # type: ignore[no-untyped-def]
         yield ServerSentEvent(comment="connected", retry=RECONNECT_MS)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, selectinload
 
-from app.bulk_insert import insert_rows
+from app.db.bulk import insert_rows
 from app.models import Candidate, Event, ProgressReport, ReportStatus, User, utcnow
 
 # PostgreSQL hands out ids before commit; two writers can commit out of id order, and a feed

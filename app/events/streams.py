@@ -13,18 +13,19 @@ import threading
 from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from typing import Annotated
 
 import anyio
+from fastapi import Depends, Request
 from sse_starlette import EventSourceResponse
 from sse_starlette.sse import SendTimeoutError
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.errors import DomainError
 from app.events.feed import ChangeFeed
-from app.ratelimit import TooManyRequests
+from app.http.ratelimit import TooManyRequests
 
 RETRY_AFTER_SECONDS = 30  # what a refused page waits before it looks again (static/js/live.js)
 # A send that waits this long is waiting on a client that does not read: its buffers are full.
@@ -161,15 +162,30 @@ class StreamSlots:
         return give_back
 
 
-@lru_cache
-def stream_slots() -> StreamSlots:
-    """The process's slots. Under `accession serve`, the per-address counts are shared by the
-    server's workers (streams_shared_file), so one address holds at most `streams_per_client`
-    streams of the server, whichever workers its connections reach."""
-    settings = get_settings()
+def stream_slots(settings: Settings) -> StreamSlots:
+    """The process's slots (made by create_app, one per app). Under `accession serve`, the
+    per-address counts are shared by the server's workers (streams_shared_file), so one address
+    holds at most `streams_per_client` streams of the server, whichever workers its
+    connections reach."""
     counts = (SharedCounts(settings.streams_shared_file) if settings.streams_shared_file
               else LocalCounts())
     return StreamSlots(settings.streams_per_client, settings.streams_total, counts)
+
+
+# The app's change feed and stream slots, handed to routes and pages (made by create_app).
+
+def get_change_feed(request: Request) -> ChangeFeed:
+    feed: ChangeFeed = request.app.state.change_feed
+    return feed
+
+
+def get_stream_slots(request: Request) -> StreamSlots:
+    slots: StreamSlots = request.app.state.stream_slots
+    return slots
+
+
+ChangeFeedDep = Annotated[ChangeFeed, Depends(get_change_feed)]
+StreamSlotsDep = Annotated[StreamSlots, Depends(get_stream_slots)]
 
 
 def check_backlog(first_event_at: datetime | None, *, now: datetime | None = None) -> None:
@@ -185,11 +201,13 @@ def check_backlog(first_event_at: datetime | None, *, now: datetime | None = Non
             "/api/v1/candidates and their status), then open the stream without `after`.")
 
 
-async def admit_stream(feed: ChangeFeed, client: str, after: int | None) -> Callable[[], None]:
-    """A slot for `client`'s new stream, resuming after event `after` (None: from now on):
-    refused as StreamSlots.take and check_backlog refuse. Returns the slot's give-back."""
+async def admit_stream(slots: StreamSlots, feed: ChangeFeed, client: str,
+                       after: int | None) -> Callable[[], None]:
+    """A slot of `slots` for `client`'s new stream, resuming after event `after` (None: from
+    now on): refused as StreamSlots.take and check_backlog refuse. Returns the slot's
+    give-back."""
     # In a thread: the shared counts may wait on the other workers' lock, never on the loop.
-    give_back = await run_in_threadpool(stream_slots().take, client)
+    give_back = await run_in_threadpool(slots.take, client)
     try:
         if after is not None:
             check_backlog(await run_in_threadpool(feed.first_event_at, after))

@@ -20,8 +20,8 @@ from app.gates.schemas import (
     PathRead,
     PathTargetRead,
 )
+from app.http.pagination import Page, PageDep
 from app.models import Gate, Phase, Tier
-from app.pagination import Page, PageDep
 from app.path import path_words, previous_phase
 from app.schema_types import MAX_ID
 

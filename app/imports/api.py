@@ -13,13 +13,14 @@ from starlette.concurrency import run_in_threadpool
 
 from app.auth.deps import CurrentAnalyst
 from app.config import get_settings
-from app.db import SessionDep, begins_write_itself
+from app.db import SessionDep, SessionScope, WriteSessions
 from app.errors import ContentTooLarge, DomainError, UnsupportedMediaType
 from app.imports.rows import XLSX_TYPE, Format
 from app.imports.schemas import ImportResult
-from app.imports.service import Upload, import_upload
+from app.imports.service import ImportOutcome, Upload, import_upload
 from app.imports.template import build_template, template_csv, template_xlsx
 from app.imports.xlsx import Deadline
+from app.models import User
 
 router = APIRouter(tags=["imports"])
 
@@ -138,12 +139,11 @@ UPLOAD_BODY = {"requestBody": {"required": True, "content": {
                                              "them all. A workbook too large unpacked, or an "
                                              "import past ACCESSION_IMPORT_TIMEOUT_SECONDS, "
                                              "is one error on the file."}})
-@begins_write_itself
 async def create_import(
     request: Request,
     response: Response,
     analyst: CurrentAnalyst,
-    session: SessionDep,
+    write_sessions: WriteSessions,
     dry_run: Annotated[bool, Query(description="Check every row and store nothing.")] = False,
     idempotency_key: Annotated[
         str | None,
@@ -162,9 +162,8 @@ async def create_import(
         upload = await receive_upload(request, settings.import_max_bytes)
         watcher = asyncio.create_task(cancel_when_client_leaves(request, deadline))
         try:
-            outcome = await run_in_threadpool(import_upload, session, upload, author=analyst,
-                                              dry_run=dry_run, idempotency_key=idempotency_key,
-                                              deadline=deadline)
+            outcome = await run_in_threadpool(_import, write_sessions, upload, analyst,
+                                              dry_run, idempotency_key, deadline)
         finally:
             watcher.cancel()
             upload.file.close()
@@ -173,6 +172,15 @@ async def create_import(
     if dry_run:
         response.status_code = 200
     return ImportResult(**outcome.body)
+
+
+def _import(write_sessions: SessionScope, upload: Upload, analyst: User, dry_run: bool,
+            idempotency_key: str | None, deadline: Deadline) -> ImportOutcome:
+    """The upload, received whole, loaded in a write session of its own: SQLite's write lock
+    is held while the rows are checked and stored, not while the file arrives."""
+    with write_sessions() as session:
+        return import_upload(session, upload, author=analyst, dry_run=dry_run,
+                             idempotency_key=idempotency_key, deadline=deadline)
 
 
 def _attachment(filename: str) -> dict[str, str]:

@@ -25,7 +25,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
-from app.db import begin_write
 from app.events.service import record_event
 from app.imports.rows import (
     Format,
@@ -36,12 +35,8 @@ from app.imports.rows import (
 )
 from app.imports.xlsx import Deadline
 from app.models import Candidate, IdempotencyKey, User, utcnow
-from app.progress.ingest import (
-    UpdateSet,
-    add_progress_updates,
-    expired_keys,
-    stored_answer,
-)
+from app.progress.idempotency import expired_keys, stored_answer
+from app.progress.ingest import UpdateSet, add_progress_updates
 from app.progress.schemas import ProgressUpdateCreate
 from app.status_feed import StatusWatch
 
@@ -68,11 +63,11 @@ def load_rows(
     session: Session, rows: Iterable[tuple[int, dict[str, str] | RowError]], *, author: User,
     each_event: bool = True, deadline: Deadline | None = None,
 ) -> Loaded:
-    """Checks every row and inserts them in the session's write transaction (begun here);
-    raises ImportRefused naming the bad rows, the transaction rolled back. The caller commits
-    (or rolls back: a dry run). With `each_event`, each update gets its event; without, the
-    caller records one for the file."""
-    begin_write(session)
+    """Checks every row and inserts them in the session's transaction, in a write session
+    (app.db: on SQLite it holds the write lock from its BEGIN, so nothing checked here changes
+    before the commit); raises ImportRefused naming the bad rows, the transaction rolled back.
+    The caller commits (or rolls back: a dry run). With `each_event`, each update gets its
+    event; without, the caller records one for the file."""
     candidates = dict(session.execute(select(Candidate.slug, Candidate.id)).all())
     loaded = Loaded()
     statuses = StatusWatch()  # each benchmark read once before its first row, once at the end
@@ -197,15 +192,15 @@ def import_upload(
     """Stores every row of the uploaded file, with one event `import.created` holding the
     counts, and answers the counts; or raises ImportRefused naming the bad rows. A dry run
     checks as much (inserting inside the transaction, so a correction chain is checked as it
-    would be) and rolls back. A key seen before for the same file replays its first answer."""
+    would be) and rolls back. A key seen before for the same file replays its first answer.
+    In a write session (app.db)."""
     request_hash = _request_hash(upload, dry_run)
     expired_before = utcnow() - timedelta(hours=get_settings().idempotency_key_hours)
     if idempotency_key is not None and not dry_run:
-        begin_write(session)
         expired_keys.purge(session, expired_before)
         replayed = _replay(session, author, idempotency_key, request_hash, expired_before)
+        session.commit()  # the purge stands whatever the loading does
         if replayed is not None:
-            session.commit()
             return ImportOutcome(replayed, replayed=True)
     # Closed here, not when collected: a reader process stops as soon as the loading does.
     with contextlib.closing(file_rows(upload.file, upload.format, deadline)) as rows:

@@ -1,9 +1,9 @@
 from fastapi import APIRouter
 
 from app.db import SessionDep
+from app.http.pagination import Page, PageDep
 from app.members.schemas import MemberStateRead
 from app.members.service import list_member_states
-from app.pagination import Page, PageDep
 
 router = APIRouter(tags=["members"])
 

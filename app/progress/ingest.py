@@ -1,49 +1,27 @@
-"""The write path of progress updates (observations): validation, idempotency, and the writer
-that stores the requests of one process in shared transactions.
-
-Concurrent posts share one write transaction. A database writes one transaction at a time
-(SQLite literally; PostgreSQL through the event-order lock), and each transaction costs a lock
-hand-over, a commit and a flush to disk whatever it holds. So the requests of one process are
-written in groups: while a group is being written, the requests that arrive queue, and the next
-group takes all of them (up to MAX_GROUP_ROWS updates) into one transaction — the same reads,
-inserts and commit as one request. A request arriving when nothing is being written is written
-at once, alone: no request waits for company. Each request is still stored whole or not at
-all, and answered on its own (record_update_requests).
+"""The write path of progress updates (observations), from a request to what it stored:
+add_progress_updates checks and inserts sets of updates (rules.py has the rules), and
+record_update_requests answers each request of a group written in one transaction, stored
+whole or not at all (idempotency.py has the Idempotency-Keys). The update writer
+(writer.py) groups concurrent requests and calls it; file imports call add_progress_updates.
 """
 
-import asyncio
-import contextlib
-import hashlib
-import json
-import time
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Annotated, Any, cast
+from datetime import datetime, timedelta
+from typing import Any
 
-from fastapi import Depends, Request
-from sqlalchemy import delete, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from app.auth.service import verify_digests
-from app.bulk_insert import insert_rows
 from app.config import get_settings
-from app.db import begin_write, mark_changed
-from app.errors import (
-    Conflict,
-    DomainError,
-    InvalidInput,
-    NotFound,
-    Unauthorized,
-    field_error,
-)
+from app.db import note_changes
+from app.db.bulk import insert_rows
+from app.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from app.events.service import record_events
 from app.models import (
     BenchmarkDefinition,
-    BenchmarkKind,
     Candidate,
     IdempotencyKey,
     Indicator,
@@ -51,165 +29,11 @@ from app.models import (
     User,
     utcnow,
 )
-from app.progress.schemas import ProgressUpdateCreate, ProgressUpdateRead, update_read
-from app.progress.service import get_progress_updates
+from app.progress.idempotency import expired_keys, replay_updates, request_hash
+from app.progress.rules import Correction, correction_conflicts, validate_update
+from app.progress.schemas import ProgressUpdateCreate, ProgressUpdateRead
 from app.status import Measurement
 from app.status_feed import StatusWatch
-
-
-@dataclass(frozen=True)
-class Correction:
-    """What a correction's `supersedes` names, and the newer correction of it, if any."""
-
-    update: ProgressUpdate
-    corrected_by: int | None
-
-
-def _validate_update(
-    item: ProgressUpdateCreate,
-    indicator: Indicator | None,
-    candidate_id: int,
-    corrected: Correction | None,
-    loc: list[Any],
-    today: date,
-) -> list[dict[str, Any]]:
-    """The business rules one observation must meet; each broken rule names its field. Any
-    indicator may be observed for any candidate, for any date up to today."""
-    if (item.indicator is None) == (item.benchmark is None):
-        return [field_error([*loc, "indicator"], "send `indicator` or `benchmark` (one of "
-                            "them): what was measured", "indicator_or_benchmark")]
-    if indicator is None:
-        field = "indicator" if item.indicator is not None else "benchmark"
-        return [field_error([*loc, field], f"no {field} {item.key!r}", f"unknown_{field}")]
-    errors = []
-    if indicator.kind == BenchmarkKind.numeric:
-        if not isinstance(item.value, float):
-            errors.append(field_error([*loc, "value"],
-                                      f"{indicator.key} is numeric: send a number",
-                                      "not_a_number"))
-        elif indicator.min_value is not None and item.value < indicator.min_value:
-            errors.append(field_error([*loc, "value"], f"{item.value:g} is below the lowest sane "
-                                 f"value, {indicator.min_value:g} {indicator.unit}",
-                                 "out_of_range"))
-        elif indicator.max_value is not None and item.value > indicator.max_value:
-            errors.append(field_error([*loc, "value"], f"{item.value:g} is above the highest sane "
-                                 f"value, {indicator.max_value:g} {indicator.unit}",
-                                 "out_of_range"))
-    elif not isinstance(item.value, str) or item.value not in (indicator.stages or []):
-        stages = ", ".join(indicator.stages or [])
-        errors.append(field_error([*loc, "value"],
-                             f"{indicator.key} is a milestone: send one of its stages ({stages})",
-                                  "unknown_stage"))
-    if item.as_of > today:
-        errors.append(field_error([*loc, "as_of"], "as_of is in the future", "future_date"))
-    if item.published_on is not None and item.published_on > today:
-        errors.append(field_error([*loc, "published_on"], "published_on is in the future",
-                                  "future_date"))
-    if item.supersedes is not None and (
-        corrected is None or corrected.update.candidate_id != candidate_id
-        or corrected.update.indicator_id != indicator.id
-    ):
-        errors.append(field_error([*loc, "supersedes"], f"update {item.supersedes} is not an "
-                                  f"observation of {indicator.key} for this candidate",
-                                  "wrong_supersedes"))
-    return errors
-
-
-def _correction_conflicts(
-    items: Sequence[ProgressUpdateCreate], locations: Sequence[list[Any]],
-    corrections: dict[int, Correction], claimed: set[int],
-) -> list[dict[str, Any]]:
-    """A correction must name the newest value of its chain: an update corrected already, or
-    corrected by another item of this request or by another request written in the same
-    transaction (`claimed`), is a conflict naming what corrects it."""
-    errors = []
-    named: set[int] = set()
-    for item, loc in zip(items, locations, strict=True):
-        if item.supersedes is None or item.supersedes not in corrections:
-            continue
-        newer = corrections[item.supersedes].corrected_by
-        if newer is not None:
-            errors.append(field_error([*loc, "supersedes"], f"update {item.supersedes} is "
-                                      f"already corrected by update {newer}: correct that one",
-                                      "already_corrected"))
-        elif item.supersedes in named:
-            errors.append(field_error([*loc, "supersedes"], f"update {item.supersedes} is "
-                                      "corrected by another item of this request",
-                                      "already_corrected"))
-        elif item.supersedes in claimed:
-            errors.append(field_error([*loc, "supersedes"], f"update {item.supersedes} is "
-                                      "being corrected by another request; read it again and "
-                                      "correct the newest value", "already_corrected"))
-        named.add(item.supersedes)
-    return errors
-
-
-def _request_hash(request: "UpdateRequest") -> str:
-    """What an Idempotency-Key is bound to: the method, the path (so the candidate) and the
-    body as parsed (a single update and a batch of one are different bodies)."""
-    items = [i.model_dump(mode="json") for i in request.items]
-    body = {"updates": items} if request.is_batch else items[0]
-    canonical = json.dumps(["POST", f"/api/v1/candidates/{request.slug}/updates", body],
-                           sort_keys=True)
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-class ExpiredKeys:
-    """Forgets expired Idempotency-Keys in bulk, at most once per `every` seconds per process,
-    so the table holds about one lifetime's keys (they are a cache of answers, not history)."""
-
-    def __init__(self, every: float = 3600.0) -> None:
-        self.every = every
-        self.purged_at: float | None = None
-
-    def purge(self, session: Session, expired_before: datetime) -> None:
-        now = time.monotonic()
-        if self.purged_at is not None and now - self.purged_at < self.every:
-            return
-        self.purged_at = now
-        session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < expired_before))
-
-
-expired_keys = ExpiredKeys()
-
-
-def stored_answer(
-    session: Session, user: User, key: str, request_hash: str, answer: str, *,
-    expired_before: datetime,
-) -> Any | None:
-    """What was stored under `answer` for this key (the updates', the upload's), if it is the
-    same request; None if the key is unknown or expired (an expired key's row is deleted: it is
-    a cache of answers, not history). A key used for another request is refused."""
-    stored = session.scalar(
-        select(IdempotencyKey).where(IdempotencyKey.user_id == user.id, IdempotencyKey.key == key)
-    )
-    if stored is None:
-        return None
-    if stored.created_at < expired_before:
-        # A statement, not session.delete(): a concurrent request that deleted it first
-        # leaves nothing to delete, which the ORM would call an error.
-        session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == stored.id))
-        session.expunge(stored)
-        return None
-    if stored.request_hash != request_hash or answer not in stored.response:
-        raise InvalidInput(
-            "This Idempotency-Key was used for a different request (another path, another "
-            "body or file); nothing was stored. Use a new key for a new request.",
-            [field_error(["header", "Idempotency-Key"],
-                         "already used for a request with another method, path or body",
-                         "idempotency_key_reused")],
-        )
-    return stored.response[answer]
-
-
-def _replay(
-    session: Session, user: User, key: str, request_hash: str, *, expired_before: datetime
-) -> list[ProgressUpdateRead] | None:
-    update_ids = stored_answer(session, user, key, request_hash, "update_ids",
-                               expired_before=expired_before)
-    if update_ids is None:
-        return None
-    return [update_read(u) for u in get_progress_updates(session, update_ids)]
 
 
 @dataclass(frozen=True)
@@ -277,10 +101,10 @@ def add_progress_updates(session: Session, sets: Sequence[UpdateSet], *, store: 
         for item, loc in zip(update_set.items, update_set.locations, strict=True):
             indicator = (indicators.get(item.indicator) if item.indicator is not None
                          else by_benchmark.get(item.benchmark or ""))
-            errors += _validate_update(item, indicator, update_set.candidate_id,
+            errors += validate_update(item, indicator, update_set.candidate_id,
                                        corrections.get(item.supersedes or 0), loc, today)
             passed.append((n, item, indicator))
-        conflicts = [] if errors else _correction_conflicts(
+        conflicts = [] if errors else correction_conflicts(
             update_set.items, update_set.locations, corrections, claimed)
         if not errors and not conflicts:
             accepted += passed
@@ -336,7 +160,7 @@ def add_progress_updates(session: Session, sets: Sequence[UpdateSet], *, store: 
         new_events += watch.change_events(session)
     if new_events:
         record_events(session, new_events)
-    mark_changed(session)
+    note_changes(session)
     return results
 
 
@@ -388,45 +212,80 @@ class UpdateRequest:
             return [["body"]]
         return [["body", "updates", i] for i in range(len(self.items))]
 
+    @property
+    def request_hash(self) -> str:
+        return request_hash(self.slug, self.items, self.is_batch)
+
+
+# What became of one request: one of these two.
 
 @dataclass(frozen=True)
 class Recorded:
+    """Stored: the updates as answered (201)."""
+
     updates: list[ProgressUpdateRead]
     replayed: bool = False  # the answer to an earlier request with the same Idempotency-Key
 
 
+@dataclass(frozen=True)
+class Refused:
+    """Nothing stored: the error that answers the request (a DomainError: a revoked token, an
+    unknown candidate, every broken rule, a conflicting correction, a key used for another
+    request), or the error its transaction met (the database's)."""
+
+    error: Exception
+
+
+RequestOutcome = Recorded | Refused
+
+
 def record_update_requests(
     session: Session, requests: Sequence[UpdateRequest], *, key_lifetime: timedelta | None = None,
-    retried: bool = False,
-) -> list[Recorded | DomainError | SQLAlchemyError]:
+) -> list[RequestOutcome]:
     """Stores each request's updates whole or not at all, and answers each request on its
-    own: what it stored (or the replay of an earlier request with its Idempotency-Key), or the
-    error that refused it (unknown candidate, every broken rule of every item, a key used for
-    another request). The requests that pass are written in one transaction, so concurrent
-    requests share one commit. An Idempotency-Key older than `key_lifetime` (default: the
-    setting idempotency_key_hours) is forgotten: the request is taken as new.
+    own. The requests that pass are written in one transaction, so concurrent requests share
+    one commit. An Idempotency-Key older than `key_lifetime` (default: the setting
+    idempotency_key_hours) is forgotten: the request is taken as new.
 
-    Everything checked here is read inside the write transaction (begin_write), so no other
-    writer can change it between the check and the commit."""
+    In a write session (app.db): everything checked here is read inside the write transaction,
+    so no other writer can change it between the check and the commit. If a unique index
+    refuses the group (a concurrent retry with the same key committed first, or another
+    process's correction of the same update), each request is written again alone."""
     if key_lifetime is None:
         key_lifetime = timedelta(hours=get_settings().idempotency_key_hours)
     expired_before = utcnow() - key_lifetime
-    hashes = [_request_hash(r) if r.idempotency_key is not None else "" for r in requests]
-    begin_write(session)
+    try:
+        answered = _write_group(session, requests, expired_before)
+    except IntegrityError as refused:
+        session.rollback()
+        if len(requests) == 1:
+            return [_check_again(session, requests[0], expired_before, refused)]
+        return [_write_alone(session, request, expired_before) for request in requests]
+    # A request missing from the answers repeats a key sent earlier in the group: written
+    # after it, it replays its answer.
+    return [answered[n] if n in answered else _write_alone(session, request, expired_before)
+            for n, request in enumerate(requests)]
+
+
+def _write_group(
+    session: Session, requests: Sequence[UpdateRequest], expired_before: datetime
+) -> dict[int, RequestOutcome]:
+    """Checks the requests, stores those that pass in one transaction and commits; the
+    outcomes by request index. A request that repeats a key sent earlier in the group has
+    none: it is left to be written after this transaction."""
     if any(r.idempotency_key is not None for r in requests):
         expired_keys.purge(session, expired_before)
-    outcomes: list[Recorded | DomainError | SQLAlchemyError | None] = [None] * len(requests)
+    outcomes: dict[int, RequestOutcome] = {}
     digests = {r.token_digest for r in requests if r.token_digest is not None}
     holders = verify_digests(session, digests) if digests else {}
     for n, request in enumerate(requests):
         holder = holders.get(request.token_digest or "")
         if isinstance(holder, Unauthorized):
-            outcomes[n] = holder
-    # A key sent twice in one group: the later request waits and replays the first.
+            outcomes[n] = Refused(holder)
     later: set[int] = set()
     seen_keys: set[tuple[int, str]] = set()
     for n, request in enumerate(requests):
-        if request.idempotency_key is None or outcomes[n] is not None:
+        if request.idempotency_key is None or n in outcomes:
             continue
         key = (request.author.id, request.idempotency_key)
         if key in seen_keys:
@@ -434,15 +293,15 @@ def record_update_requests(
             continue
         seen_keys.add(key)
         try:
-            replayed = _replay(session, request.author, request.idempotency_key, hashes[n],
-                               expired_before=expired_before)
+            replayed = replay_updates(session, request.author, request.idempotency_key,
+                                      request.request_hash, expired_before=expired_before)
         except InvalidInput as refused:
-            outcomes[n] = refused
+            outcomes[n] = Refused(refused)
             continue
         if replayed is not None:
             outcomes[n] = Recorded(replayed, replayed=True)
 
-    waiting = [n for n, o in enumerate(outcomes) if o is None and n not in later]
+    waiting = [n for n in range(len(requests)) if n not in outcomes and n not in later]
     candidate_ids = dict(session.execute(
         select(Candidate.slug, Candidate.id)
         .where(Candidate.slug.in_({requests[n].slug for n in waiting}))
@@ -451,152 +310,55 @@ def record_update_requests(
     for n in waiting:
         request = requests[n]
         if request.slug not in candidate_ids:
-            outcomes[n] = NotFound("candidate", request.slug)
+            outcomes[n] = Refused(NotFound("candidate", request.slug))
         else:
             sets[n] = UpdateSet(candidate_ids[request.slug], request.items, request.author,
                                 request.locations)
+    for n, outcome in zip(sets, add_progress_updates(session, list(sets.values())),
+                          strict=True):
+        request = requests[n]
+        if outcome.errors:
+            outcomes[n] = Refused(refuse(outcome.errors))
+        elif outcome.conflicts:
+            outcomes[n] = Refused(conflict(outcome.conflicts))
+        else:
+            outcomes[n] = Recorded(outcome.updates)
+            if request.idempotency_key is not None:
+                session.add(IdempotencyKey(
+                    user_id=request.author.id, key=request.idempotency_key,
+                    request_hash=request.request_hash, status_code=201,
+                    response={"update_ids": [u.id for u in outcome.updates]}))
+    session.commit()
+    return outcomes
+
+
+def _write_alone(session: Session, request: UpdateRequest,
+                 expired_before: datetime) -> RequestOutcome:
+    """The request in a transaction of its own; a database error refuses it alone."""
     try:
-        for n, outcome in zip(sets, add_progress_updates(session, list(sets.values())),
-                              strict=True):
-            request = requests[n]
-            if outcome.errors:
-                outcomes[n] = refuse(outcome.errors)
-            elif outcome.conflicts:
-                outcomes[n] = conflict(outcome.conflicts)
-            else:
-                outcomes[n] = Recorded(outcome.updates)
-                if request.idempotency_key is not None:
-                    session.add(IdempotencyKey(
-                        user_id=request.author.id, key=request.idempotency_key,
-                        request_hash=hashes[n], status_code=201,
-                        response={"update_ids": [u.id for u in outcome.updates]}))
-        session.commit()
-    except IntegrityError:
-        # A concurrent retry with the same key committed first, or another process's
-        # correction of the same update (the unique index on supersedes_id): answer each
-        # request alone, checked again.
+        return _write_group(session, [request], expired_before)[0]
+    except IntegrityError as refused:
         session.rollback()
-        if len(requests) > 1:
-            return [_record_alone(session, request, key_lifetime) for request in requests]
-        request = requests[0]
-        replayed = (_replay(session, request.author, request.idempotency_key, hashes[0],
-                            expired_before=expired_before)
-                    if request.idempotency_key is not None else None)
-        if replayed is not None:
-            return [Recorded(replayed, replayed=True)]
-        if not retried and any(item.supersedes is not None for item in request.items):
-            # A concurrent correction of the same update committed first: checked again,
-            # this one is now a conflict naming it.
-            return record_update_requests(session, [request], key_lifetime=key_lifetime,
-                                          retried=True)
-        raise
-    for n in sorted(later):
-        outcomes[n] = _record_alone(session, requests[n], key_lifetime)
-    return outcomes  # type: ignore[return-value]
-
-
-def _record_alone(
-    session: Session, request: UpdateRequest, key_lifetime: timedelta
-) -> Recorded | DomainError | SQLAlchemyError:
-    try:
-        return record_update_requests(session, [request], key_lifetime=key_lifetime)[0]
+        return _check_again(session, request, expired_before, refused)
     except SQLAlchemyError as failed:
         session.rollback()
-        return failed
+        return Refused(failed)
 
 
-# The writer: one per process, made with the app.
-
-MAX_GROUP_ROWS = 2000
-
-Outcome = Recorded | DomainError | SQLAlchemyError
-Pending = tuple[UpdateRequest, "asyncio.Future[Outcome]"]
-
-
-class UpdateWriter:
-    def __init__(self, session_scope: Callable[[], AbstractContextManager[Session]]) -> None:
-        """`session_scope` gives the session a group is written in (tests hand in theirs)."""
-        self.session_scope = session_scope
-        self._pending: list[Pending] = []
-        self._task: asyncio.Task[None] | None = None
-        self.groups_written = 0  # how many transactions (tests read them)
-        self.requests_written = 0
-
-    async def record(self, request: UpdateRequest) -> Recorded:
-        """Writes the request (with whatever else is waiting) and returns what it stored;
-        raises what refused it."""
-        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
-        self._pending.append((request, future))
-        if self._task is None:
-            self._task = asyncio.create_task(self._write_pending(), name="update-writer")
-        # If the client goes away its request is still written: shielded, like a request
-        # whose worker thread had started.
-        outcome = await asyncio.shield(future)
-        if isinstance(outcome, Exception):
-            raise outcome
-        return outcome
-
-    async def _write_pending(self) -> None:
-        try:
-            while self._pending:
-                group = self._take_group()
-                try:
-                    outcomes = await run_in_threadpool(self._write, [r for r, _ in group])
-                except Exception as failed:  # the whole transaction failed: so did each request
-                    outcomes = [failed] * len(group)
-                except BaseException:  # cancelled (shutdown): no request waits for ever
-                    for _, future in group + self._pending:
-                        future.cancel()
-                    self._pending = []
-                    raise
-                for (_, future), outcome in zip(group, outcomes, strict=True):
-                    future.set_result(outcome)
-        finally:
-            self._task = None
-
-    def _take_group(self) -> list[Pending]:
-        rows = 0
-        for n, (request, _) in enumerate(self._pending):
-            rows += len(request.items)
-            if n > 0 and rows > MAX_GROUP_ROWS:
-                break
-        else:
-            n = len(self._pending)
-        group, self._pending = self._pending[:n], self._pending[n:]
-        return group
-
-    def check(self, slug: str, items: Sequence[ProgressUpdateCreate],
-              locations: Sequence[list[Any]]) -> list[dict[str, Any]]:
-        """The business rules the items break, read without the write lock and storing
-        nothing: for a batch refused for its format, so one 422 names every error. An unknown
-        candidate checks nothing (the format errors are answered; a resubmit gets its 404)."""
-        with self.session_scope() as session:
-            candidate_id = session.scalar(select(Candidate.id).where(Candidate.slug == slug))
-            if candidate_id is None:
-                return []
-            # The author is only read when storing.
-            checked = UpdateSet(candidate_id, items, cast(User, None), locations)
-            outcome = add_progress_updates(session, [checked], store=False)[0]
-            session.rollback()
-        return outcome.errors + outcome.conflicts
-
-    def _write(self, requests: list[UpdateRequest]) -> list[Outcome]:
-        with self.session_scope() as session:
-            outcomes = record_update_requests(session, requests)
-        self.groups_written += 1
-        self.requests_written += len(requests)
-        return outcomes
-
-
-def no_close(session: Session) -> Callable[[], AbstractContextManager[Session]]:
-    """A session_scope that hands out one session and leaves it open (tests)."""
-    return lambda: contextlib.nullcontext(session)
-
-
-def get_update_writer(request: Request) -> UpdateWriter:
-    """The process's writer (made with the app: app.main)."""
-    writer: UpdateWriter = request.app.state.update_writer
-    return writer
-
-
-UpdateWriterDep = Annotated[UpdateWriter, Depends(get_update_writer)]
+def _check_again(session: Session, request: UpdateRequest, expired_before: datetime,
+                 refused: IntegrityError) -> RequestOutcome:
+    """After a unique index refused the request (its transaction rolled back): the request
+    with its key that committed first is replayed; a correction is checked once more, and is
+    now a conflict naming the correction that committed first; else the refusal stands."""
+    try:
+        if request.idempotency_key is not None:
+            replayed = replay_updates(session, request.author, request.idempotency_key,
+                                      request.request_hash, expired_before=expired_before)
+            if replayed is not None:
+                return Recorded(replayed, replayed=True)
+        if any(item.supersedes is not None for item in request.items):
+            return _write_group(session, [request], expired_before)[0]
+    except SQLAlchemyError as failed:
+        session.rollback()
+        return Refused(failed)
+    return Refused(refused)

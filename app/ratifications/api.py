@@ -7,8 +7,8 @@ from fastapi import APIRouter, Body, Path
 from app.auth.deps import CurrentAdmin, CurrentAnalyst
 from app.candidates.deps import AsOfQuery, CandidateForWrite, CandidateFromPath
 from app.db import SessionDep, WriteSessionDep
+from app.http.pagination import Page, PageDep
 from app.members.schemas import MemberStateRead
-from app.pagination import Page, PageDep
 from app.ratifications.schemas import (
     PROCEDURE_EXAMPLES,
     RATIFICATION_STEP_EXAMPLES,

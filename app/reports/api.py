@@ -13,8 +13,8 @@ from app.auth.deps import OPTIONAL_AUTH, CurrentAnalyst, OptionalUser
 from app.candidates.deps import CandidateForWrite, CandidateFromPath, CandidateFromQuery
 from app.db import SessionDep, WriteSessionDep
 from app.errors import PROBLEM_JSON
+from app.http.pagination import Page, PageDep, PageParams
 from app.models import Candidate, ProgressReport, ReportStatus, User
-from app.pagination import Page, PageDep, PageParams
 from app.reports import service
 from app.reports.rendering import render_markdown
 from app.reports.schemas import (
@@ -68,7 +68,7 @@ def _report_list(
     page: PageParams,
 ) -> Page[ReportRead]:
     """Drafts are listed only to a token, so their answers are `private, no-store` and vary on
-    `Authorization`, as every API answer to a token is (app/middleware.py)."""
+    `Authorization`, as every API answer to a token is (app/http/middleware.py)."""
     items, total = service.list_reports(session, status=status, candidate=candidate,
                                         reader=reader, limit=page.limit, offset=page.offset)
     return Page(items=[report_read(r) for r in items], total=total, limit=page.limit,

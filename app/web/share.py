@@ -1,6 +1,6 @@
 """Sharing beyond the site: a candidate's one-page brief (to print and hand over), and each
 benchmark's chart as an embed page other sites may frame and as a standalone SVG file. Only the
-embed route may be framed (app.middleware.EMBED_CONTENT_SECURITY_POLICY)."""
+embed route may be framed (app.http.middleware.EMBED_CONTENT_SECURITY_POLICY)."""
 
 import textwrap
 from dataclasses import dataclass

@@ -7,8 +7,8 @@ import pytest
 from starlette.datastructures import Headers
 
 from app.evaluation import today
+from app.http.cache import QueryParameters, is_cacheable, normalised_query
 from app.main import create_app
-from app.web.cache import QueryParameters, is_cacheable, normalised_query
 from tests.factories import IA, add_candidate
 
 ITEM_FIELDS = {"candidate", "tier", "benchmark", "due_on", "days_left", "status", "progress",
@@ -120,7 +120,7 @@ def test_documented_with_parameters_and_an_example(client):
 
 def test_a_public_read_the_response_cache_keeps_per_parameters_and_day():
     """Cached like the other public reads: its parameters are in the key (anything else is
-    dropped), and so is the date (app/web/cache.py), since days left change every day."""
+    dropped), and so is the date (app/http/cache.py), since days left change every day."""
     app = create_app(response_cache=False)
     scope = {"type": "http", "method": "GET", "path": "/api/v1/attention", "headers": []}
     assert is_cacheable(scope, Headers(scope=scope))

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 from sqlalchemy import String, cast, insert, select
 
-from app.bulk_insert import insert_rows
+from app.db.bulk import insert_rows
 from app.models import Event, ProgressUpdate
 
 

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.db import begin_write, make_engine
-from app.sqlite_writers import WriterLock
+from app.db import make_engine
+from app.db.sqlite import WRITE_BEGIN, WriterLock
 
 
 @pytest.fixture
@@ -37,9 +37,9 @@ def lock_is_free(path: str) -> bool:
 @pytest.mark.parametrize("end", ["commit", "rollback", "close", "error"])
 def test_the_lock_is_held_for_the_write_transaction_only(database, end):
     engine, path = database
-    session = Session(engine)
+    session = Session(engine.execution_options(**WRITE_BEGIN))  # a write session
     assert lock_is_free(path)
-    begin_write(session)
+    session.connection()
     session.execute(text("INSERT INTO t VALUES (1)"))
     assert not lock_is_free(path)
     if end == "commit":
@@ -73,8 +73,7 @@ def test_writers_in_threads_take_turns_and_none_is_lost(database):
     def write(n: int) -> None:
         try:
             for i in range(20):
-                with Session(engine) as session:
-                    begin_write(session)
+                with Session(engine.execution_options(**WRITE_BEGIN)) as session:
                     session.execute(text("INSERT INTO t VALUES (:x)"), {"x": n * 100 + i})
                     session.commit()
         except Exception as exc:  # collected: an assertion in a thread would be lost
@@ -96,18 +95,18 @@ def test_a_writer_in_another_process_waits_for_the_lock(database):
 import time
 from sqlalchemy import text
 from sqlalchemy.orm import Session
-from app.db import begin_write, make_engine
+from app.db import make_engine
+from app.db.sqlite import WRITE_BEGIN
 engine = make_engine("sqlite:///{path}", timeout_seconds=10)
-with Session(engine) as session:
+with Session(engine.execution_options(**WRITE_BEGIN)) as session:
     print("ready", flush=True)
     started = time.monotonic()
-    begin_write(session)
+    session.connection()
     print(round(time.monotonic() - started, 3), flush=True)
     session.execute(text("INSERT INTO t VALUES (2)"))
     session.commit()
 """
-    with Session(engine) as session:
-        begin_write(session)
+    with Session(engine.execution_options(**WRITE_BEGIN)) as session:
         session.execute(text("INSERT INTO t VALUES (1)"))
         process = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE,
                                    text=True)

@@ -12,7 +12,7 @@ from app.events.streams import (
     StreamSlots,
     check_backlog,
 )
-from app.ratelimit import TooManyRequests
+from app.http.ratelimit import TooManyRequests
 
 
 def test_an_address_is_refused_past_its_limit_and_the_process_past_its_total():

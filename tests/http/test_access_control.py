@@ -4,21 +4,21 @@ import logging
 
 import pytest
 
-from app.auth.deps import auth_failures, writes
+from app.auth.deps import AuthState
 from app.config import get_settings
 
 URL = "/api/v1/candidates/georgia/updates"
 
 
 @pytest.fixture
-def tight_limits(monkeypatch):
+def tight_limits(client, monkeypatch):
+    """The client's app, with the limits these settings give."""
     monkeypatch.setenv("ACCESSION_AUTH_FAILURES_PER_MINUTE", "3")
     monkeypatch.setenv("ACCESSION_WRITES_PER_MINUTE", "2")
-    for cached in (get_settings, auth_failures, writes):
-        cached.cache_clear()
+    get_settings.cache_clear()
+    client.app.state.auth = AuthState(get_settings())
     yield
-    for cached in (get_settings, auth_failures, writes):
-        cached.cache_clear()
+    get_settings.cache_clear()
 
 
 def test_failed_authentication_is_rate_limited(client, tight_limits, analyst_headers):

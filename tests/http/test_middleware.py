@@ -72,6 +72,6 @@ def test_pages_reference_only_local_assets(client, path):
     (["*"], "anything.example", True),
 ])
 def test_which_hosts_are_served(allowed, host, served):
-    from app.middleware import HostMiddleware
+    from app.http.middleware import HostMiddleware
 
     assert HostMiddleware(None, "https://tracker.example.org", allowed)._is_allowed(host) is served

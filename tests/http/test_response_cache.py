@@ -6,6 +6,7 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 
 import httpx
 import pytest
@@ -109,7 +110,7 @@ def test_readers_arriving_together_after_a_change_share_one_computation(engine_w
 
 
 def test_the_cache_is_bounded_by_bytes_not_entries():
-    from app.web.cache import CachedResponse, ResponseCache
+    from app.http.cache import CachedResponse, ResponseCache
 
     cache = ResponseCache(budget_bytes=10_000, max_item_bytes=4_000)
 
@@ -131,7 +132,7 @@ def test_the_cache_is_bounded_by_bytes_not_entries():
 def test_previews_are_never_looked_up_nor_stored():
     from starlette.datastructures import Headers
 
-    from app.web.cache import is_cacheable
+    from app.http.cache import is_cacheable
 
     def cacheable(path: str) -> bool:
         return is_cacheable({"method": "GET", "path": path}, Headers())
@@ -145,7 +146,7 @@ def test_an_answer_marked_private_or_no_store_is_never_stored():
 
     from starlette.testclient import TestClient
 
-    from app.web.cache import ResponseCache, ResponseCacheMiddleware
+    from app.http.cache import ResponseCache, ResponseCacheMiddleware
 
     async def site(scope, receive, send):
         control = {"/private": b"private", "/no-store": b"no-store",
@@ -158,7 +159,8 @@ def test_an_answer_marked_private_or_no_store_is_never_stored():
 
     feed = SimpleNamespace(is_current=True, version="1", changed_at=None, published_at=None)
     cache = ResponseCache(budget_bytes=100_000, max_item_bytes=10_000)
-    client = TestClient(ResponseCacheMiddleware(site, feed, routes=[], cache=cache))
+    client = TestClient(ResponseCacheMiddleware(site, feed, routes=[], cache=cache,
+                                                today=date.today))
     for path in ("/private", "/no-store", "/both"):
         for _ in range(2):
             response = client.get(path)

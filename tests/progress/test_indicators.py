@@ -194,7 +194,7 @@ def test_two_requests_written_together_cannot_both_correct_one_update(session, a
     """Requests of one writer group share a transaction: the second correction of the same
     update is a conflict, and the group's other requests are stored."""
     from app.errors import Conflict
-    from app.progress.ingest import Recorded, UpdateRequest, record_update_requests
+    from app.progress.ingest import Recorded, Refused, UpdateRequest, record_update_requests
     from app.progress.schemas import ProgressUpdateCreate
 
     def item(**fields):
@@ -209,5 +209,5 @@ def test_two_requests_written_together_cannot_both_correct_one_update(session, a
         UpdateRequest("ukraine", [item()], analyst),
     ])
     assert isinstance(outcomes[0], Recorded) and isinstance(outcomes[2], Recorded)
-    assert isinstance(outcomes[1], Conflict)
-    assert "another request" in outcomes[1].detail
+    assert isinstance(outcomes[1], Refused) and isinstance(outcomes[1].error, Conflict)
+    assert "another request" in outcomes[1].error.detail

@@ -1,4 +1,4 @@
-"""Concurrent posts share a write transaction (app/progress/ingest.py) and are still answered
+"""Concurrent posts share a write transaction (app/progress/writer.py) and are still answered
 one by one: each request is stored whole or not at all, with its own 404, 422, 401 or replay."""
 
 import asyncio
@@ -14,16 +14,18 @@ from app.auth import deps
 from app.auth.service import hash_token, issue_token, revoke_token
 from app.errors import InvalidInput, NotFound, Unauthorized
 from app.models import Event, IdempotencyKey, ProgressUpdate
-from app.progress import ingest as writer_module
+from app.progress import writer as writer_module
+from app.progress.idempotency import expired_keys
 from app.progress.ingest import (
     Recorded,
+    Refused,
+    RequestOutcome,
     UpdateRequest,
-    UpdateWriter,
-    no_close,
     record_update_requests,
 )
 from app.progress.schemas import ProgressUpdateCreate
-from tests.conftest import bearer, run_in_own_loop
+from app.progress.writer import UpdateWriter
+from tests.conftest import bearer, no_close, run_in_own_loop
 
 URL = "/api/v1/candidates/georgia/updates"
 
@@ -32,6 +34,12 @@ def item(**fields: Any) -> ProgressUpdateCreate:
     return ProgressUpdateCreate.model_validate(
         {"benchmark": "defence_spending_gdp", "value": 1.9, "as_of": "2025-06-30",
          "source": "Ministry of Defence budget law 2025", **fields})
+
+
+def refusal(outcome: RequestOutcome) -> Exception:
+    """What refused a request (its answer's error)."""
+    assert isinstance(outcome, Refused), outcome
+    return outcome.error
 
 
 def count(session, model=ProgressUpdate) -> int:
@@ -63,7 +71,8 @@ def test_each_request_of_a_group_gets_its_own_answer(session, analyst):
     first, unknown, refused, second = record_update_requests(session, requests)
 
     assert isinstance(first, Recorded) and not first.replayed
-    assert isinstance(unknown, NotFound)
+    assert isinstance(refusal(unknown), NotFound)
+    refused = refusal(refused)
     assert isinstance(refused, InvalidInput)
     assert refused.extra["errors"][0]["loc"] == ["body", "updates", 1, "benchmark"]
     assert isinstance(second, Recorded)
@@ -89,7 +98,7 @@ def test_a_key_sent_twice_in_one_group_replays_the_first(session, analyst):
     assert isinstance(first, Recorded) and not first.replayed
     assert isinstance(again, Recorded) and again.replayed
     assert [u.id for u in again.updates] == [u.id for u in first.updates]
-    assert isinstance(different, InvalidInput)
+    assert isinstance(refusal(different), InvalidInput)
     assert count(session) == before + 1
 
 
@@ -104,6 +113,7 @@ def test_a_key_is_bound_to_the_path_and_the_whole_body(session, analyst, other):
     before = count(session), count(session, Event)
     reused, = record_update_requests(session, [
         UpdateRequest(other.slug, other.items, analyst, other.idempotency_key, other.is_batch)])
+    reused = refusal(reused)
     assert isinstance(reused, InvalidInput)
     assert [e["loc"] for e in reused.extra["errors"]] == [["header", "Idempotency-Key"]]
     assert (count(session), count(session, Event)) == before
@@ -125,21 +135,19 @@ def test_an_expired_key_is_new_again(session, analyst):
     assert isinstance(again, Recorded) and not again.replayed
     assert again.updates[0].id != first.updates[0].id
     # The key now names the second request, which it replays; the third is refused.
-    assert isinstance(other, InvalidInput)
+    assert isinstance(refusal(other), InvalidInput)
     assert session.scalars(select(IdempotencyKey.response).where(
         IdempotencyKey.key == "k-3")).all() == [{"update_ids": [again.updates[0].id]}]
 
 
 def test_expired_keys_are_purged_in_bulk(session, analyst, monkeypatch):
-    from app.progress import ingest
-
-    monkeypatch.setattr(ingest, "expired_keys", ingest.ExpiredKeys())
+    monkeypatch.setattr(expired_keys, "purged_at", None)
     for key in ("old-1", "old-2", "recent"):
         record_update_requests(session, [
             UpdateRequest("georgia", [item(source=key)], analyst, idempotency_key=key)])
     session.execute(update(IdempotencyKey).where(IdempotencyKey.key.in_(("old-1", "old-2")))
                     .values(created_at=datetime.now(UTC) - timedelta(hours=25)))
-    ingest.expired_keys.purged_at = None  # as if the last purge were an hour ago
+    expired_keys.purged_at = None  # as if the last purge were an hour ago
     record_update_requests(session, [
         UpdateRequest("ukraine", [item()], analyst, idempotency_key="another")])
     assert set(session.scalars(select(IdempotencyKey.key))) == {"recent", "another"}
@@ -170,8 +178,9 @@ def test_tokens_are_verified_again_in_the_write_transaction(session, analyst):
                       token_digest=hash_token("never-issued")),
     ])
     assert isinstance(kept, Recorded)
+    refused = refusal(refused)
     assert isinstance(refused, Unauthorized) and "revoked" in refused.detail
-    assert isinstance(unknown, Unauthorized)
+    assert isinstance(refusal(unknown), Unauthorized)
     assert count(session) == before + 1
 
 

@@ -19,7 +19,6 @@ from app.db import get_session
 from app.demo import load_demo
 from app.main import create_app
 from app.models import ProgressReport, ReportStatus
-from app.web.cache import response_cache
 from tests.conftest import upgrade
 from tests.live import live_server
 
@@ -314,10 +313,8 @@ def cached_client(session):
     app = create_app(response_cache=True)
     app.state.change_feed.session_factory = lambda: Session(session.get_bind().engine)
     app.dependency_overrides[get_session] = lambda: session
-    response_cache.clear()
     with TestClient(app, base_url="http://127.0.0.1:8000") as client:
         yield client
-    response_cache.clear()
 
 
 def test_the_response_cache_never_keeps_a_preview(cached_client, draft, monkeypatch):
@@ -330,7 +327,7 @@ def test_the_response_cache_never_keeps_a_preview(cached_client, draft, monkeypa
         assert response.status_code == 200 and SECRET_BODY.split("*")[0] in response.text
         assert "x-cache" not in response.headers
         assert response.headers["cache-control"] == "private, no-store"
-    assert len(response_cache) == 1  # /methodology alone
+    assert len(cached_client.app.state.response_cache) == 1  # /methodology alone
     # A second caller without the token gets no copy of it.
     bare = cached_client.get(draft["preview_url"].split("?")[0])
     assert bare.status_code == 403 and "Unpublished finding" not in bare.text

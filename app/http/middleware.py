@@ -14,7 +14,8 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import problem
+from app.errors import PROBLEM_JSON, problem
+from app.http.cache import RESPONSE_CACHE_FLAG
 from app.i18n import COOKIE, LANGUAGES, choose_language, current_language
 
 CONTENT_SECURITY_POLICY = (
@@ -32,7 +33,6 @@ EMBED_PREFIX = "/embed/"
 EMBED_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
     "frame-ancestors 'none'", "frame-ancestors *"
 )
-RESPONSE_CACHE_FLAG = "accession.response_cache"  # set in the scope by the response cache
 SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "strict-origin-when-cross-origin",
@@ -409,12 +409,9 @@ class DeadlineMiddleware:
             content_type = b"text/html; charset=utf-8"
             body = UNAVAILABLE_PAGE
         else:
-            content_type = b"application/problem+json"
-            body = json.dumps({
-                "type": "about:blank", "title": "Service Unavailable", "status": 503,
-                "detail": "The service could not answer in time (its database is not "
-                          "responding); try again shortly.",
-            }).encode()
+            content_type = PROBLEM_JSON.encode()
+            body = problem(503, "The service could not answer in time (its database is not "
+                                "responding); try again shortly.").body
         await send({"type": "http.response.start", "status": 503, "headers": [
             (b"content-type", content_type), (b"retry-after", b"5"),
             (b"content-length", str(len(body)).encode()),

@@ -5,19 +5,17 @@ first byte (or from the connection's opening) to its last header, then answers 4
 The body's time limit is an ASGI matter (RequestContextMiddleware)."""
 
 import asyncio
-import json
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from app.config import get_settings
+from app.errors import PROBLEM_JSON, problem
 
-TIMEOUT_BODY = json.dumps({
-    "type": "about:blank", "title": "Request Timeout", "status": 408,
-    "detail": "The request headers did not arrive in time.",
-}).encode()
+# Written straight to the socket, before any app: the body is the one app.errors builds.
+TIMEOUT_BODY = bytes(problem(408, "The request headers did not arrive in time.").body)
 TIMEOUT_RESPONSE = (
-    b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/problem+json\r\n"
+    b"HTTP/1.1 408 Request Timeout\r\ncontent-type: " + PROBLEM_JSON.encode() + b"\r\n"
     b"content-length: " + str(len(TIMEOUT_BODY)).encode() + b"\r\nconnection: close\r\n\r\n"
     + TIMEOUT_BODY
 )

@@ -1,4 +1,6 @@
-"""One SQLite writer at a time, queued in the application instead of in SQLite's busy handler.
+"""What is particular to SQLite: its connections' settings (WAL, FULL sync, foreign keys), the
+BEGIN that SQLAlchemy emits for it, and one writer at a time, queued in the application
+instead of in SQLite's busy handler.
 
 SQLite lets one transaction write at once. A writer that finds the lock taken sleeps in its busy
 handler in growing steps (up to 100 ms each) and retries, so under a steady stream of writes the
@@ -17,6 +19,10 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine, event
+
+# The execution option a write transaction begins with: `BEGIN IMMEDIATE`, the write lock at
+# BEGIN (app.db.session's write sessions carry it). Other backends ignore it.
+WRITE_BEGIN = {"sqlite_begin": "IMMEDIATE"}
 
 HELD = "sqlite_writer_lock_held"  # in the DBAPI connection's info while it holds the lock
 
@@ -112,3 +118,32 @@ def queue_writers(engine: Engine, database_path: str,
         release(record.info)
 
     return begin_immediate
+
+
+def configure_sqlite(engine: Engine, database: str | None, timeout_seconds: float) -> None:
+    """WAL for concurrent readers, FULL sync so an acknowledged write survives a crash.
+    SQLAlchemy, not the sqlite3 module, emits BEGIN, so transactions, savepoints and
+    transactional DDL behave as on PostgreSQL."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(timeout_seconds * 1000)}")
+        cursor.close()
+
+    queued_begin = (queue_writers(engine, database, timeout_seconds)
+                    if database and database != ":memory:" else None)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
+        # Writers ask for IMMEDIATE: they take the write lock at BEGIN instead of failing when
+        # a read transaction cannot be upgraded to a write one, and queue for it in order.
+        mode = connection.get_execution_options().get("sqlite_begin", "")
+        if mode == "IMMEDIATE" and queued_begin is not None:
+            queued_begin(connection)
+        else:
+            connection.exec_driver_sql(f"BEGIN {mode}".strip())

@@ -12,11 +12,12 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from datetime import time as clock_time
 from email.utils import format_datetime, parsedate_to_datetime
+from typing import Protocol
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi.dependencies.models import Dependant
@@ -26,12 +27,9 @@ from starlette.requests import Request
 from starlette.routing import BaseRoute, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.config import get_settings
-from app.db import write_generation
-from app.evaluation import today
-from app.events.feed import ChangeFeed
+from app.config import Settings
+from app.db import subscribe
 from app.i18n import choose_language
-from app.middleware import RESPONSE_CACHE_FLAG
 
 BUILD_ID = str(time.time_ns())  # a restart may bring new templates: new keys
 SINGLE_FLIGHT_WAIT_SECONDS = 10  # past this a waiting reader computes the page itself
@@ -44,6 +42,21 @@ SITE_QUERY_PARAMETERS = frozenset({"lang"})
 # Besides its body, what an entry costs: its key, headers and bookkeeping (an estimate).
 ENTRY_OVERHEAD_BYTES = 512
 ROUTE_MEMO_SIZE = 4096  # paths whose route was looked up, remembered (each path ≤ 512 chars)
+# Set in the scope of a request the cache validates, so ConditionalGetMiddleware leaves it be.
+RESPONSE_CACHE_FLAG = "accession.response_cache"
+
+
+class Feed(Protocol):
+    """What the cache reads of the change feed (app.events.feed.ChangeFeed)."""
+
+    @property
+    def is_current(self) -> bool: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def changed_at(self) -> datetime | None: ...
+    @property
+    def published_at(self) -> datetime | None: ...
 
 
 @dataclass(frozen=True)
@@ -63,7 +76,7 @@ class ResponseCache:
     """A thread-safe LRU holding responses of one version of the data, bounded by bytes: an
     anonymous visitor chooses what is asked for, so the budget, not a number of entries, is
     what keeps a worker's memory in bounds. Entries of an older version can never be served
-    again, so a new version empties it."""
+    again, so a new version empties it. One per app (create_app)."""
 
     def __init__(self, budget_bytes: int, max_item_bytes: int) -> None:
         self.budget_bytes = budget_bytes
@@ -108,13 +121,24 @@ class ResponseCache:
             self._items.clear()
             self.size_bytes = 0
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "ResponseCache":
+        return cls(settings.response_cache_bytes, settings.response_cache_max_item_bytes)
 
-def _settings_cache() -> ResponseCache:
-    settings = get_settings()
-    return ResponseCache(settings.response_cache_bytes, settings.response_cache_max_item_bytes)
 
+class CommitCount:
+    """Counts this process's commits that changed something (app.db's "changes committed"
+    hook). The cache keys on it, so a reader here sees a write made here at once, without
+    waiting for the change feed's poll."""
 
-response_cache = _settings_cache()
+    def __init__(self) -> None:
+        self.value = 0
+        self._lock = threading.Lock()
+        subscribe(self)
+
+    def changes_committed(self) -> None:
+        with self._lock:
+            self.value += 1
 
 
 class QueryParameters:
@@ -200,12 +224,16 @@ class ResponseCacheMiddleware:
     lookup: the security headers, language headers and validators are stored with the body.
     A miss goes on inward (deadline, headers, the app) and its answer is kept."""
 
-    def __init__(self, app: ASGIApp, feed: ChangeFeed, routes: Sequence[BaseRoute],
-                 cache: ResponseCache = response_cache):
+    def __init__(self, app: ASGIApp, feed: Feed, routes: Sequence[BaseRoute],
+                 cache: ResponseCache, today: Callable[[], date]):
+        """`today`: the site's clock (app.evaluation.today), whose date is in every key:
+        statuses such as "overdue" move with the date."""
         self.app = app
         self.feed = feed
         self.cache = cache
+        self.today = today
         self.parameters = QueryParameters(routes)
+        self.commits = CommitCount()
         self._computing: dict[str, asyncio.Event] = {}  # key -> set when its answer is in
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -227,8 +255,8 @@ class ResponseCacheMiddleware:
                 return
             query = normalised_query(query, read)
             scope["query_string"] = query.encode("latin-1")
-        version = "|".join((self.feed.version, str(write_generation.value), today().isoformat(),
-                            BUILD_ID))
+        version = "|".join((self.feed.version, str(self.commits.value),
+                            self.today().isoformat(), BUILD_ID))
         # The language SiteHeadersMiddleware will pick, chosen the same way.
         key = "|".join((version, choose_language(Request(scope)), scope["path"], query))
         if_none_match = headers.get("if-none-match")
@@ -326,7 +354,7 @@ class ResponseCacheMiddleware:
         moments = [m for m in (self.feed.changed_at, self.feed.published_at) if m is not None]
         if not moments:
             return None
-        return max(*moments, datetime.combine(today(), clock_time(), UTC))
+        return max(*moments, datetime.combine(self.today(), clock_time(), UTC))
 
     def _validators(self, etag: str) -> list[tuple[bytes, bytes]]:
         validators = [(b"etag", etag.encode()), (b"cache-control", b"no-cache")]
