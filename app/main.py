@@ -31,7 +31,7 @@ from app.http.middleware import (
     RequestContextMiddleware,
     SiteHeadersMiddleware,
 )
-from app.imports.api import UPLOAD_PATH
+from app.imports.api import UPLOAD_PATH, ImportSlots
 from app.openapi import install_openapi
 from app.progress.writer import UpdateWriter
 from app.status_feed import sweep_daily
@@ -81,11 +81,12 @@ def create_app(*, response_cache: bool | None = None) -> FastAPI:
     install_error_handlers(app, render_error_page)
     settings = get_settings()
     # The process's state, one of each per app; dependencies hand it to routes and pages
-    # (app.auth.deps, app.events.streams, app.progress.writer).
+    # (app.auth.deps, app.events.streams, app.progress.writer, app.imports.api).
     app.state.change_feed = ChangeFeed(lambda: get_sessionmaker()())
     app.state.update_writer = UpdateWriter(lambda: get_write_sessionmaker()(),
                                            lambda: get_sessionmaker()())
     app.state.auth = AuthState(settings)
+    app.state.import_slots = ImportSlots()
     app.state.stream_slots = stream_slots(settings)
     app.state.response_cache = ResponseCache.from_settings(settings)
     # Inner to outer. The response cache sits outside all but the request id and CORS (whose

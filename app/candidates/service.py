@@ -3,7 +3,7 @@ tier or phase), and a status as the API answers it (the status API and the JSON 
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -31,8 +31,6 @@ from app.evaluation import (
 from app.events.service import record_event, snapshot
 from app.models import Candidate, CandidateStatusChange, Phase, Tier, User, utcnow
 from app.status import BenchmarkEvaluation, Pace, pace_sentence, quarter_end_before
-
-T = TypeVar("T")
 
 
 def list_candidates(
@@ -114,16 +112,6 @@ def sort_candidates(
     ordered = sorted(candidates, key=sorters[sort])
     ordered.sort(key=lambda c: -TIER_ORDER[Tier(standings[c.id].tier)])  # stable: groups by tier
     return ordered
-
-
-def page_count(total: int, per_page: int) -> int:
-    """How many pages `total` items fill, `per_page` a page: at least one, even empty."""
-    return max(1, -(-total // per_page))
-
-
-def page_of(items: Sequence[T], page: int, per_page: int) -> tuple[list[T], int]:
-    """Page `page` (the first is 1) of `items`, and how many pages there are."""
-    return list(items[(page - 1) * per_page: page * per_page]), page_count(len(items), per_page)
 
 
 def get_tracking_start(session: Session) -> date | None:

@@ -1,5 +1,7 @@
-"""The one way every list is paginated: `limit`/`offset` in, `{items, total, limit, offset}` out."""
+"""The one way every list is paginated: `limit`/`offset` in, `{items, total, limit, offset}` out;
+pages of HTML lists are numbered from 1 (page_of)."""
 
+from collections.abc import Sequence
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import Depends, Query
@@ -34,3 +36,13 @@ class Page(BaseModel, Generic[ItemT]):
     total: int
     limit: int
     offset: int
+
+
+def page_count(total: int, per_page: int) -> int:
+    """How many pages `total` items fill, `per_page` a page: at least one, even empty."""
+    return max(1, -(-total // per_page))
+
+
+def page_of(items: Sequence[ItemT], page: int, per_page: int) -> tuple[list[ItemT], int]:
+    """Page `page` (the first is 1) of `items`, and how many pages there are."""
+    return list(items[(page - 1) * per_page: page * per_page]), page_count(len(items), per_page)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from tempfile import SpooledTemporaryFile
 from typing import IO, Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from app.auth.deps import CurrentAnalyst
@@ -21,6 +21,8 @@ from app.imports.service import ImportOutcome, Upload, import_upload
 from app.imports.template import build_template, template_csv, template_xlsx
 from app.imports.xlsx import Deadline
 from app.models import User
+from app.progress.idempotency import ExpiredKeys
+from app.progress.writer import UpdateWriterDep
 
 router = APIRouter(tags=["imports"])
 
@@ -82,25 +84,34 @@ class ImportsBusy(DomainError):
     retry_after = 30
 
 
-_running = 0  # imports under way in this process
-_running_lock = threading.Lock()
+class ImportSlots:
+    """The imports under way in this process (one per app: app.main): at most `limit` at once
+    (the setting imports_at_once), or ImportsBusy before the body is read."""
+
+    def __init__(self) -> None:
+        self._running = 0
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def slot(self, limit: int) -> Iterator[None]:
+        with self._lock:
+            if self._running >= limit:
+                raise ImportsBusy(f"{limit} import(s) are under way on this server (the "
+                                  "setting ACCESSION_IMPORTS_AT_ONCE); try again shortly.")
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running -= 1
 
 
-@contextlib.contextmanager
-def import_slot(limit: int) -> Iterator[None]:
-    """One of the `limit` imports this process runs at once (the setting imports_at_once), or
-    ImportsBusy before the body is read."""
-    global _running
-    with _running_lock:
-        if _running >= limit:
-            raise ImportsBusy(f"{limit} import(s) are under way on this server (the setting "
-                              "ACCESSION_IMPORTS_AT_ONCE); try again shortly.")
-        _running += 1
-    try:
-        yield
-    finally:
-        with _running_lock:
-            _running -= 1
+def get_import_slots(request: Request) -> ImportSlots:
+    slots: ImportSlots = request.app.state.import_slots
+    return slots
+
+
+ImportSlotsDep = Annotated[ImportSlots, Depends(get_import_slots)]
 
 
 async def cancel_when_client_leaves(request: Request, deadline: Deadline) -> None:
@@ -144,6 +155,8 @@ async def create_import(
     response: Response,
     analyst: CurrentAnalyst,
     write_sessions: WriteSessions,
+    writer: UpdateWriterDep,
+    import_slots: ImportSlotsDep,
     dry_run: Annotated[bool, Query(description="Check every row and store nothing.")] = False,
     idempotency_key: Annotated[
         str | None,
@@ -157,13 +170,14 @@ async def create_import(
     none (422 naming the bad rows, the first 1,000). The import is one event,
     `import.created`, with its counts."""
     settings = get_settings()
-    with import_slot(settings.imports_at_once):
+    with import_slots.slot(settings.imports_at_once):
         deadline = Deadline.after(settings.import_timeout_seconds)
         upload = await receive_upload(request, settings.import_max_bytes)
         watcher = asyncio.create_task(cancel_when_client_leaves(request, deadline))
         try:
             outcome = await run_in_threadpool(_import, write_sessions, upload, analyst,
-                                              dry_run, idempotency_key, deadline)
+                                              dry_run, idempotency_key, deadline,
+                                              writer.expired_keys)
         finally:
             watcher.cancel()
             upload.file.close()
@@ -175,12 +189,14 @@ async def create_import(
 
 
 def _import(write_sessions: SessionScope, upload: Upload, analyst: User, dry_run: bool,
-            idempotency_key: str | None, deadline: Deadline) -> ImportOutcome:
+            idempotency_key: str | None, deadline: Deadline,
+            expired_keys: ExpiredKeys) -> ImportOutcome:
     """The upload, received whole, loaded in a write session of its own: SQLite's write lock
     is held while the rows are checked and stored, not while the file arrives."""
     with write_sessions() as session:
         return import_upload(session, upload, author=analyst, dry_run=dry_run,
-                             idempotency_key=idempotency_key, deadline=deadline)
+                             idempotency_key=idempotency_key, deadline=deadline,
+                             expired_keys=expired_keys)
 
 
 def _attachment(filename: str) -> dict[str, str]:

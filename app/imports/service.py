@@ -35,7 +35,7 @@ from app.imports.rows import (
 )
 from app.imports.xlsx import Deadline
 from app.models import Candidate, IdempotencyKey, User, utcnow
-from app.progress.idempotency import expired_keys, stored_answer
+from app.progress.idempotency import ExpiredKeys, purge_expired_keys, stored_answer
 from app.progress.ingest import UpdateSet, add_progress_updates
 from app.progress.schemas import ProgressUpdateCreate
 from app.status_feed import StatusWatch
@@ -188,16 +188,18 @@ def _replay(session: Session, user: User, key: str, request_hash: str,
 def import_upload(
     session: Session, upload: Upload, *, author: User, dry_run: bool = False,
     idempotency_key: str | None = None, deadline: Deadline | None = None,
+    expired_keys: ExpiredKeys | None = None,
 ) -> ImportOutcome:
     """Stores every row of the uploaded file, with one event `import.created` holding the
     counts, and answers the counts; or raises ImportRefused naming the bad rows. A dry run
     checks as much (inserting inside the transaction, so a correction chain is checked as it
-    would be) and rolls back. A key seen before for the same file replays its first answer.
+    would be) and rolls back. A key seen before for the same file replays its first answer;
+    expired keys are purged first, as often as `expired_keys` (the app's throttle) allows.
     In a write session (app.db)."""
     request_hash = _request_hash(upload, dry_run)
     expired_before = utcnow() - timedelta(hours=get_settings().idempotency_key_hours)
     if idempotency_key is not None and not dry_run:
-        expired_keys.purge(session, expired_before)
+        purge_expired_keys(session, expired_before, expired_keys)
         replayed = _replay(session, author, idempotency_key, request_hash, expired_before)
         session.commit()  # the purge stands whatever the loading does
         if replayed is not None:

@@ -35,6 +35,7 @@ from app.progress.schemas import (
     update_read,
 )
 from app.progress.writer import UpdateWriterDep, get_update_writer
+from app.schema_types import MAX_ID
 
 router = APIRouter(tags=["progress updates"])
 
@@ -160,8 +161,8 @@ router.add_api_route("/candidates/{slug}/updates", create_progress_updates, meth
                      route_class_override=BatchCheckedWhole)
 
 
-UpdateId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The update's id.")]
-RetractionId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The retraction's id.")]
+UpdateId = Annotated[int, Path(ge=1, le=MAX_ID, description="The update's id.")]
+RetractionId = Annotated[int, Path(ge=1, le=MAX_ID, description="The retraction's id.")]
 
 
 @router.post("/updates/{update_id}/retract", response_model=ProgressUpdateRead,
@@ -198,7 +199,7 @@ def list_retractions(
     page: PageDep,
     status: Annotated[RetractionStatus | None, Query(description="`pending`: awaiting "
                                                      "confirmation.")] = None,
-    update: Annotated[int | None, Query(ge=1, le=2**31 - 1,
+    update: Annotated[int | None, Query(ge=1, le=MAX_ID,
                                         description="An update's id.")] = None,
 ) -> Page[RetractionDetail]:
     """Retractions, oldest first; `status=pending` lists those waiting for a second analyst."""

@@ -27,23 +27,32 @@ def request_hash(slug: str, items: Sequence[ProgressUpdateCreate], is_batch: boo
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def purge_expired_keys(
+    session: Session, expired_before: datetime, throttle: "ExpiredKeys | None" = None
+) -> None:
+    """Forgets the Idempotency-Keys made before `expired_before`, in bulk: they are a cache of
+    answers, not history. With a `throttle` (the app's), at most once per its period."""
+    if throttle is not None and not throttle.due():
+        return
+    session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < expired_before))
+
+
 class ExpiredKeys:
-    """Forgets expired Idempotency-Keys in bulk, at most once per `every` seconds per process,
-    so the table holds about one lifetime's keys (they are a cache of answers, not history)."""
+    """When a server process last purged expired keys: at most once per `every` seconds, so
+    the table holds about one lifetime's keys without a DELETE per keyed write. One per app
+    (the update writer holds it); a command line run purges unthrottled."""
 
     def __init__(self, every: float = 3600.0) -> None:
         self.every = every
         self.purged_at: float | None = None
 
-    def purge(self, session: Session, expired_before: datetime) -> None:
+    def due(self) -> bool:
+        """Whether a purge is due now; if so, it counts as done."""
         now = time.monotonic()
         if self.purged_at is not None and now - self.purged_at < self.every:
-            return
+            return False
         self.purged_at = now
-        session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < expired_before))
-
-
-expired_keys = ExpiredKeys()
+        return True
 
 
 def stored_answer(

@@ -29,7 +29,12 @@ from app.models import (
     User,
     utcnow,
 )
-from app.progress.idempotency import expired_keys, replay_updates, request_hash
+from app.progress.idempotency import (
+    ExpiredKeys,
+    purge_expired_keys,
+    replay_updates,
+    request_hash,
+)
 from app.progress.rules import Correction, correction_conflicts, validate_update
 from app.progress.schemas import ProgressUpdateCreate, ProgressUpdateRead
 from app.status import Measurement
@@ -241,11 +246,13 @@ RequestOutcome = Recorded | Refused
 
 def record_update_requests(
     session: Session, requests: Sequence[UpdateRequest], *, key_lifetime: timedelta | None = None,
+    expired_keys: ExpiredKeys | None = None,
 ) -> list[RequestOutcome]:
     """Stores each request's updates whole or not at all, and answers each request on its
     own. The requests that pass are written in one transaction, so concurrent requests share
     one commit. An Idempotency-Key older than `key_lifetime` (default: the setting
-    idempotency_key_hours) is forgotten: the request is taken as new.
+    idempotency_key_hours) is forgotten: the request is taken as new. Expired keys are purged
+    when a request has a key, at most as often as `expired_keys` (the app's throttle) allows.
 
     In a write session (app.db): everything checked here is read inside the write transaction,
     so no other writer can change it between the check and the commit. If a unique index
@@ -254,6 +261,8 @@ def record_update_requests(
     if key_lifetime is None:
         key_lifetime = timedelta(hours=get_settings().idempotency_key_hours)
     expired_before = utcnow() - key_lifetime
+    if any(r.idempotency_key is not None for r in requests):
+        purge_expired_keys(session, expired_before, expired_keys)
     try:
         answered = _write_group(session, requests, expired_before)
     except IntegrityError as refused:
@@ -273,8 +282,6 @@ def _write_group(
     """Checks the requests, stores those that pass in one transaction and commits; the
     outcomes by request index. A request that repeats a key sent earlier in the group has
     none: it is left to be written after this transaction."""
-    if any(r.idempotency_key is not None for r in requests):
-        expired_keys.purge(session, expired_before)
     outcomes: dict[int, RequestOutcome] = {}
     digests = {r.token_digest for r in requests if r.token_digest is not None}
     holders = verify_digests(session, digests) if digests else {}

@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.db import SessionScope
 from app.models import Candidate, User
+from app.progress.idempotency import ExpiredKeys
 from app.progress.ingest import (
     Recorded,
     Refused,
@@ -50,6 +51,7 @@ class UpdateWriter:
         self.read_sessions = read_sessions or write_sessions
         self._pending: list[Pending] = []
         self._task: asyncio.Task[None] | None = None
+        self.expired_keys = ExpiredKeys()  # the purge of expired keys, once an hour at most
         self.groups_written = 0  # how many transactions (tests read them)
         self.requests_written = 0
 
@@ -113,7 +115,7 @@ class UpdateWriter:
 
     def _write(self, requests: list[UpdateRequest]) -> list[RequestOutcome]:
         with self.write_sessions() as session:
-            outcomes = record_update_requests(session, requests)
+            outcomes = record_update_requests(session, requests, expired_keys=self.expired_keys)
         self.groups_written += 1
         self.requests_written += len(requests)
         return outcomes

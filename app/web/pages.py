@@ -29,8 +29,6 @@ from app.candidates.service import (
     get_candidate,
     list_candidates,
     list_overview_candidates,
-    page_count,
-    page_of,
     sort_candidates,
 )
 from app.db import SessionDep
@@ -45,6 +43,7 @@ from app.evaluation import (
 )
 from app.framework import list_instruments
 from app.gates.service import list_gates, next_phase_path
+from app.http.pagination import page_count, page_of
 from app.members.service import list_member_states
 from app.models import Phase, ProgressReport, ReportStatus, Tier
 from app.progress.service import corrections_of, last_recorded, list_series, retracted_on

@@ -1,15 +1,8 @@
-"""The candidates' service: the overview's order and paging as plain functions."""
+"""The candidates' service: the overview's order as a plain function."""
 
-from app.candidates.service import TIER_ORDER, list_candidates, page_count, page_of, sort_candidates
+from app.candidates.service import TIER_ORDER, list_candidates, sort_candidates
 from app.evaluation import load_statuses
 from app.models import Tier
-
-
-def test_page_of_counts_at_least_one_page_and_slices_from_one():
-    assert page_of([], 1, 50) == ([], 1)
-    assert page_of(list(range(101)), 3, 50) == ([100], 3)
-    assert page_of(list(range(100)), 2, 50)[1] == page_count(100, 50) == 2
-    assert page_of(list(range(5)), 9, 50) == ([], 1)  # past the end: an empty page
 
 
 def test_sort_candidates_groups_by_tier_then_orders_within(session):

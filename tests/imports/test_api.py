@@ -353,10 +353,8 @@ def test_a_csv_line_past_a_megabyte_is_refused(client, analyst_headers):
 
 def test_imports_past_the_number_at_once_are_503_with_retry_after(
         client, session, analyst_headers, setting):
-    from app.imports.api import import_slot
-
     setting("IMPORTS_AT_ONCE", "1")
-    with import_slot(1):
+    with client.app.state.import_slots.slot(1):
         busy = upload(client, analyst_headers, csv_body(*GOOD))
     assert busy.status_code == 503 and busy.headers["retry-after"] == "30"
     assert "ACCESSION_IMPORTS_AT_ONCE" in busy.json()["detail"]

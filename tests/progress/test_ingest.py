@@ -15,7 +15,7 @@ from app.auth.service import hash_token, issue_token, revoke_token
 from app.errors import InvalidInput, NotFound, Unauthorized
 from app.models import Event, IdempotencyKey, ProgressUpdate
 from app.progress import writer as writer_module
-from app.progress.idempotency import expired_keys
+from app.progress.idempotency import ExpiredKeys
 from app.progress.ingest import (
     Recorded,
     Refused,
@@ -140,17 +140,36 @@ def test_an_expired_key_is_new_again(session, analyst):
         IdempotencyKey.key == "k-3")).all() == [{"update_ids": [again.updates[0].id]}]
 
 
-def test_expired_keys_are_purged_in_bulk(session, analyst, monkeypatch):
-    monkeypatch.setattr(expired_keys, "purged_at", None)
+def test_expired_keys_are_purged_in_bulk(session, analyst):
     for key in ("old-1", "old-2", "recent"):
         record_update_requests(session, [
             UpdateRequest("georgia", [item(source=key)], analyst, idempotency_key=key)])
     session.execute(update(IdempotencyKey).where(IdempotencyKey.key.in_(("old-1", "old-2")))
                     .values(created_at=datetime.now(UTC) - timedelta(hours=25)))
-    expired_keys.purged_at = None  # as if the last purge were an hour ago
     record_update_requests(session, [
         UpdateRequest("ukraine", [item()], analyst, idempotency_key="another")])
     assert set(session.scalars(select(IdempotencyKey.key))) == {"recent", "another"}
+
+
+def test_a_throttled_purge_runs_once_a_period(session, analyst):
+    """The app's throttle: the first keyed write purges, the next within the hour does not."""
+    throttle = ExpiredKeys(every=3600)
+    old = datetime.now(UTC) - timedelta(hours=25)
+    record_update_requests(session, [
+        UpdateRequest("georgia", [item(source="a")], analyst, idempotency_key="first")],
+        expired_keys=throttle)
+    assert throttle.purged_at is not None
+    session.execute(update(IdempotencyKey).where(IdempotencyKey.key == "first")
+                    .values(created_at=old))
+    record_update_requests(session, [
+        UpdateRequest("ukraine", [item()], analyst, idempotency_key="second")],
+        expired_keys=throttle)
+    assert set(session.scalars(select(IdempotencyKey.key))) == {"first", "second"}
+    throttle.purged_at -= 3600  # an hour later
+    record_update_requests(session, [
+        UpdateRequest("ukraine", [item(source="c")], analyst, idempotency_key="third")],
+        expired_keys=throttle)
+    assert set(session.scalars(select(IdempotencyKey.key))) == {"second", "third"}
 
 
 def test_a_key_within_its_lifetime_still_replays(session, analyst):
