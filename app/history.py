@@ -180,6 +180,6 @@ def revised_vintages(
     if not corrections:
         return {}
     earlier = session.execute(select(ProgressUpdate.id, ProgressUpdate.vintage)
-                              .where(ProgressUpdate.id.in_(corrections))).tuples().all()
+                              .where(ProgressUpdate.id.in_(corrections))).all()
     return {corrections[update_id].id: vintage for update_id, vintage in earlier
             if vintage is not None and vintage != corrections[update_id].vintage}

@@ -207,7 +207,7 @@ def test_indicators_migration_merges_the_series_of_one_indicator(empty_engine):
             "'2025-04-24 12:00:00')"), {"s": sweden["source"]})
     upgrade(empty_engine)
     with empty_engine.connect() as c:
-        indicators = dict(c.execute(text("SELECT key, stages FROM indicators")).tuples().all())
+        indicators = dict(c.execute(text("SELECT key, stages FROM indicators")).all())
         assert set(indicators) == {"defence_spending_gdp", "law"}
         stages = indicators["law"]  # JSON: a list (read back as text on SQLite)
         assert (json.loads(stages) if isinstance(stages, str) else stages) == [

@@ -85,7 +85,7 @@ def add_progress_updates(session: Session, sets: Sequence[UpdateSet], *, store: 
         .outerjoin(BenchmarkDefinition, BenchmarkDefinition.indicator_id == Indicator.id)
         .where(or_(Indicator.key.in_({i.indicator for i in items if i.indicator}),
                    BenchmarkDefinition.key.in_({i.benchmark for i in items if i.benchmark})))
-    ).tuples().all()
+    ).all()
     indicators = {indicator.key: indicator for indicator, _ in named}
     by_benchmark = {key: indicator for indicator, key in named if key is not None}
     superseded_ids = {i.supersedes for i in items if i.supersedes is not None}
@@ -93,7 +93,7 @@ def add_progress_updates(session: Session, sets: Sequence[UpdateSet], *, store: 
     if superseded_ids:
         newer = dict(session.execute(
             select(ProgressUpdate.supersedes_id, ProgressUpdate.id)
-            .where(ProgressUpdate.supersedes_id.in_(superseded_ids))).tuples().all())
+            .where(ProgressUpdate.supersedes_id.in_(superseded_ids))).all())
         corrections = {u.id: Correction(u, newer.get(u.id)) for u in session.scalars(
             select(ProgressUpdate).where(ProgressUpdate.id.in_(superseded_ids)))}
     today = utcnow().date()

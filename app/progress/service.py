@@ -168,7 +168,7 @@ def corrections_of(
     return dict(session.execute(
         select(ProgressUpdate.supersedes_id, ProgressUpdate.id)
         .where(ProgressUpdate.supersedes_id.in_(update_ids), *known_on(as_of))
-    ).tuples().all())
+    ).all())
 
 
 def list_update_page(
