@@ -77,14 +77,12 @@ def test_backup_refuses_what_it_cannot_copy(tmp_path):
 
 
 def test_backup_command(tmp_path, monkeypatch):
-    from app import db
     from app.config import get_settings
 
     url = f"sqlite:///{tmp_path / 'live.db'}"
     upgrade(make_engine(url))
     monkeypatch.setenv("ACCESSION_DATABASE_URL", url)
     get_settings.cache_clear()
-    db.get_engine.cache_clear()
     try:
         result = CliRunner().invoke(cli, ["backup", str(tmp_path / "copy.db")])
         assert result.exit_code == 0, result.output
@@ -93,4 +91,3 @@ def test_backup_command(tmp_path, monkeypatch):
         assert result.exit_code == 1 and "does not exist" in result.output
     finally:
         get_settings.cache_clear()
-        db.get_engine.cache_clear()

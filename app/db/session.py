@@ -33,22 +33,33 @@ def make_engine(url: str, *, timeout_seconds: float = 5.0) -> Engine:
     )
 
 
-@lru_cache
 def get_engine() -> Engine:
+    """The engine of the configured database, one per URL: a process (or a test) that points
+    the settings at another database gets that database's engine, without clearing a cache."""
     settings = get_settings()
-    return make_engine(settings.database_url, timeout_seconds=settings.db_timeout_seconds)
+    return _engine(settings.database_url, settings.db_timeout_seconds)
 
 
-@lru_cache
+@lru_cache(maxsize=4)  # one in a server; a few in a test run (a command-line test's database)
+def _engine(url: str, timeout_seconds: float) -> Engine:
+    return make_engine(url, timeout_seconds=timeout_seconds)
+
+
 def get_sessionmaker() -> sessionmaker[Session]:
-    return sessionmaker(get_engine(), expire_on_commit=False)
+    return _sessionmakers(get_engine())[0]
 
 
-@lru_cache
 def get_write_sessionmaker() -> sessionmaker[Session]:
     """Sessions each of whose transactions begins IMMEDIATE on SQLite: the write lock is taken
     at BEGIN, so what is read in the transaction cannot change before its commit."""
-    return sessionmaker(get_engine().execution_options(**WRITE_BEGIN), expire_on_commit=False)
+    return _sessionmakers(get_engine())[1]
+
+
+@lru_cache(maxsize=4)
+def _sessionmakers(engine: Engine) -> tuple[sessionmaker[Session], sessionmaker[Session]]:
+    """The engine's reading and writing sessionmakers."""
+    return (sessionmaker(engine, expire_on_commit=False),
+            sessionmaker(engine.execution_options(**WRITE_BEGIN), expire_on_commit=False))
 
 
 class SessionScope(Protocol):
