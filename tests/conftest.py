@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.service import create_user, issue_token
 from app.cli import run_migrations
+from app.config import get_settings
 from app.db import SessionScope, get_session, get_write_sessions, make_engine
 from app.main import create_app
 from app.progress.writer import UpdateWriter
@@ -179,3 +180,13 @@ def admin_headers(session) -> dict[str, str]:
 def empty_engine(databases: DatabaseFactory) -> Engine:
     """A new, empty database (no tables) of the current backend."""
     return databases.create()
+
+
+@pytest.fixture
+def setting(monkeypatch):
+    """Sets ACCESSION_<name> for the test: settings are read again then, and after it."""
+    def set_(name: str, value: str) -> None:
+        monkeypatch.setenv(f"ACCESSION_{name}", value)
+        get_settings.cache_clear()
+    yield set_
+    get_settings.cache_clear()

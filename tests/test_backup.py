@@ -76,18 +76,12 @@ def test_backup_refuses_what_it_cannot_copy(tmp_path):
         restore_database(f"sqlite:///{tmp_path / 'target.db'}", tmp_path / "junk.db")
 
 
-def test_backup_command(tmp_path, monkeypatch):
-    from app.config import get_settings
-
+def test_backup_command(tmp_path, setting):
     url = f"sqlite:///{tmp_path / 'live.db'}"
     upgrade(make_engine(url))
-    monkeypatch.setenv("ACCESSION_DATABASE_URL", url)
-    get_settings.cache_clear()
-    try:
-        result = CliRunner().invoke(cli, ["backup", str(tmp_path / "copy.db")])
-        assert result.exit_code == 0, result.output
-        assert (tmp_path / "copy.db").exists()
-        result = CliRunner().invoke(cli, ["restore", str(tmp_path / "missing.db")])
-        assert result.exit_code == 1 and "does not exist" in result.output
-    finally:
-        get_settings.cache_clear()
+    setting("DATABASE_URL", url)
+    result = CliRunner().invoke(cli, ["backup", str(tmp_path / "copy.db")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "copy.db").exists()
+    result = CliRunner().invoke(cli, ["restore", str(tmp_path / "missing.db")])
+    assert result.exit_code == 1 and "does not exist" in result.output

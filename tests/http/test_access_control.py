@@ -11,14 +11,11 @@ URL = "/api/v1/candidates/georgia/updates"
 
 
 @pytest.fixture
-def tight_limits(client, monkeypatch):
+def tight_limits(client, setting):
     """The client's app, with the limits these settings give."""
-    monkeypatch.setenv("ACCESSION_AUTH_FAILURES_PER_MINUTE", "3")
-    monkeypatch.setenv("ACCESSION_WRITES_PER_MINUTE", "2")
-    get_settings.cache_clear()
+    setting("AUTH_FAILURES_PER_MINUTE", "3")
+    setting("WRITES_PER_MINUTE", "2")
     client.app.state.auth = AuthState(get_settings())
-    yield
-    get_settings.cache_clear()
 
 
 def test_failed_authentication_is_rate_limited(client, tight_limits, analyst_headers):

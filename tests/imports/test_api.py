@@ -151,27 +151,23 @@ def test_the_same_idempotency_key_replays(client, session, analyst_headers):
     assert other.json()["errors"][0]["type"] == "idempotency_key_reused"
 
 
-def test_a_file_over_the_limit_is_413(client, session, analyst_headers, monkeypatch):
-    monkeypatch.setenv("ACCESSION_IMPORT_MAX_BYTES", "200")
-    get_settings.cache_clear()
-    try:
-        before = count(session)
-        big = csv_body(*GOOD * 3)
-        assert len(big) > 200
-        response = upload(client, analyst_headers, big)
-        assert response.status_code == 413 and "200 bytes" in response.json()["detail"]
-        assert response.headers["content-type"] == "application/problem+json"
+def test_a_file_over_the_limit_is_413(client, session, analyst_headers, setting):
+    setting("IMPORT_MAX_BYTES", "200")
+    before = count(session)
+    big = csv_body(*GOOD * 3)
+    assert len(big) > 200
+    response = upload(client, analyst_headers, big)
+    assert response.status_code == 413 and "200 bytes" in response.json()["detail"]
+    assert response.headers["content-type"] == "application/problem+json"
 
-        def chunks():  # no Content-Length: refused as the body passes the limit
-            yield big[:150]
-            yield big[150:]
-        streamed = client.post(URL, content=chunks(),
-                               headers={**analyst_headers, "Content-Type": "text/csv"})
-        assert streamed.status_code == 413
-        assert upload(client, analyst_headers, csv_body(GOOD[0])).status_code == 201
-        assert count(session) == before + 1
-    finally:
-        get_settings.cache_clear()
+    def chunks():  # no Content-Length: refused as the body passes the limit
+        yield big[:150]
+        yield big[150:]
+    streamed = client.post(URL, content=chunks(),
+                           headers={**analyst_headers, "Content-Type": "text/csv"})
+    assert streamed.status_code == 413
+    assert upload(client, analyst_headers, csv_body(GOOD[0])).status_code == 201
+    assert count(session) == before + 1
 
 
 def test_a_file_over_a_megabyte_passes_the_general_body_limit(client, analyst_headers):
@@ -236,16 +232,6 @@ def test_templates_list_the_columns_examples_and_what_the_database_holds(
         checked = upload(client, analyst_headers, body, content_type, dry_run="true")
         assert checked.status_code == 200, checked.text
         assert checked.json()["rows"] == 2
-
-
-@pytest.fixture
-def setting(monkeypatch):
-    """Sets ACCESSION_<name> for the test; settings are read again after it."""
-    def set_(name: str, value: str) -> None:
-        monkeypatch.setenv(f"ACCESSION_{name}", value)
-        get_settings.cache_clear()
-    yield set_
-    get_settings.cache_clear()
 
 
 def test_a_workbook_that_unpacks_past_the_limit_is_a_422_on_the_file(
