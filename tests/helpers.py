@@ -254,3 +254,18 @@ def assert_safe(html: str) -> None:
                 assert re.match(r"^(https?:|mailto:|[^:]*$)", value or ""), value
         if tag == "a":
             assert ("rel", "nofollow noopener") in attrs
+
+
+@pytest.fixture(scope="module", name="server")
+def demo_server_fixture(databases):
+    """A live server (tests/live.py) on a migrated database holding the demo data, one per
+    test module."""
+    from app.demo import load_demo
+    from tests.live import live_server
+
+    engine = databases.create()
+    upgrade(engine)
+    with Session(engine) as session:
+        load_demo(session)
+    with live_server(engine) as live:
+        yield live

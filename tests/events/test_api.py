@@ -7,24 +7,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.demo import load_demo
 from app.models import Event, ProgressUpdate
-from tests.conftest import upgrade
-from tests.live import live_server
-
-
-@pytest.fixture(scope="module")
-def server(databases):
-    engine = databases.create()
-    upgrade(engine)
-    with Session(engine) as session:
-        load_demo(session)
-    with live_server(engine) as live:
-        yield live
+from tests.helpers import demo_server_fixture  # noqa: F401 (a fixture)
 
 
 def post_update(server, headers, value: float, as_of: str = "2025-06-30") -> dict:

@@ -3,7 +3,6 @@ reached; the refused rows as a table) and `accession import --dry-run`."""
 
 from pathlib import Path
 
-import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,21 +12,11 @@ from app.cli import app as cli
 from app.demo import load_demo
 from app.models import Event, ProgressUpdate
 from tests.conftest import upgrade
-from tests.helpers import demo_engine_fixture, invoke  # noqa: F401 (a fixture)
+from tests.helpers import demo_engine_fixture, demo_server_fixture, invoke  # noqa: F401 (fixtures)
 from tests.live import free_port, live_server
 
 runner = CliRunner()
 HEADER = "candidate,indicator,value,as_of,source,observation_status\n"
-
-
-@pytest.fixture(scope="module")
-def server(databases):
-    engine = databases.create()
-    upgrade(engine)
-    with Session(engine) as session:
-        load_demo(session)
-    with live_server(engine) as live:
-        yield live
 
 
 def count(engine, model=ProgressUpdate) -> int:
