@@ -147,6 +147,7 @@ class StatusWatch:
 
     def __init__(self, as_of: date | None = None) -> None:
         self.as_of = as_of or today()
+        self._known_before = end_of_day(self.as_of)  # recorded before this: known on as_of
         self.before: dict[Key, Evaluated] = {}
         self.indicators: dict[int, set[int]] = defaultdict(set)
         self.update_ids: dict[Series, list[int]] = defaultdict(list)  # written, by series
@@ -174,7 +175,7 @@ class StatusWatch:
     def _known(self, measurement: Measurement) -> bool:
         """Whether a read as of today would find it (app.evaluation._load_history)."""
         return (measurement.as_of <= self.as_of
-                and measurement.recorded_at < end_of_day(self.as_of))
+                and measurement.recorded_at < self._known_before)
 
     def watch(self, session: Session, series: Iterable[Series]) -> None:
         """Reads, before the write, the state of the benchmarks on these series not read yet.

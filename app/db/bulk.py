@@ -48,11 +48,13 @@ def _insert_many_sqlite(session: Session, table: Table, rows: Sequence[dict[str,
     SQLAlchemy would store."""
     connection = session.connection()
     sql, prepared = _prepared_insert(table, tuple(rows[0]), connection.dialect)
-    processors = [(key, _repeating(process)) for key, process in prepared]
-    connection.exec_driver_sql(sql, [
-        tuple(process(row[key]) if process else row[key] for key, process in processors)
-        for row in rows
-    ])
+    # Column by column, each through its processor with map (in C), then zipped into rows:
+    # a generator per row cost more than the inserts themselves.
+    columns = []
+    for key, process in prepared:
+        values = [row[key] for row in rows]
+        columns.append(values if process is None else list(map(_repeating(process), values)))
+    connection.exec_driver_sql(sql, list(zip(*columns, strict=True)))
     if not returning_ids:
         return []
     # The write lock is held, so no other writer comes between: each row got the next rowid

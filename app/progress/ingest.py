@@ -119,48 +119,56 @@ def add_progress_updates(session: Session, sets: Sequence[UpdateSet], *, store: 
         return results
 
     watch = statuses or StatusWatch()
-    written = [(sets[n].candidate_id, indicator.id) for n, _, indicator in accepted]
+    # Plain values read once, not per row: an ORM attribute or an enum's `.value` costs
+    # microseconds each, and a batch reads them thousands of times.
+    authors = [(s.author.id, s.author.name) for s in sets]
+    series_of = {id(i): (i.id, i.key) for _, _, i in accepted}
+    written = [(sets[n].candidate_id, series_of[id(indicator)][0])
+               for n, _, indicator in accepted]
     watch.watch(session, written)
     recorded_at = utcnow()
     rows = [
-        {"candidate_id": sets[n].candidate_id, "indicator_id": indicator.id,
+        {"candidate_id": sets[n].candidate_id, "indicator_id": indicator_id,
          "value": item.value if isinstance(item.value, float) else None,
          "stage": item.value if isinstance(item.value, str) else None,
          "as_of": item.as_of, "source": item.source, "vintage": item.vintage,
-         "published_on": item.published_on, "observation_status": item.observation_status,
-         "assessed_by": item.assessed_by.value, "note": item.note, "is_illustrative": False,
-         "author_id": sets[n].author.id,
+         "published_on": item.published_on,
+         "observation_status": str(item.observation_status),
+         "assessed_by": str(item.assessed_by), "note": item.note, "is_illustrative": False,
+         "author_id": authors[n][0],
          "recorded_at": recorded_at, "supersedes_id": item.supersedes}
-        for n, item, indicator in accepted
+        for (n, item, _), (_, indicator_id) in zip(accepted, written, strict=True)
     ]
     ids = insert_rows(session, ProgressUpdate.__table__, rows, returning_ids=True)
+    recorded_text = recorded_at.isoformat()
     new_events = []
     for update_id, series, row, (n, item, indicator) in zip(ids, written, rows, accepted,
                                                             strict=True):
+        key = series_of[id(indicator)][1]
+        author_id, author_name = authors[n]
         # The watch computes the statuses after from what it read before and this (as a
         # read of the row would give it), instead of reading the series again.
-        watch.wrote(series, update_id, sets[n].author.id, Measurement(
+        watch.wrote(series, update_id, author_id, Measurement(
             id=update_id, as_of=row["as_of"], recorded_at=recorded_at, source=row["source"],
             value=row["value"], stage=row["stage"], supersedes_id=row["supersedes_id"],
-            vintage=row["vintage"], observation_status=str(row["observation_status"]),
+            vintage=row["vintage"], observation_status=row["observation_status"],
             is_illustrative=False, assessed_by=row["assessed_by"]))
-        update = ProgressUpdateRead(
-            id=update_id, indicator=indicator.key, benchmark=indicator.key, value=item.value,
+        results[n].updates.append(ProgressUpdateRead(
+            id=update_id, indicator=key, benchmark=key, value=item.value,
             as_of=item.as_of, source=item.source, vintage=item.vintage,
             published_on=item.published_on, observation_status=item.observation_status,
-            assessed_by=item.assessed_by, note=item.note, author=sets[n].author.name,
+            assessed_by=item.assessed_by, note=item.note, author=author_name,
             recorded_at=recorded_at,
             supersedes=item.supersedes, is_illustrative=False,
-        )
-        results[n].updates.append(update)
+        ))
         if not events:
             continue
         new_events.append({
             "kind": "progress_update.created", "entity": "progress_update",
-            "entity_id": str(update_id), "actor_id": sets[n].author.id,
-            "candidate_id": sets[n].candidate_id,
-            "after": {"indicator": indicator.key, "benchmark": indicator.key,
-                      **_update_snapshot(update)}})
+            "entity_id": str(update_id), "actor_id": author_id,
+            "candidate_id": series[0],
+            "after": {"indicator": key, "benchmark": key,
+                      **_update_snapshot(update_id, row, recorded_text)}})
     if statuses is None:  # the status changes go in with the updates' events: one statement
         new_events += watch.change_events(session)
     if new_events:
@@ -169,18 +177,17 @@ def add_progress_updates(session: Session, sets: Sequence[UpdateSet], *, store: 
     return results
 
 
-def _update_snapshot(update: ProgressUpdateRead) -> dict[str, Any]:
-    """The event's record of a new update: the same fields as snapshot(update, UPDATE_FIELDS)
-    gives for a stored one."""
+def _update_snapshot(update_id: int, row: dict[str, Any], recorded_at: str) -> dict[str, Any]:
+    """The event's record of a new update, from its row: the same fields as
+    snapshot(update, UPDATE_FIELDS) gives for a stored one."""
+    published_on = row["published_on"]
     return {
-        "id": update.id,
-        "value": update.value if isinstance(update.value, float) else None,
-        "stage": update.value if isinstance(update.value, str) else None,
-        "as_of": update.as_of.isoformat(), "source": update.source, "vintage": update.vintage,
-        "published_on": update.published_on.isoformat() if update.published_on else None,
-        "observation_status": str(update.observation_status),
-        "assessed_by": str(update.assessed_by), "note": update.note,
-        "supersedes_id": update.supersedes, "recorded_at": update.recorded_at.isoformat(),
+        "id": update_id, "value": row["value"], "stage": row["stage"],
+        "as_of": row["as_of"].isoformat(), "source": row["source"], "vintage": row["vintage"],
+        "published_on": published_on.isoformat() if published_on else None,
+        "observation_status": row["observation_status"],
+        "assessed_by": row["assessed_by"], "note": row["note"],
+        "supersedes_id": row["supersedes_id"], "recorded_at": recorded_at,
     }
 
 
