@@ -5,16 +5,16 @@ SQLite: one prepared INSERT executed for each row by the sqlite3 module. SQLAlch
 parameters in Python; one JSON document (json_each) took longer still, as SQLite parses a row's
 JSON again for each column it extracts.
 
-PostgreSQL: one JSON document, written by the json module's C encoder and taken apart by
-jsonb_array_elements, so the statement has one parameter whatever the number of rows and is
-parsed once. With SQLAlchemy's multi-row VALUES, 5,500 parameters for 500 updates overflowed
-psycopg's query cache and the statement was parsed again for every batch (17 % of the batch
-load's py-spy samples); with one array per column (`unnest`), psycopg wrote the arrays out in
-Python, escaping each quote of each string with a regular expression (for the events' JSON, a
-fifth of the samples).
+PostgreSQL: one JSON document, an array per row, written by pydantic-core's encoder
+(json_text: a third of the json module's time for these rows, which was a fifth of a batch's)
+and taken apart by jsonb_array_elements, so the statement has one parameter whatever the
+number of rows and is parsed once. With SQLAlchemy's multi-row VALUES, 5,500 parameters for
+500 updates overflowed psycopg's query cache and the statement was parsed again for every
+batch (17 % of the batch load's py-spy samples); with one array per column (`unnest`),
+psycopg wrote the arrays out in Python, escaping each quote of each string with a regular
+expression (for the events' JSON, a fifth of the samples).
 """
 
-import json
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from functools import lru_cache
@@ -23,6 +23,8 @@ from typing import Any
 from sqlalchemy import JSON, Dialect, Table, Text, bindparam, cast, column, func, insert, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
+
+from app.db.base import json_text
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], *,
@@ -94,17 +96,23 @@ _NOTHING = object()
 def _insert_document(session: Session, table: Table, rows: Sequence[dict[str, Any]],
                      returning_ids: bool) -> list[int]:
     keys = list(rows[0])
-    # A JSON column's value goes as its text (json.dumps, what SQLAlchemy sends for it) and is
-    # cast back to json: out of jsonb it would come with its keys reordered.
-    as_text = {key for key in keys if isinstance(table.c[key].type, JSON)}
-    document = json.dumps(
-        [{key: json.dumps(value) if key in as_text else value for key, value in row.items()}
-         for row in rows] if as_text else list(rows),
-        default=_timestamp, allow_nan=False)
+    # One array per row, its values in the order of `keys`. A JSON column's value goes as its
+    # text (cast back to json: out of jsonb it would come with its keys reordered); a
+    # timestamp as ISO text, refused if naive (the check SQLAlchemy's type would make).
+    columns = []
+    for key in keys:
+        values = [row[key] for row in rows]
+        column_type = table.c[key].type
+        if isinstance(column_type, JSON):
+            values = list(map(json_text, values))
+        elif _python_type(column_type) is datetime:
+            values = list(map(_repeating(_timestamp), values))
+        columns.append(values)
+    document = json_text(list(zip(*columns, strict=True)))
     # jsonb, parsed once: each `->>` on a json (text) value would parse its row again.
     source = (func.jsonb_array_elements(cast(bindparam("rows", document, type_=Text), JSONB))
               .table_valued(column("row", JSONB), with_ordinality="position").render_derived())
-    values = [cast(source.c.row[key].astext, table.c[key].type) for key in keys]
+    values = [cast(source.c.row[n].astext, table.c[key].type) for n, key in enumerate(keys)]
     # Ordered by position, the ids are drawn from the sequence in the rows' order (the form
     # SQLAlchemy itself uses for sort_by_parameter_order on PostgreSQL).
     statement = insert(table).from_select(keys, select(*values).order_by(source.c.position))
@@ -112,6 +120,13 @@ def _insert_document(session: Session, table: Table, rows: Sequence[dict[str, An
         session.execute(statement)
         return []
     return sorted(session.scalars(statement.returning(table.c.id)).all())
+
+
+def _python_type(column_type: Any) -> type | None:
+    try:
+        return column_type.python_type  # type: ignore[no-any-return]
+    except NotImplementedError:
+        return None
 
 
 def _timestamp(value: Any) -> str:

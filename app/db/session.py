@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from app.config import get_settings
+from app.db.base import json_text
 from app.db.sqlite import WRITE_BEGIN, configure_sqlite
 
 
@@ -22,12 +23,14 @@ def make_engine(url: str, *, timeout_seconds: float = 5.0) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False},
+                               json_serializer=json_text)
         configure_sqlite(engine, parsed.database, timeout_seconds)
         return engine
     return create_engine(
         url,
         pool_pre_ping=True,
+        json_serializer=json_text,
         pool_timeout=timeout_seconds,
         connect_args={"connect_timeout": max(1, int(timeout_seconds))},
     )
