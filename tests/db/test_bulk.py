@@ -1,10 +1,13 @@
-"""insert_rows writes many rows as one JSON document; what it stores must be what SQLAlchemy
-stores for the same values, byte for byte (SQLite keeps timestamps and JSON as text, and they
-are sorted and compared as text), and ids come back in the rows' order."""
+"""insert_rows writes many rows in one statement (COPY on PostgreSQL); what it stores must be
+what SQLAlchemy stores for the same values, byte for byte (SQLite keeps timestamps and JSON as
+text, and they are sorted and compared as text), ids come back in the rows' order, and a
+refusal is the exception SQLAlchemy would raise."""
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
-from sqlalchemy import String, cast, insert, select
+import pytest
+from sqlalchemy import String, cast, func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from app.db.bulk import insert_rows
 from app.models import Event, ProgressUpdate
@@ -54,3 +57,34 @@ def test_ids_come_back_in_the_rows_order(session):
         select(ProgressUpdate.id, ProgressUpdate.source).where(ProgressUpdate.id.in_(ids))).all())
     assert [stored[i] for i in ids] == [f"row {n}" for n in range(300)]
     assert ids == sorted(ids)
+
+
+def _update_rows(session, n, **fields):
+    candidate_id, indicator_id = session.execute(
+        select(ProgressUpdate.candidate_id, ProgressUpdate.indicator_id).limit(1)).one()
+    return [{"candidate_id": candidate_id, "indicator_id": indicator_id, "value": float(k),
+             "stage": None, "as_of": date(2025, 1, 1), "source": f"row {k}", "note": "",
+             "is_illustrative": False, "author_id": None, "supersedes_id": None,
+             "vintage": None, "published_on": None, "observation_status": "final",
+             "assessed_by": "independent", "recorded_at": datetime.now(UTC), **fields}
+            for k in range(n)]
+
+
+def test_a_unique_index_refusal_is_an_integrity_error_and_stores_nothing(session):
+    """The write path answers a concurrent correction by catching IntegrityError: the bulk
+    insert (COPY on PostgreSQL, outside SQLAlchemy's statements) must raise it too."""
+    corrected = session.scalar(select(ProgressUpdate.id).order_by(ProgressUpdate.id).limit(1))
+    before = session.scalar(select(func.count()).select_from(ProgressUpdate))
+    session.commit()
+    with pytest.raises(IntegrityError):
+        insert_rows(session, ProgressUpdate.__table__,
+                    _update_rows(session, 2, supersedes_id=corrected), returning_ids=True)
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(ProgressUpdate)) == before
+
+
+def test_a_naive_timestamp_is_refused(session):
+    with pytest.raises(ValueError, match="naive"):
+        insert_rows(session, ProgressUpdate.__table__,
+                    _update_rows(session, 2, recorded_at=datetime(2026, 1, 1)),
+                    returning_ids=True)
