@@ -22,6 +22,9 @@ class PathReason(StrEnum):
     gate_met = "gate_met"  # every target is met: the gate is open today
     projected = "projected"  # every unmet target has a projected date: the last one
     unprojectable = "unprojectable"  # an unmet target has no projected date
+    # The critical target is not met although its own trend says it would have been by now:
+    # a date from that trend would be a date already past, so none is given.
+    behind_trend = "behind_trend"
     not_evaluated = "not_evaluated"  # a target is not among those the tier is evaluated on
 
 
@@ -123,24 +126,29 @@ def gate_into(gates: Sequence[GateRule], tier: str, phase: str | None) -> GateRu
 @dataclass(frozen=True)
 class TargetState:
     """What the status rules say of one target on the evaluated date (app.status
-    BenchmarkEvaluation.status and projected_on)."""
+    BenchmarkEvaluation.status, projected_on and behind_trend_on: the past date its trend
+    crossed the target, when the latest figure still falls short)."""
 
     key: str
     status: str
     projected_on: date | None = None
+    behind_trend_on: date | None = None
 
 
 @dataclass(frozen=True)
 class PathTarget:
     """One target of the gate: its status (None: the tier is not evaluated on it on this date,
     e.g. not yet adopted or retired) and projected date, whether it is met, and whether it is
-    the critical one."""
+    the critical one. A target behind its own trend has no projected date here (the status
+    rules move its past date to the day evaluated, which the path must not read as "met
+    today"): `behind_trend_on` keeps the date its trend crossed the target."""
 
     key: str
     status: str | None
     projected_on: date | None
     is_met: bool
     is_critical: bool = False
+    behind_trend_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -162,10 +170,11 @@ def path_targets(keys: Sequence[str], states: Mapping[str, TargetState]) -> list
     targets = []
     for key in keys:
         state = states.get(key)
+        behind = state.behind_trend_on if state else None
         targets.append(PathTarget(
             key=key, status=state.status if state else None,
-            projected_on=state.projected_on if state else None,
-            is_met=bool(state and state.status == MET)))
+            projected_on=state.projected_on if state and behind is None else None,
+            is_met=bool(state and state.status == MET), behind_trend_on=behind))
     return targets
 
 
@@ -214,7 +223,8 @@ def evaluate_path(
                               PathReason.no_gate, ())
     listed = path_targets(keys, states)
     critical = critical_target(listed)
-    targets = tuple(PathTarget(t.key, t.status, t.projected_on, t.is_met, t.key == critical)
+    targets = tuple(PathTarget(t.key, t.status, t.projected_on, t.is_met, t.key == critical,
+                               t.behind_trend_on)
                     for t in listed)
     projected_on = next_phase_on(targets, as_of)
     if critical is None:
@@ -223,6 +233,8 @@ def evaluate_path(
         reason = PathReason.projected
     elif states.get(critical) is None:
         reason = PathReason.not_evaluated
+    elif next(t for t in targets if t.is_critical).behind_trend_on is not None:
+        reason = PathReason.behind_trend
     else:
         reason = PathReason.unprojectable
     return PathEvaluation(as_of, phase, following, gate.id, targets, critical, projected_on,
@@ -269,6 +281,11 @@ def path_words(path: PathEvaluation, titles: Mapping[str, str]) -> str:
     if path.reason == PathReason.projected:
         return (f"Projected from the last target to be met, {critical}: every unmet target "
                 "is projected to be met by then at its current pace.")
+    if path.reason == PathReason.behind_trend:
+        behind = next(t.behind_trend_on for t in path.targets if t.is_critical)
+        return (f"{critical} is not met, though at its current pace it would have been by "
+                f"{behind.isoformat() if behind else ''}: it is behind its own trend, so "
+                f"{following} cannot be projected.")
     if path.reason == PathReason.not_evaluated:
         return (f"{critical} is not among the targets the tier is evaluated on as of "
                 f"{path.as_of.isoformat()}, so {following} cannot be projected.")

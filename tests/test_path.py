@@ -126,7 +126,7 @@ def t(key, status=None, projected_on=None, met=None):
     ([t("a", "on_track", D3), t("b", "off_track")], "b", None, ("a", "b")),
     ([t("a", "no_data"), t("b", "off_track")], "a", None, ("a", "b")),
     ([t("a", "met"), t("b")], "b", None, ("b",)),  # not evaluated
-    # A met target keeps no projection; an unmet one behind its trend is projected as_of.
+    # A met target keeps no projection; an unmet one projected for the day evaluated.
     ([t("a", "met", D1), t("b", "at_risk", AS_OF)], "b", AS_OF, ("b",)),
 ])
 def test_critical_target_projected_date_and_blockers(targets, critical, projected, blocking):
@@ -164,6 +164,25 @@ def test_evaluate_path(phase, gate, keys, reason, following, critical, projected
     met = {k for k, state in STATES.items() if state.status == "met"}
     assert path.blockers == (tuple(k for k in keys if k not in met) if gated else ())
     assert path_words(path, {"d": "Secure communications"})  # always worded
+
+
+def test_a_target_behind_its_own_trend_is_not_projected_for_today():
+    """The status rules move a past projected date to the day evaluated (the figure still
+    falls short): read as a projection, the path would say the next phase is due today."""
+    behind = date(2025, 3, 1)
+    states = {**STATES, "e": TargetState("e", "on_track", AS_OF, behind_trend_on=behind)}
+    path = evaluate_path("outreach", TALKS, ("a", "b", "e"), states, AS_OF)
+    assert (path.reason, path.critical, path.projected_on) == (
+        PathReason.behind_trend, "e", None)
+    critical = next(x for x in path.targets if x.is_critical)
+    assert (critical.projected_on, critical.behind_trend_on) == (None, behind)
+    assert path.blockers == ("b", "e")
+    words = path_words(path, {"e": "Major equipment"})
+    assert "Major equipment is not met" in words and "2025-03-01" in words
+    assert "behind its own trend" in words and "cannot be projected" in words
+    # Behind its trend but not critical (another target has no date at all): unprojectable.
+    path = evaluate_path("outreach", TALKS, ("d", "e"), states, AS_OF)
+    assert (path.reason, path.critical) == (PathReason.unprojectable, "d")
 
 
 def test_the_words_name_the_critical_target_and_say_why():

@@ -107,7 +107,11 @@ class PathTargetRead(BaseModel):
     title: str
     status: Status | None = Field(description="As the status API gives it; null when the tier "
                                   "is not evaluated on this target on that date.")
-    projected_on: date | None
+    projected_on: date | None = Field(description="Null when not met and not projectable, or "
+                                      "when behind its own trend (see `behind_trend_on`).")
+    behind_trend_on: date | None = Field(
+        default=None, description="Not met, though at its current pace it would have been by "
+        "this date, already past: it is behind its own trend, and has no projected date.")
     due_on: date | None
     is_met: bool
     is_critical: bool = Field(description="The target projected last, or the first unmet one "
@@ -127,8 +131,9 @@ class PathRead(BaseModel):
     critical_target: str | None
     projected_on: date | None = Field(description="When the next phase's gate is projected to "
                                       "be met; null when it cannot be (see `reason`).")
-    reason: str = Field(description="member, no_gate, gate_met, projected, unprojectable or "
-                        "not_evaluated.")
+    reason: str = Field(description="member, no_gate, gate_met, projected, unprojectable, "
+                        "behind_trend (the critical target is not met though its own trend "
+                        "says it would have been by now) or not_evaluated.")
     projection_note: str = Field(description="The projection, or why there is none, in words.")
     blockers: list[str] = Field(description="The targets not met now, which block the next "
                                 "phase.")

@@ -212,7 +212,7 @@ class CandidatePath:
 
 
 def target_states(status: CandidateStatus) -> dict[str, TargetState]:
-    return {b.spec.key: TargetState(b.spec.key, b.status, b.projected_on)
+    return {b.spec.key: TargetState(b.spec.key, b.status, b.projected_on, b.behind_trend_on)
             for b in status.evaluation.benchmarks}
 
 

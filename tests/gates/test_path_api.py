@@ -36,8 +36,12 @@ def test_each_target_reads_the_status_apis_evaluation(client, slug, params):
                                                                "accession_talks")
     for target in path["targets"]:
         status = statuses[target["key"]]
-        assert (target["status"], target["projected_on"], target["due_on"]) == (
-            status["status"], status["projected_on"], status["due_on"])
+        # Behind its own trend, a target has no projected date on the path (the status
+        # API moves the past date to the day evaluated), and says since when.
+        projected_on = None if status["behind_trend_on"] else status["projected_on"]
+        assert (target["status"], target["projected_on"], target["due_on"],
+                target["behind_trend_on"]) == (
+            status["status"], projected_on, status["due_on"], status["behind_trend_on"])
         assert target["is_met"] == (status["status"] == "met")
     assert path["blockers"] == [t["key"] for t in path["targets"] if not t["is_met"]]
     critical = [t["key"] for t in path["targets"] if t["is_critical"]]
@@ -46,7 +50,7 @@ def test_each_target_reads_the_status_apis_evaluation(client, slug, params):
 
 
 def test_the_next_phase_is_projected_from_the_target_projected_last(client):
-    path = path_of(client, "ukraine")
+    path = path_of(client, "ukraine", as_of="2026-06-30")
     unmet = [t for t in path["targets"] if not t["is_met"]]
     assert unmet and all(t["projected_on"] for t in unmet)
     assert path["reason"] == "projected"
@@ -54,6 +58,21 @@ def test_the_next_phase_is_projected_from_the_target_projected_last(client):
     critical = next(t for t in path["targets"] if t["is_critical"])
     assert critical["projected_on"] == path["projected_on"]
     assert critical["title"] in path["projection_note"]
+
+
+def test_a_critical_target_behind_its_own_trend_projects_no_date(client):
+    """Ukraine's major-equipment share (demo): on 1 December 2026 still short of its target,
+    though its trend crossed it on 7 November. The status API projects it for the day
+    evaluated; the path does not read that as the next phase due that day."""
+    status = status_of(client, "ukraine", as_of="2026-12-01")["major_equipment_share"]
+    assert status["status"] != "met" and status["behind_trend_on"] == "2026-11-07"
+    path = path_of(client, "ukraine", as_of="2026-12-01")
+    assert (path["reason"], path["projected_on"], path["critical_target"]) == (
+        "behind_trend", None, "major_equipment_share")
+    critical = next(t for t in path["targets"] if t["is_critical"])
+    assert (critical["projected_on"], critical["behind_trend_on"]) == (None, "2026-11-07")
+    assert "behind its own trend" in path["projection_note"]
+    assert "2026-11-07" in path["projection_note"]
 
 
 def test_an_unmet_target_without_projection_makes_the_next_phase_unprojectable(client):

@@ -72,6 +72,20 @@ def test_an_unprojectable_next_phase_says_why(client, lang, words):
     assert critical["key"] in html
 
 
+@pytest.mark.parametrize(("lang", "words"), [
+    ("en", "it is behind its own trend"), ("fr", "elle est en retard sur sa propre tendance")])
+def test_a_critical_target_behind_its_trend_is_said_so_not_projected_for_today(
+        client, lang, words):
+    path = api_path(client, "ukraine", as_of="2026-12-01")
+    assert path["reason"] == "behind_trend"
+    html = section(client.get("/candidates/ukraine",
+                              params={"lang": lang, "as_of": "2026-12-01"}).text)
+    behind = day_words(client, "2026-11-07", lang)
+    assert words in html and behind in html
+    # Neither the summary nor the targets' table gives the day evaluated as a projection.
+    assert '<time datetime="2026-12-01">' not in html
+
+
 @pytest.mark.parametrize(("lang", "flag"), [
     ("en", "Entered with its gate unmet."),
     ("fr", "Phase commencée sans que sa porte soit franchie.")])
