@@ -9,18 +9,9 @@ from sqlalchemy import select
 from app.candidates.service import get_candidate
 from app.evaluation import history_chart_points
 from app.models import BenchmarkDefinition
+from tests.helpers import benchmark, status_of
 
 TODAY = datetime.now(UTC).date()
-
-
-def status_of(client, slug, **params):
-    response = client.get(f"/api/v1/candidates/{slug}/status", params=params)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def entry(body, key):
-    return next(b for b in body["benchmarks"] if b["key"] == key)
 
 
 def post(client, headers, slug, **item):
@@ -37,7 +28,8 @@ def test_one_figure_is_read_by_the_2_and_the_3_5_percent_targets(client, analyst
     [stored] = response.json()["items"]
     assert stored["indicator"] == "defence_spending_gdp" and stored["vintage"] == "SIPRI 2026"
     body = status_of(client, "finland")
-    guideline, core = entry(body, "defence_spending_gdp"), entry(body, "defence_core_3_5_gdp")
+    guideline = benchmark(body, "defence_spending_gdp")
+    core = benchmark(body, "defence_core_3_5_gdp")
     for item in (guideline, core):
         assert item["indicator"] == "defence_spending_gdp"
         assert item["latest"]["value"] == 2.9 and item["latest"]["vintage"] == "SIPRI 2026"
@@ -77,7 +69,7 @@ def test_values_are_stored_unrounded_and_rounding_decides_nothing(client):
                                 "to": "2024-12-31"}).json()["items"]
     assert [u["value"] for u in listed] == [1.9977175]
     assert listed[0]["vintage"] == "SIPRI 2025"
-    spending = entry(status_of(client, "sweden", as_of="2025-06-30"), "defence_spending_gdp")
+    spending = benchmark(status_of(client, "sweden", as_of="2025-06-30"), "defence_spending_gdp")
     assert spending["latest"]["value"] == 1.9977175
     assert spending["status"] != "met"  # 1.9977 % is short of 2 %
 
@@ -138,7 +130,7 @@ def test_a_correction_from_a_newer_release_is_shown_as_a_revision(client, analys
                     value=published["value"] + 0.05, as_of="2024-12-31", vintage="SIPRI 2026",
                     published_on=TODAY.isoformat(), supersedes=published["id"])
     assert response.status_code == 201, response.text
-    latest = entry(status_of(client, "georgia"), "defence_spending_gdp")["latest"]
+    latest = benchmark(status_of(client, "georgia"), "defence_spending_gdp")["latest"]
     assert latest["is_revision"] is True and latest["revised_from"] == "SIPRI 2025"
     for url in ("/candidates/georgia/benchmarks/defence_spending_gdp", "/candidates/georgia"):
         assert "SIPRI 2025 → SIPRI 2026" in client.get(url).text
@@ -167,8 +159,8 @@ def test_a_new_version_of_a_target_applies_from_its_date(client, admin_headers):
     assert [v["effective_on"] for v in body["versions"]][-1] == TODAY.isoformat()
     assert len(body["versions"]) == 2 and {r["target"] for r in body["requirements"]} == {9}
     yesterday = (TODAY - timedelta(days=1)).isoformat()
-    old = entry(status_of(client, "georgia", as_of=yesterday), "joint_exercises")
-    new = entry(status_of(client, "georgia"), "joint_exercises")
+    old = benchmark(status_of(client, "georgia", as_of=yesterday), "joint_exercises")
+    new = benchmark(status_of(client, "georgia"), "joint_exercises")
     assert old["target"] != 9 and new["target"] == 9
     refused = client.patch("/api/v1/benchmarks/joint_exercises", headers=admin_headers,
                            json={"effective_on": TODAY.isoformat()})
