@@ -164,6 +164,10 @@ class PathEvaluation:
     blockers: tuple[str, ...]  # the unmet targets, in the gate's order
     is_illustrative: bool = False  # the gate is this tool's illustration
 
+    @property
+    def critical_path_target(self) -> PathTarget | None:
+        return next((t for t in self.targets if t.is_critical), None)
+
 
 def path_targets(keys: Sequence[str], states: Mapping[str, TargetState]) -> list[PathTarget]:
     """Each target's state, in the gate's order."""
@@ -233,7 +237,7 @@ def evaluate_path(
         reason = PathReason.projected
     elif states.get(critical) is None:
         reason = PathReason.not_evaluated
-    elif next(t for t in targets if t.is_critical).behind_trend_on is not None:
+    elif states[critical].behind_trend_on is not None:
         reason = PathReason.behind_trend
     else:
         reason = PathReason.unprojectable
@@ -281,11 +285,10 @@ def path_words(path: PathEvaluation, titles: Mapping[str, str]) -> str:
     if path.reason == PathReason.projected:
         return (f"Projected from the last target to be met, {critical}: every unmet target "
                 "is projected to be met by then at its current pace.")
-    if path.reason == PathReason.behind_trend:
-        behind = next(t.behind_trend_on for t in path.targets if t.is_critical)
+    if path.reason == PathReason.behind_trend and path.critical_path_target:
+        behind = path.critical_path_target.behind_trend_on
         return (f"{critical} is not met, though at its current pace it would have been by "
-                f"{behind.isoformat() if behind else ''}: it is behind its own trend, so "
-                f"{following} cannot be projected.")
+                f"{behind}: it is behind its own trend, so {following} cannot be projected.")
     if path.reason == PathReason.not_evaluated:
         return (f"{critical} is not among the targets the tier is evaluated on as of "
                 f"{path.as_of.isoformat()}, so {following} cannot be projected.")

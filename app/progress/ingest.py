@@ -119,11 +119,11 @@ def add_progress_updates(session: Session, sets: Sequence[UpdateSet], *, store: 
         return results
 
     watch = statuses or StatusWatch()
-    # Plain values read once, not per row: an ORM attribute or an enum's `.value` costs
-    # microseconds each, and a batch reads them thousands of times.
+    # Plain values read once, not per row: an ORM attribute or an enum's `.value` costs many
+    # times a local's, and a batch would read them thousands of times.
     authors = [(s.author.id, s.author.name) for s in sets]
-    series_of = {id(i): (i.id, i.key) for _, _, i in accepted}
-    written = [(sets[n].candidate_id, series_of[id(indicator)][0])
+    id_and_key = {i: (i.id, i.key) for i in {i for _, _, i in accepted}}
+    written = [(sets[n].candidate_id, id_and_key[indicator][0])
                for n, _, indicator in accepted]
     watch.watch(session, written)
     recorded_at = utcnow()
@@ -144,7 +144,7 @@ def add_progress_updates(session: Session, sets: Sequence[UpdateSet], *, store: 
     new_events = []
     for update_id, series, row, (n, item, indicator) in zip(ids, written, rows, accepted,
                                                             strict=True):
-        key = series_of[id(indicator)][1]
+        key = id_and_key[indicator][1]
         author_id, author_name = authors[n]
         # The watch computes the statuses after from what it read before and this (as a
         # read of the row would give it), instead of reading the series again.

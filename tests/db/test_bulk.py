@@ -75,7 +75,6 @@ def test_a_unique_index_refusal_is_an_integrity_error_and_stores_nothing(session
     insert (COPY on PostgreSQL, outside SQLAlchemy's statements) must raise it too."""
     corrected = session.scalar(select(ProgressUpdate.id).order_by(ProgressUpdate.id).limit(1))
     before = session.scalar(select(func.count()).select_from(ProgressUpdate))
-    session.commit()
     with pytest.raises(IntegrityError):
         insert_rows(session, ProgressUpdate.__table__,
                     _update_rows(session, 2, supersedes_id=corrected), returning_ids=True)
