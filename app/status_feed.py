@@ -33,6 +33,7 @@ from app.evaluation import (
 )
 from app.events.service import record_events, take_event_order_lock
 from app.models import Candidate, CandidateBenchmark, Event, ProgressUpdate
+from app.reference_cache import ReferenceCache
 from app.status import Measurement, quarter_end_after
 from app.status_changes import (
     BenchmarkState,
@@ -145,8 +146,12 @@ class StatusWatch:
     ones written (wrote), not read again. A retraction or a new version of the targets (a
     record with its own `cause`) is rare: the state after it is read again in full."""
 
-    def __init__(self, as_of: date | None = None) -> None:
+    def __init__(self, as_of: date | None = None,
+                 reference: ReferenceCache | None = None) -> None:
+        """`reference`: the update writer's cache of the candidates and targets read here
+        (app/reference_cache.py); without it they are read each time."""
         self.as_of = as_of or today()
+        self.reference = reference
         self._known_before = end_of_day(self.as_of)  # recorded before this: known on as_of
         self.before: dict[Key, Evaluated] = {}
         self.indicators: dict[int, set[int]] = defaultdict(set)
@@ -188,6 +193,8 @@ class StatusWatch:
         if not new:
             return
         take_event_order_lock(session)
+        if self.reference is not None:  # what was committed before the lock is seen now
+            self.reference.sync(session)
         if missing := new.keys() - self._candidates.keys():
             self._load_candidates(session, missing)
         for candidate_id, indicators in new.items():
@@ -208,7 +215,11 @@ class StatusWatch:
     def _load_candidates(self, session: Session, ids: Iterable[int]) -> None:
         """The candidates with their tier history and their own targets, in one query: both
         are short (a few rows each), so joining them costs less than two more round trips."""
-        candidates = session.scalars(_candidates_query(), {"ids": list(ids)}).unique()
+        def read(ids: list[int]) -> dict[int, Candidate]:
+            return {c.id: c for c in session.scalars(_candidates_query(), {"ids": ids}).unique()}
+
+        candidates = (read(list(ids)) if self.reference is None
+                      else self.reference.get_many(session, "candidate", ids, read)).values()
         for candidate in candidates:
             self._candidates[candidate.id] = candidate
             self._overrides |= {(cb.candidate_id, cb.definition_id): cb
@@ -227,8 +238,18 @@ class StatusWatch:
                                                  key=lambda s: (s.effective_on, s.id)),
                                        self.as_of)
                      for c in self._candidates.values()}
-        requirements = targets_in_force(session, {s.tier for s in standings.values()},
-                                        self.as_of, indicator_ids=self._asked_indicators)
+        tiers = {s.tier for s in standings.values()}
+        if self.reference is None:
+            requirements = targets_in_force(session, tiers, self.as_of,
+                                            indicator_ids=self._asked_indicators)
+        else:  # each tier's every target kept, those on the watched indicators taken
+            every = self.reference.get_many(
+                session, ("targets", self.as_of), tiers,
+                lambda missing: targets_in_force(session, set(missing), self.as_of))
+            requirements = {
+                tier: [r for r in every[tier]
+                       if r.definition.indicator_id in self._asked_indicators]
+                for tier in tiers}
         return Asked(self.as_of, standings, requirements, None)
 
     def states_after(self, session: Session, *, read_again: bool = False,

@@ -79,9 +79,32 @@ def verify_token(session: Session, token: str) -> User:
     return outcome
 
 
+@dataclass(frozen=True)
+class TokenState:
+    """What decides whether a token is accepted, as stored."""
+
+    revoked: bool
+    expires_at: datetime | None
+    user_is_active: bool
+
+
+def token_refusal(state: TokenState | None, now: datetime) -> Unauthorized | None:
+    """Why a token in this state (None: no such token) is refused at `now`; None if it
+    is accepted."""
+    if state is None:
+        return Unauthorized("The API token is not valid.")
+    if state.revoked:
+        return Unauthorized("The API token has been revoked.")
+    if state.expires_at is not None and state.expires_at <= now:
+        return Unauthorized("The API token has expired.")
+    if not state.user_is_active:
+        return Unauthorized("The token's user is deactivated.")
+    return None
+
+
 def verify_digests(session: Session, digests: Collection[str]) -> dict[str, User | Unauthorized]:
     """For each token hash: its active user if the token is unexpired and unrevoked, otherwise
-    why not. One query however many (every API write pays for it)."""
+    why not. One query however many."""
     records = {
         record.token_hash: record
         for record in session.scalars(
@@ -96,15 +119,22 @@ def verify_digests(session: Session, digests: Collection[str]) -> dict[str, User
         # The lookup is by hash; comparing the digests again in constant time costs nothing.
         if record is None or not hmac.compare_digest(record.token_hash, digest):
             found[digest] = Unauthorized("The API token is not valid.")
-        elif record.revoked_at is not None:
-            found[digest] = Unauthorized("The API token has been revoked.")
-        elif record.expires_at is not None and record.expires_at <= now:
-            found[digest] = Unauthorized("The API token has expired.")
-        elif not record.user.is_active:
-            found[digest] = Unauthorized("The token's user is deactivated.")
-        else:
-            found[digest] = record.user
+            continue
+        state = TokenState(record.revoked_at is not None, record.expires_at,
+                           record.user.is_active)
+        found[digest] = token_refusal(state, now) or record.user
     return found
+
+
+def token_states(session: Session, digests: Collection[str]) -> dict[str, TokenState]:
+    """The stored state of each token hash found, as plain values (a write checks again,
+    inside its transaction, the tokens its requests were accepted with)."""
+    rows = session.execute(
+        select(ApiToken.token_hash, ApiToken.revoked_at, ApiToken.expires_at, User.is_active)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash.in_(set(digests))))
+    return {digest: TokenState(revoked_at is not None, expires_at, is_active)
+            for digest, revoked_at, expires_at, is_active in rows}
 
 
 def list_tokens(session: Session) -> list[ApiToken]:

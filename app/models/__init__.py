@@ -41,7 +41,13 @@ from app.models.ratifications import (
     RatificationProcedureStep,
     RatificationStepRecord,
 )
-from app.models.reference import ExpansionModelDefinition, Instrument, MemberState, TierDefinition
+from app.models.reference import (
+    ExpansionModelDefinition,
+    Instrument,
+    MemberState,
+    ReferenceVersion,
+    TierDefinition,
+)
 from app.models.reports import ProgressReport, ReportEditor
 from app.models.users import ApiToken, IdempotencyKey, User
 
@@ -73,6 +79,7 @@ __all__ = [
     "RatificationProcedureStep",
     "RatificationStep",
     "RatificationStepRecord",
+    "ReferenceVersion",
     "ReportEditor",
     "ReportStatus",
     "RetractionConfirmation",

@@ -1,9 +1,10 @@
 """Reference data: the member states, the tiers, the expansion models and the instruments
-offered to each tier."""
+offered to each tier; and the count of changes to what the write path keeps in memory."""
 
 from datetime import date
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -85,3 +86,17 @@ class Instrument(Base):
     cost_category_fr: Mapped[str] = mapped_column(Text, default="", server_default="")
     strategic_reach_fr: Mapped[str] = mapped_column(Text, default="", server_default="")
     typical_timeframe_fr: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class ReferenceVersion(Base):
+    """One row: how many changes the tables a write of progress updates reads every time
+    have seen (candidates, their tier history and own targets, the targets, categories,
+    indicators, API tokens, users). Triggers on each of them count every INSERT, UPDATE and
+    DELETE, whatever wrote it (migration 0014); the update writer keeps what it read of them
+    while the count stands (app/reference_cache.py)."""
+
+    __tablename__ = "reference_version"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)

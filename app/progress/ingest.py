@@ -5,7 +5,7 @@ whole or not at all (idempotency.py has the Idempotency-Keys). The update writer
 (writer.py) groups concurrent requests and calls it; file imports call add_progress_updates.
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,7 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from app.auth.service import verify_digests
+from app.auth.service import token_refusal, token_states
 from app.config import get_settings
 from app.db import note_changes
 from app.db.bulk import insert_rows
@@ -37,6 +37,7 @@ from app.progress.idempotency import (
 )
 from app.progress.rules import Correction, correction_conflicts, validate_update
 from app.progress.schemas import ProgressUpdateCreate, ProgressUpdateRead
+from app.reference_cache import ReferenceCache
 from app.status import Measurement
 from app.status_feed import StatusWatch
 
@@ -63,8 +64,8 @@ class SetOutcome:
 
 
 def add_progress_updates(session: Session, sets: Sequence[UpdateSet], *, store: bool = True,
-                         events: bool = True,
-                         statuses: StatusWatch | None = None) -> list[SetOutcome]:
+                         events: bool = True, statuses: StatusWatch | None = None,
+                         reference: ReferenceCache | None = None) -> list[SetOutcome]:
     """Validates every item of every set (reporting each broken rule at its item's location)
     and inserts the sets that pass, with their events; for each set, what was stored or what
     was refused. The caller commits. With `store=False` it only validates (a file import that
@@ -77,17 +78,11 @@ def add_progress_updates(session: Session, sets: Sequence[UpdateSet], *, store: 
 
     The statuses of the benchmarks on the series written are read before and after, and each
     change is recorded as an event (app/status_feed.py); an import that calls this for
-    each chunk of its rows hands in its own `statuses` and records them once at its end."""
+    each chunk of its rows hands in its own `statuses` and records them once at its end.
+    `reference`: the update writer's cache of the indicators, candidates and targets read
+    here (app/reference_cache.py)."""
     items = [item for update_set in sets for item in update_set.items]
-    # The indicators named, by their keys or by a benchmark's, in one query.
-    named = session.execute(
-        select(Indicator, BenchmarkDefinition.key)
-        .outerjoin(BenchmarkDefinition, BenchmarkDefinition.indicator_id == Indicator.id)
-        .where(or_(Indicator.key.in_({i.indicator for i in items if i.indicator}),
-                   BenchmarkDefinition.key.in_({i.benchmark for i in items if i.benchmark})))
-    ).all()
-    indicators = {indicator.key: indicator for indicator, _ in named}
-    by_benchmark = {key: indicator for indicator, key in named if key is not None}
+    indicators, by_benchmark = _named_indicators(session, items, reference)
     superseded_ids = {i.supersedes for i in items if i.supersedes is not None}
     corrections: dict[int, Correction] = {}
     if superseded_ids:
@@ -118,7 +113,7 @@ def add_progress_updates(session: Session, sets: Sequence[UpdateSet], *, store: 
     if not accepted or not store:
         return results
 
-    watch = statuses or StatusWatch()
+    watch = statuses or StatusWatch(reference=reference)
     # Plain values read once, not per row: an ORM attribute or an enum's `.value` costs many
     # times a local's, and a batch would read them thousands of times.
     authors = [(s.author.id, s.author.name) for s in sets]
@@ -175,6 +170,32 @@ def add_progress_updates(session: Session, sets: Sequence[UpdateSet], *, store: 
         record_events(session, new_events)
     note_changes(session)
     return results
+
+
+def _named_indicators(
+    session: Session, items: Sequence[ProgressUpdateCreate], reference: ReferenceCache | None,
+) -> tuple[dict[str, Indicator], dict[str, Indicator]]:
+    """The indicators the items name, by their keys and by their benchmarks' keys: in one
+    query, or from the cache (two on a miss)."""
+    indicator_keys = {i.indicator for i in items if i.indicator}
+    benchmark_keys = {i.benchmark for i in items if i.benchmark}
+    if reference is None:
+        named = session.execute(
+            select(Indicator, BenchmarkDefinition.key)
+            .outerjoin(BenchmarkDefinition, BenchmarkDefinition.indicator_id == Indicator.id)
+            .where(or_(Indicator.key.in_(indicator_keys),
+                       BenchmarkDefinition.key.in_(benchmark_keys)))
+        ).all()
+        return ({indicator.key: indicator for indicator, _ in named},
+                {key: indicator for indicator, key in named if key is not None})
+    indicators = reference.get_many(session, "indicator", indicator_keys, lambda missing: {
+        i.key: i for i in session.scalars(select(Indicator).where(Indicator.key.in_(missing)))})
+    by_benchmark = reference.get_many(session, "benchmark indicator", benchmark_keys,
+                                      lambda missing: dict(session.execute(
+                                          select(BenchmarkDefinition.key, Indicator)
+                                          .join(BenchmarkDefinition.indicator)
+                                          .where(BenchmarkDefinition.key.in_(missing))).all()))
+    return indicators, by_benchmark
 
 
 def _update_snapshot(update_id: int, row: dict[str, Any], recorded_at: str) -> dict[str, Any]:
@@ -253,7 +274,7 @@ RequestOutcome = Recorded | Refused
 
 def record_update_requests(
     session: Session, requests: Sequence[UpdateRequest], *, key_lifetime: timedelta | None = None,
-    expired_keys: ExpiredKeys | None = None,
+    expired_keys: ExpiredKeys | None = None, reference: ReferenceCache | None = None,
 ) -> list[RequestOutcome]:
     """Stores each request's updates whole or not at all, and answers each request on its
     own. The requests that pass are written in one transaction, so concurrent requests share
@@ -264,38 +285,42 @@ def record_update_requests(
     In a write session (app.db): everything checked here is read inside the write transaction,
     so no other writer can change it between the check and the commit. If a unique index
     refuses the group (a concurrent retry with the same key committed first, or another
-    process's correction of the same update), each request is written again alone."""
+    process's correction of the same update), each request is written again alone.
+    `reference` is the update writer's cache of what every write reads and few change
+    (tokens, candidates, indicators, targets: app/reference_cache.py)."""
     if key_lifetime is None:
         key_lifetime = timedelta(hours=get_settings().idempotency_key_hours)
     expired_before = utcnow() - key_lifetime
     if any(r.idempotency_key is not None for r in requests):
         purge_expired_keys(session, expired_before, expired_keys)
     try:
-        answered = _write_group(session, requests, expired_before)
+        answered = _write_group(session, requests, expired_before, reference)
     except IntegrityError as refused:
         session.rollback()
         if len(requests) == 1:
-            return [_check_again(session, requests[0], expired_before, refused)]
-        return [_write_alone(session, request, expired_before) for request in requests]
+            return [_check_again(session, requests[0], expired_before, refused, reference)]
+        return [_write_alone(session, request, expired_before, reference)
+                for request in requests]
     # A request missing from the answers repeats a key sent earlier in the group: written
     # after it, it replays its answer.
-    return [answered[n] if n in answered else _write_alone(session, request, expired_before)
+    return [answered[n] if n in answered
+            else _write_alone(session, request, expired_before, reference)
             for n, request in enumerate(requests)]
 
 
 def _write_group(
-    session: Session, requests: Sequence[UpdateRequest], expired_before: datetime
+    session: Session, requests: Sequence[UpdateRequest], expired_before: datetime,
+    reference: ReferenceCache | None = None,
 ) -> dict[int, RequestOutcome]:
     """Checks the requests, stores those that pass in one transaction and commits; the
     outcomes by request index. A request that repeats a key sent earlier in the group has
     none: it is left to be written after this transaction."""
     outcomes: dict[int, RequestOutcome] = {}
-    digests = {r.token_digest for r in requests if r.token_digest is not None}
-    holders = verify_digests(session, digests) if digests else {}
+    refusals = _token_refusals(
+        session, {r.token_digest for r in requests if r.token_digest is not None}, reference)
     for n, request in enumerate(requests):
-        holder = holders.get(request.token_digest or "")
-        if isinstance(holder, Unauthorized):
-            outcomes[n] = Refused(holder)
+        if (refusal := refusals.get(request.token_digest or "")) is not None:
+            outcomes[n] = Refused(refusal)
     later: set[int] = set()
     seen_keys: set[tuple[int, str]] = set()
     for n, request in enumerate(requests):
@@ -316,10 +341,14 @@ def _write_group(
             outcomes[n] = Recorded(replayed, replayed=True)
 
     waiting = [n for n in range(len(requests)) if n not in outcomes and n not in later]
-    candidate_ids = dict(session.execute(
-        select(Candidate.slug, Candidate.id)
-        .where(Candidate.slug.in_({requests[n].slug for n in waiting}))
-    ).all()) if waiting else {}
+    slugs = {requests[n].slug for n in waiting}
+
+    def read_ids(slugs: Collection[str]) -> dict[str, int]:
+        return dict(session.execute(
+            select(Candidate.slug, Candidate.id).where(Candidate.slug.in_(slugs))).all())
+
+    candidate_ids = ({} if not waiting else read_ids(slugs) if reference is None
+                     else reference.get_many(session, "candidate id", slugs, read_ids))
     sets = {}
     for n in waiting:
         request = requests[n]
@@ -328,7 +357,8 @@ def _write_group(
         else:
             sets[n] = UpdateSet(candidate_ids[request.slug], request.items, request.author,
                                 request.locations)
-    for n, outcome in zip(sets, add_progress_updates(session, list(sets.values())),
+    for n, outcome in zip(sets, add_progress_updates(session, list(sets.values()),
+                                                      reference=reference),
                           strict=True):
         request = requests[n]
         if outcome.errors:
@@ -346,21 +376,35 @@ def _write_group(
     return outcomes
 
 
-def _write_alone(session: Session, request: UpdateRequest,
-                 expired_before: datetime) -> RequestOutcome:
+def _token_refusals(session: Session, digests: set[str],
+                    reference: ReferenceCache | None) -> dict[str, Unauthorized]:
+    """Why each refused token (by hash) is refused now: revoked, expired or its user
+    deactivated since the request was accepted."""
+    if not digests:
+        return {}
+    states = (token_states(session, digests) if reference is None
+              else reference.get_many(session, "token", digests,
+                                      lambda missing: token_states(session, missing)))
+    now = utcnow()
+    return {digest: refusal for digest in digests
+            if (refusal := token_refusal(states.get(digest), now)) is not None}
+
+
+def _write_alone(session: Session, request: UpdateRequest, expired_before: datetime,
+                 reference: ReferenceCache | None) -> RequestOutcome:
     """The request in a transaction of its own; a database error refuses it alone."""
     try:
-        return _write_group(session, [request], expired_before)[0]
+        return _write_group(session, [request], expired_before, reference)[0]
     except IntegrityError as refused:
         session.rollback()
-        return _check_again(session, request, expired_before, refused)
+        return _check_again(session, request, expired_before, refused, reference)
     except SQLAlchemyError as failed:
         session.rollback()
         return Refused(failed)
 
 
 def _check_again(session: Session, request: UpdateRequest, expired_before: datetime,
-                 refused: IntegrityError) -> RequestOutcome:
+                 refused: IntegrityError, reference: ReferenceCache | None) -> RequestOutcome:
     """After a unique index refused the request (its transaction rolled back): the request
     with its key that committed first is replayed; a correction is checked once more, and is
     now a conflict naming the correction that committed first; else the refusal stands."""
@@ -371,7 +415,7 @@ def _check_again(session: Session, request: UpdateRequest, expired_before: datet
             if replayed is not None:
                 return Recorded(replayed, replayed=True)
         if any(item.supersedes is not None for item in request.items):
-            return _write_group(session, [request], expired_before)[0]
+            return _write_group(session, [request], expired_before, reference)[0]
     except SQLAlchemyError as failed:
         session.rollback()
         return Refused(failed)

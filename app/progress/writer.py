@@ -32,6 +32,7 @@ from app.progress.ingest import (
     record_update_requests,
 )
 from app.progress.schemas import ProgressUpdateCreate
+from app.reference_cache import ReferenceCache
 
 MAX_GROUP_ROWS = 2000
 
@@ -52,6 +53,9 @@ class UpdateWriter:
         self._pending: list[Pending] = []
         self._task: asyncio.Task[None] | None = None
         self.expired_keys = ExpiredKeys()  # the purge of expired keys, once an hour at most
+        # What every write reads and few change, kept while unchanged (used by _write only:
+        # one group at a time, so one thread at a time).
+        self.reference = ReferenceCache()
         self.groups_written = 0  # how many transactions (tests read them)
         self.requests_written = 0
 
@@ -115,7 +119,8 @@ class UpdateWriter:
 
     def _write(self, requests: list[UpdateRequest]) -> list[RequestOutcome]:
         with self.write_sessions() as session:
-            outcomes = record_update_requests(session, requests, expired_keys=self.expired_keys)
+            outcomes = record_update_requests(session, requests, expired_keys=self.expired_keys,
+                                              reference=self.reference)
         self.groups_written += 1
         self.requests_written += len(requests)
         return outcomes

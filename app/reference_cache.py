@@ -1,0 +1,86 @@
+"""What the update writer keeps in memory of the tables every write reads and few writes
+change: candidates with their tier history and own targets, the targets in force, the
+indicators, API tokens.
+
+A write of one update reads all of them before it stores one row, and on SQLite it reads them
+holding the database's only write lock (PostgreSQL: the event-order lock), so their reads set
+how many writes a second the database takes. Kept, they are read once per change instead of
+once per write. Whether they changed is one small read: triggers on those tables count every
+INSERT, UPDATE and DELETE in `reference_version` (migration 0014), in the writing transaction,
+so a transaction sees the new count exactly when it sees the change. The cache reads the count
+in each transaction before it serves anything kept, and forgets everything when it moved.
+"""
+
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, SessionTransaction
+
+from app.models import ReferenceVersion
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+MAX_ENTRIES = 4096  # candidates, tokens, indicators and tiers' targets together
+
+
+class ReferenceCache:
+    """Values read from the reference tables, kept from one transaction to the next while
+    the database's count of their changes stands; the least recently used dropped past
+    `max_entries`. One per update writer, used by one thread at a time (its writing thread).
+    What it hands out is shared by later writes: read it, never change it."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple[Hashable, Hashable], Any] = OrderedDict()
+        self._stamp: tuple[str, int] | None = None  # (database, count) the entries belong to
+        self._synced_in: SessionTransaction | None = None
+        self.loads = 0  # calls of a loader (tests read it)
+
+    def sync(self, session: Session) -> None:
+        """Reads the count in the session's transaction and forgets everything if it moved.
+        Done by get_many once per transaction; call it again after taking a lock that other
+        writers' changes may have been committed behind (PostgreSQL's event-order lock)."""
+        version = session.scalar(select(ReferenceVersion.version))
+        bind = session.get_bind().engine.url.render_as_string(hide_password=True)
+        stamp = None if version is None else (bind, version)
+        if stamp is None or stamp != self._stamp:
+            self._entries.clear()
+        self._stamp = stamp
+        self._synced_in = session.get_transaction()
+
+    def get_many(self, session: Session, kind: Hashable, keys: Iterable[K],
+                 load: Callable[[list[K]], Mapping[K, V]]) -> dict[K, V]:
+        """The values of `keys` (of this `kind`), those not kept loaded with one call of
+        `load(missing)` in this session; a key `load` does not answer is absent, and not
+        kept (an unknown name is asked again next time)."""
+        transaction = session.get_transaction()
+        if transaction is None or transaction is not self._synced_in:
+            self.sync(session)
+        found: dict[K, V] = {}
+        missing: list[K] = []
+        for key in dict.fromkeys(keys):
+            entry = self._entries.get((kind, key), _ABSENT)
+            if entry is _ABSENT:
+                missing.append(key)
+            else:
+                self._entries.move_to_end((kind, key))
+                found[key] = entry
+        if missing:
+            self.loads += 1
+            loaded = load(missing)
+            found |= loaded
+            if self._stamp is not None:  # no count (a database without the row): keep nothing
+                for key, value in loaded.items():
+                    self._entries[(kind, key)] = value
+                while len(self._entries) > self.max_entries:
+                    self._entries.popitem(last=False)
+        return found
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+_ABSENT = object()
