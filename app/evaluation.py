@@ -9,9 +9,11 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     Date,
     Integer,
     Select,
+    any_,
     bindparam,
     func,
     or_,
@@ -90,14 +92,18 @@ MAX_BOUNDED_SERIES = 120
 
 
 def _load_history(
-    session: Session, series: list[Series], as_of: date
+    session: Session, series: list[Series], as_of: date, excluding: Sequence[int] = (),
 ) -> dict[Series, list[Measurement]]:
     """The measurements the evaluation reads, known on `as_of`, by series, in one query (plain
-    rows: no ORM objects to build)."""
+    rows: no ORM objects to build); without the updates `excluding` (PostgreSQL only: a
+    write's own rows, read before them)."""
     history: dict[Series, list[Measurement]] = defaultdict(list)
     if not series:
         return history
-    known = (ProgressUpdate.as_of <= as_of, ProgressUpdate.recorded_at < end_of_day(as_of))
+    known: tuple[Any, ...] = (ProgressUpdate.as_of <= as_of,
+                              ProgressUpdate.recorded_at < end_of_day(as_of))
+    if excluding:
+        known += (_NOT_EXCLUDED,)
     if len(series) > MAX_BOUNDED_SERIES:
         of_series = (ProgressUpdate.candidate_id, ProgressUpdate.indicator_id)
         ranked = select(
@@ -113,26 +119,37 @@ def _load_history(
             select(ranked.c.id).where(or_(ranked.c.newest <= RECENT_MEASUREMENTS,
                                           ranked.c.oldest == 1)))
         rows = session.execute(_measurement_query(condition, *known),
-                               {"retraction_moment": end_of_day(as_of)})
+                               {"retraction_moment": end_of_day(as_of),
+                                "excluding": list(excluding)})
     else:
         parameters: dict[str, Any] = {"retraction_moment": end_of_day(as_of), "as_of": as_of,
-                                      "known_before": end_of_day(as_of)}
+                                      "known_before": end_of_day(as_of),
+                                      "excluding": list(excluding)}
         for n, (candidate_id, indicator_id) in enumerate(series):
             parameters[f"c{n}"], parameters[f"i{n}"] = candidate_id, indicator_id
-        rows = session.execute(_bounded_history_query(len(series)), parameters)
+        rows = session.execute(_bounded_history_query(len(series), bool(excluding)),
+                               parameters)
     for key, measurement in _measurement_rows(rows):
         history[key].append(measurement)
     return history
 
 
-@lru_cache(maxsize=MAX_BOUNDED_SERIES)
-def _bounded_history_query(count: int) -> Select[Any]:
+# The updates a read leaves out, as one array parameter `excluding` however many they are.
+_NOT_EXCLUDED = ~(ProgressUpdate.id == any_(bindparam("excluding", type_=ARRAY(Integer))))
+
+
+@lru_cache(maxsize=2 * MAX_BOUNDED_SERIES)
+def _bounded_history_query(count: int, excluding: bool = False) -> Select[Any]:
     """The read of `count` series' measurements by index seeks, its values as parameters
-    (c0, i0, ..., as_of, known_before, retraction_moment). Built once for each count and kept
-    (at most MAX_BOUNDED_SERIES of them): building and keying a statement of subqueries costs
-    SQLAlchemy more than running it, and every write runs one of these."""
-    known = (ProgressUpdate.as_of <= bindparam("as_of", type_=Date),
-             ProgressUpdate.recorded_at < bindparam("known_before", type_=TZDateTime))
+    (c0, i0, ..., as_of, known_before, retraction_moment, and `excluding` when it leaves
+    updates out). Built once for each count and kept (at most 2 × MAX_BOUNDED_SERIES of them):
+    building and keying a statement of subqueries costs SQLAlchemy more than running it, and
+    every write runs one of these."""
+    known: tuple[Any, ...] = (
+        ProgressUpdate.as_of <= bindparam("as_of", type_=Date),
+        ProgressUpdate.recorded_at < bindparam("known_before", type_=TZDateTime))
+    if excluding:
+        known += (_NOT_EXCLUDED,)
     parts = []
     for n in range(count):
         of_one = select(ProgressUpdate.id).where(
@@ -147,11 +164,12 @@ def _bounded_history_query(count: int) -> Select[Any]:
 
 
 def recent_history(
-    session: Session, series: list[Series], as_of: date
+    session: Session, series: list[Series], as_of: date, excluding: Sequence[int] = (),
 ) -> dict[Series, list[Measurement]]:
     """What load_statuses reads of these series on `as_of` (their first measurement and their
-    RECENT_MEASUREMENTS newest), for a caller that evaluates them more than once."""
-    return _load_history(session, series, as_of)
+    RECENT_MEASUREMENTS newest), for a caller that evaluates them more than once; without the
+    updates `excluding` (PostgreSQL only)."""
+    return _load_history(session, series, as_of, excluding)
 
 
 def kept_of(measurements: list[Measurement]) -> list[Measurement]:

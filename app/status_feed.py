@@ -182,8 +182,10 @@ class StatusWatch:
         return (measurement.as_of <= self.as_of
                 and measurement.recorded_at < self._known_before)
 
-    def watch(self, session: Session, series: Iterable[Series]) -> None:
-        """Reads, before the write, the state of the benchmarks on these series not read yet.
+    def watch(self, session: Session, series: Iterable[Series],
+              excluding: Sequence[int] = ()) -> None:
+        """Reads, before the write, the state of the benchmarks on these series not read yet,
+        without the updates `excluding` (the write's own, already inserted: PostgreSQL).
         Takes the event-order lock first (PostgreSQL): a concurrent writer's change is then
         committed and seen here, or waits for this one's, never both missed."""
         new: dict[int, set[int]] = defaultdict(set)
@@ -207,7 +209,7 @@ class StatusWatch:
         read = [(c.id, r.definition.indicator_id) for c in candidates
                 for r in asked.requirements[asked.tier_of(c.id)]
                 if r.definition.indicator_id in new[c.id]]
-        self._history |= recent_history(session, sorted(set(read)), self.as_of)
+        self._history |= recent_history(session, sorted(set(read)), self.as_of, excluding)
         self.before |= evaluate_states(session, candidates, as_of=self.as_of, asked=asked,
                                        indicators=new, history=self._history,
                                        overrides=self._overrides)

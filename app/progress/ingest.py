@@ -20,6 +20,7 @@ from app.db import note_changes
 from app.db.bulk import insert_rows
 from app.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from app.events.service import record_events
+from app.history import Series
 from app.models import (
     BenchmarkDefinition,
     Candidate,
@@ -120,7 +121,6 @@ def add_progress_updates(session: Session, sets: Sequence[UpdateSet], *, store: 
     id_and_key = {i: (i.id, i.key) for i in {i for _, _, i in accepted}}
     written = [(sets[n].candidate_id, id_and_key[indicator][0])
                for n, _, indicator in accepted]
-    watch.watch(session, written)
     recorded_at = utcnow()
     rows = [
         {"candidate_id": sets[n].candidate_id, "indicator_id": indicator_id,
@@ -134,42 +134,67 @@ def add_progress_updates(session: Session, sets: Sequence[UpdateSet], *, store: 
          "recorded_at": recorded_at, "supersedes_id": item.supersedes}
         for (n, item, _), (_, indicator_id) in zip(accepted, written, strict=True)
     ]
-    ids = insert_rows(session, ProgressUpdate.__table__, rows, returning_ids=True)
-    recorded_text = recorded_at.isoformat()
-    new_events = []
-    for update_id, series, row, (n, item, indicator) in zip(ids, written, rows, accepted,
-                                                            strict=True):
-        key = id_and_key[indicator][1]
-        author_id, author_name = authors[n]
+    # The watch reads the statuses before the write. On PostgreSQL it takes the event-order
+    # lock, which writers then hold until they commit: the insert, the costliest statement,
+    # and building the answers and events go before it, and the watch reads the series
+    # without these rows. On SQLite the write lock is held from BEGIN whatever the order, and
+    # the watch reads first.
+    if session.get_bind().dialect.name == "postgresql":
+        ids = insert_rows(session, ProgressUpdate.__table__, rows, returning_ids=True)
+        new_events = _answer(results, ids, rows, accepted, written, id_and_key, authors,
+                             events=events)
+        watch.watch(session, written, excluding=ids)
+    else:
+        watch.watch(session, written)
+        ids = insert_rows(session, ProgressUpdate.__table__, rows, returning_ids=True)
+        new_events = _answer(results, ids, rows, accepted, written, id_and_key, authors,
+                             events=events)
+    for update_id, series, row in zip(ids, written, rows, strict=True):
         # The watch computes the statuses after from what it read before and this (as a
         # read of the row would give it), instead of reading the series again.
-        watch.wrote(series, update_id, author_id, Measurement(
+        watch.wrote(series, update_id, row["author_id"], Measurement(
             id=update_id, as_of=row["as_of"], recorded_at=recorded_at, source=row["source"],
             value=row["value"], stage=row["stage"], supersedes_id=row["supersedes_id"],
             vintage=row["vintage"], observation_status=row["observation_status"],
             is_illustrative=False, assessed_by=row["assessed_by"]))
-        results[n].updates.append(ProgressUpdateRead(
-            id=update_id, indicator=key, benchmark=key, value=item.value,
-            as_of=item.as_of, source=item.source, vintage=item.vintage,
-            published_on=item.published_on, observation_status=item.observation_status,
-            assessed_by=item.assessed_by, note=item.note, author=author_name,
-            recorded_at=recorded_at,
-            supersedes=item.supersedes, is_illustrative=False,
-        ))
-        if not events:
-            continue
-        new_events.append({
-            "kind": "progress_update.created", "entity": "progress_update",
-            "entity_id": str(update_id), "actor_id": author_id,
-            "candidate_id": series[0],
-            "after": {"indicator": key, "benchmark": key,
-                      **_update_snapshot(update_id, row, recorded_text)}})
     if statuses is None:  # the status changes go in with the updates' events: one statement
         new_events += watch.change_events(session)
     if new_events:
         record_events(session, new_events)
     note_changes(session)
     return results
+
+
+def _answer(
+    results: list[SetOutcome], ids: Sequence[int], rows: Sequence[dict[str, Any]],
+    accepted: Sequence[tuple[int, ProgressUpdateCreate, Indicator]], written: Sequence[Series],
+    id_and_key: dict[Indicator, tuple[int, str]], authors: Sequence[tuple[int, str]], *,
+    events: bool,
+) -> list[dict[str, Any]]:
+    """Adds each stored update to its set's answer, as sent; the rows of their events
+    (none without `events`)."""
+    recorded_text = rows[0]["recorded_at"].isoformat() if rows else ""
+    new_events = []
+    for update_id, series, row, (n, item, indicator) in zip(ids, written, rows, accepted,
+                                                            strict=True):
+        key = id_and_key[indicator][1]
+        author_id, author_name = authors[n]
+        results[n].updates.append(ProgressUpdateRead(
+            id=update_id, indicator=key, benchmark=key, value=item.value,
+            as_of=item.as_of, source=item.source, vintage=item.vintage,
+            published_on=item.published_on, observation_status=item.observation_status,
+            assessed_by=item.assessed_by, note=item.note, author=author_name,
+            recorded_at=row["recorded_at"],
+            supersedes=item.supersedes, is_illustrative=False,
+        ))
+        if events:
+            new_events.append({
+                "kind": "progress_update.created", "entity": "progress_update",
+                "entity_id": str(update_id), "actor_id": author_id,
+                "candidate_id": series[0],
+                "after": {"indicator": key, "benchmark": key,
+                          **_update_snapshot(update_id, row, recorded_text)}})
+    return new_events
 
 
 def _named_indicators(

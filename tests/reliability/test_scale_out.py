@@ -8,10 +8,15 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import date
+from itertools import pairwise
 
 import httpx
 import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from app.models import Event
+from app.status_feed import CHANGE_KIND
 from tests.live import LiveServer, live_server
 from tests.reliability.conftest import LIVE_ENV, demo_database
 
@@ -96,3 +101,52 @@ def test_an_update_on_one_instance_reaches_the_other_within_two_seconds(instance
         stream.close()
     event = next(e for e in stream.events if e["after"] and e["after"].get("id") == posted)
     assert event["kind"] == "progress_update.created" and event["candidate"] == "georgia"
+
+
+def test_writers_on_both_instances_record_one_unbroken_chain_of_status_changes(instances):
+    """Writers on both instances post figures to one series at once, some meeting Georgia's
+    target (1.5 %) and some not. Each write reads the status before it and records a change
+    if its figure moves it; whatever the interleaving, the changes recorded form one chain
+    (each one's `from` is the previous one's `to`) that ends in the status read afterwards:
+    no write read a stale status, none missed another's."""
+    first, _ = instances
+    key = "defence_spending_gdp"
+
+    def status() -> str:
+        body = httpx.get(f"{first.url}/api/v1/candidates/georgia/status", timeout=10).json()
+        return next(b["status"] for b in body["benchmarks"] if b["key"] == key)
+
+    def changes_after(event_id: int) -> list[dict]:
+        with Session(first.engine) as session:
+            return [e.after for e in session.scalars(
+                select(Event).where(Event.kind == CHANGE_KIND, Event.id > event_id)
+                .order_by(Event.id)) if e.after["candidate"] == "georgia"
+                and e.after["benchmark"] == key]
+
+    with Session(first.engine) as session:
+        start = session.scalar(select(func.max(Event.id)))
+    before = status()
+    as_of = date.today().isoformat()
+
+    def write(instance: LiveServer, n: int) -> None:
+        headers = instance.token(f"chain{n}")
+        for i in range(12):
+            value = 1.6 if (n + i) % 3 else 1.2  # met, or short of 1.5
+            response = httpx.post(
+                f"{instance.url}/api/v1/candidates/georgia/updates", headers=headers,
+                json={"benchmark": key, "value": value, "as_of": as_of,
+                      "source": f"chain {n}.{i}"}, timeout=30)
+            assert response.status_code == 201, response.text
+
+    threads = [threading.Thread(target=write, args=(instance, n))
+               for n, instance in enumerate(instances * 3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    recorded = changes_after(start)
+    assert len(recorded) >= 2  # the figures moved it both ways
+    assert recorded[0]["from"] == before
+    for previous, change in pairwise(recorded):
+        assert change["from"] == previous["to"], (previous, change)
+    eventually(lambda: status() == recorded[-1]["to"], WITHIN)  # the page's cache catches up
