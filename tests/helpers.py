@@ -269,3 +269,16 @@ def demo_server_fixture(databases):
         load_demo(session)
     with live_server(engine) as live:
         yield live
+
+
+def requirements_with(client, key: str, tier: str, target: float) -> list[dict]:
+    """A target's requirements as `PATCH /api/v1/benchmarks/{key}` takes them, with `tier`
+    asked `target` instead."""
+    current = client.get(f"/api/v1/benchmarks/{key}").json()["requirements"]
+    requirements = [{field: r[field] for field in ("tier", "target", "weight", "due_on",
+                                                   "due_offset_days", "is_illustrative")}
+                    for r in current]
+    for r in requirements:
+        if r["tier"] == tier:
+            r["target"] = target
+    return requirements

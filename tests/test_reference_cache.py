@@ -16,7 +16,7 @@ from app.models import Candidate, Event, ReferenceVersion
 from app.reference_cache import ReferenceCache
 from app.status_feed import CHANGE_KIND
 from tests.conftest import bearer, upgrade
-from tests.helpers import demo_engine_fixture  # noqa: F401 (a fixture)
+from tests.helpers import demo_engine_fixture, requirements_with  # noqa: F401 (a fixture)
 
 COUNTED = ("candidates", "candidate_status_changes", "candidate_benchmarks",
            "benchmark_definitions", "tier_requirements", "benchmark_categories", "indicators",
@@ -154,13 +154,7 @@ def newest_id(engine) -> int:
 
 def raise_the_target(client, admin_headers) -> None:
     """Georgia's tier (strategic partner) is asked 1.9 % instead of 1.5 % from today."""
-    current = client.get("/api/v1/benchmarks/defence_spending_gdp").json()["requirements"]
-    requirements = [{field: r[field] for field in ("tier", "target", "weight", "due_on",
-                                                   "due_offset_days", "is_illustrative")}
-                    for r in current]
-    for r in requirements:
-        if r["tier"] == "strategic_partner":
-            r["target"] = 1.9
+    requirements = requirements_with(client, "defence_spending_gdp", "strategic_partner", 1.9)
     response = client.patch("/api/v1/benchmarks/defence_spending_gdp", headers=admin_headers,
                             json={"requirements": requirements})
     assert response.status_code == 200, response.text

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from app.evaluation import today
 from app.models import Candidate, Event
 from app.status_feed import CHANGE_KIND, record_time_status_changes
+from tests.helpers import requirements_with
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 BOSNIA = "bosnia-and-herzegovina"
@@ -154,13 +155,8 @@ def test_a_new_vintage_of_the_figure_is_a_revision(client, session, analyst_head
 
 
 def test_a_new_target_version_records_a_revised_change(client, session, admin_headers):
-    current = client.get("/api/v1/benchmarks/defence_spending_gdp").json()["requirements"]
-    requirements = [{field: r[field] for field in ("tier", "target", "weight", "due_on",
-                                                   "due_offset_days", "is_illustrative")}
-                    for r in current]
-    for r in requirements:
-        if r["tier"] == "strategic_partner":
-            r["target"] = 1.9  # Georgia's 1.86 % no longer meets it
+    # Georgia's 1.86 % no longer meets it
+    requirements = requirements_with(client, "defence_spending_gdp", "strategic_partner", 1.9)
     after = newest_id(session)
     response = client.patch("/api/v1/benchmarks/defence_spending_gdp", headers=admin_headers,
                             json={"requirements": requirements})
