@@ -102,8 +102,10 @@ def _load_history(
         return history
     known: tuple[Any, ...] = (ProgressUpdate.as_of <= as_of,
                               ProgressUpdate.recorded_at < end_of_day(as_of))
+    parameters: dict[str, Any] = {"retraction_moment": end_of_day(as_of)}
     if excluding:
         known += (_NOT_EXCLUDED,)
+        parameters["excluding"] = list(excluding)
     if len(series) > MAX_BOUNDED_SERIES:
         of_series = (ProgressUpdate.candidate_id, ProgressUpdate.indicator_id)
         ranked = select(
@@ -118,13 +120,9 @@ def _load_history(
         condition = ProgressUpdate.id.in_(
             select(ranked.c.id).where(or_(ranked.c.newest <= RECENT_MEASUREMENTS,
                                           ranked.c.oldest == 1)))
-        rows = session.execute(_measurement_query(condition, *known),
-                               {"retraction_moment": end_of_day(as_of),
-                                "excluding": list(excluding)})
+        rows = session.execute(_measurement_query(condition, *known), parameters)
     else:
-        parameters: dict[str, Any] = {"retraction_moment": end_of_day(as_of), "as_of": as_of,
-                                      "known_before": end_of_day(as_of),
-                                      "excluding": list(excluding)}
+        parameters |= {"as_of": as_of, "known_before": end_of_day(as_of)}
         for n, (candidate_id, indicator_id) in enumerate(series):
             parameters[f"c{n}"], parameters[f"i{n}"] = candidate_id, indicator_id
         rows = session.execute(_bounded_history_query(len(series), bool(excluding)),
@@ -215,12 +213,10 @@ def load_asked(
     *,
     as_of: date | None = None,
     tier: str | None = None,
-    indicator_ids: Collection[int] | None = None,
 ) -> Asked:
     """Each candidate's standing on a date (default today), from its status history, and the
     targets in force then (adopted, not retired, the version then in force) of its tier, or of
-    `tier` for every candidate (what-if); only those on `indicator_ids`, when given. Four
-    queries, none without candidates."""
+    `tier` for every candidate (what-if). Four queries, none without candidates."""
     as_of = as_of or today()
     if not candidates:
         return Asked(as_of, {}, {}, tier)
@@ -233,8 +229,7 @@ def load_asked(
         changes[change.candidate_id].append(change)
     standings = {c.id: standing_on(c, changes[c.id], as_of) for c in candidates}
     requirements = targets_in_force(
-        session, {tier} if tier else {s.tier for s in standings.values()}, as_of,
-        indicator_ids=indicator_ids)
+        session, {tier} if tier else {s.tier for s in standings.values()}, as_of)
     return Asked(as_of, standings, requirements, tier)
 
 

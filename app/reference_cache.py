@@ -56,12 +56,15 @@ class ReferenceCache:
         """The values of `keys` (of this `kind`), those not kept loaded with one call of
         `load(missing)` in this session; a key `load` does not answer is absent, and not
         kept (an unknown name is asked again next time)."""
+        wanted = list(dict.fromkeys(keys))
+        if not wanted:
+            return {}
         transaction = session.get_transaction()
         if transaction is None or transaction is not self._synced_in:
             self.sync(session)
         found: dict[K, V] = {}
         missing: list[K] = []
-        for key in dict.fromkeys(keys):
+        for key in wanted:
             entry = self._entries.get((kind, key), _ABSENT)
             if entry is _ABSENT:
                 missing.append(key)
@@ -81,6 +84,16 @@ class ReferenceCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def read_through(reference: ReferenceCache | None, session: Session, kind: Hashable,
+                 keys: Iterable[K], load: Callable[[list[K]], Mapping[K, V]]) -> dict[K, V]:
+    """`reference.get_many`, or without a cache `load` itself: one call for the keys (none
+    when there are none)."""
+    if reference is not None:
+        return reference.get_many(session, kind, keys, load)
+    wanted = list(dict.fromkeys(keys))
+    return dict(load(wanted)) if wanted else {}
 
 
 _ABSENT = object()

@@ -33,7 +33,7 @@ from app.evaluation import (
 )
 from app.events.service import record_events, take_event_order_lock
 from app.models import Candidate, CandidateBenchmark, Event, ProgressUpdate
-from app.reference_cache import ReferenceCache
+from app.reference_cache import ReferenceCache, read_through
 from app.status import Measurement, quarter_end_after
 from app.status_changes import (
     BenchmarkState,
@@ -220,9 +220,7 @@ class StatusWatch:
         def read(ids: list[int]) -> dict[int, Candidate]:
             return {c.id: c for c in session.scalars(_candidates_query(), {"ids": ids}).unique()}
 
-        candidates = (read(list(ids)) if self.reference is None
-                      else self.reference.get_many(session, "candidate", ids, read)).values()
-        for candidate in candidates:
+        for candidate in read_through(self.reference, session, "candidate", ids, read).values():
             self._candidates[candidate.id] = candidate
             self._overrides |= {(cb.candidate_id, cb.definition_id): cb
                                 for cb in candidate.benchmarks}
@@ -233,25 +231,20 @@ class StatusWatch:
 
     def _ask(self, session: Session) -> Asked:
         """What is asked of the watched candidates, of the targets on the watched indicators
-        only (the targets are the costliest read here). Their standing today comes from the
-        tier history loaded with them (load_asked's rule, without its query)."""
+        only: each tier's targets are read whole (and kept by the update writer), those on
+        the watched indicators taken. Their standing today comes from the tier history
+        loaded with them (load_asked's rule, without its query)."""
         self._asked_indicators = self._indicator_ids
         standings = {c.id: standing_on(c, sorted(c.status_changes,
                                                  key=lambda s: (s.effective_on, s.id)),
                                        self.as_of)
                      for c in self._candidates.values()}
-        tiers = {s.tier for s in standings.values()}
-        if self.reference is None:
-            requirements = targets_in_force(session, tiers, self.as_of,
-                                            indicator_ids=self._asked_indicators)
-        else:  # each tier's every target kept, those on the watched indicators taken
-            every = self.reference.get_many(
-                session, ("targets", self.as_of), tiers,
-                lambda missing: targets_in_force(session, set(missing), self.as_of))
-            requirements = {
-                tier: [r for r in every[tier]
-                       if r.definition.indicator_id in self._asked_indicators]
-                for tier in tiers}
+        every = read_through(self.reference, session, ("targets", self.as_of),
+                             {s.tier for s in standings.values()},
+                             lambda tiers: targets_in_force(session, set(tiers), self.as_of))
+        requirements = {tier: [r for r in asked if r.definition.indicator_id
+                               in self._asked_indicators]
+                        for tier, asked in every.items()}
         return Asked(self.as_of, standings, requirements, None)
 
     def states_after(self, session: Session, *, read_again: bool = False,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -77,16 +77,12 @@ def tier_entered_on(changes: Sequence[CandidateStatusChange], tier: str) -> date
 
 
 def targets_in_force(
-    session: Session, tiers: set[str], on: date, *, indicator_ids: Collection[int] | None = None,
+    session: Session, tiers: set[str], on: date,
 ) -> dict[str, list[TierRequirement]]:
     """For each tier, what it asks on `on`: the requirements of the version then in force of
     every target adopted by then and not yet retired, in category order. The one place the
-    targets of a candidate are chosen (the status rules, the pages and the admin's lists).
-    `indicator_ids` keeps the targets on those indicators only (a write's statuses)."""
-    definitions = session.scalars(
-        _targets_query(indicator_ids is not None),
-        {"indicator_ids": list(indicator_ids)} if indicator_ids is not None else None).unique()
-    return requirements_in_force(definitions, tiers, on)
+    targets of a candidate are chosen (the status rules, the pages and the admin's lists)."""
+    return requirements_in_force(session.scalars(_targets_query()).unique(), tiers, on)
 
 
 def requirements_in_force(
@@ -108,17 +104,12 @@ def requirements_in_force(
     return by_tier
 
 
-@lru_cache(maxsize=2)
-def _targets_query(on_indicators: bool) -> Select[tuple[BenchmarkDefinition]]:
+@lru_cache(maxsize=1)
+def _targets_query() -> Select[tuple[BenchmarkDefinition]]:
     """The definitions with their categories and requirements (a few each) joined in: one
-    statement rather than one more for each; only those on the parameter `indicator_ids`
-    when `on_indicators`. Built once and kept: every write reads it for its statuses, and
-    building an ORM statement with its options costs more than running this one."""
-    query = select(BenchmarkDefinition)
-    if on_indicators:
-        query = query.where(BenchmarkDefinition.indicator_id.in_(
-            bindparam("indicator_ids", expanding=True)))
-    return (query.join(BenchmarkDefinition.category)
+    statement rather than one more for each. Built once and kept: building an ORM statement
+    with its options costs more than running this one."""
+    return (select(BenchmarkDefinition).join(BenchmarkDefinition.category)
             .options(joinedload(BenchmarkDefinition.requirements),
                      contains_eager(BenchmarkDefinition.category))
             .order_by(BenchmarkCategory.position, BenchmarkDefinition.key))

@@ -79,8 +79,6 @@ def _column(rows: Sequence[dict[str, Any]], key: str,
 def _repeating(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """`process`, answering at once for the same object as last time: a batch's rows share
     their timestamp, author and most of their event, and formatting them costs the most."""
-    if process is None:
-        return None
     last: list[Any] = [_NOTHING, None]
 
     def processed(value: Any) -> Any:

@@ -5,12 +5,12 @@ whole or not at all (idempotency.py has the Idempotency-Keys). The update writer
 (writer.py) groups concurrent requests and calls it; file imports call add_progress_updates.
 """
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -38,7 +38,7 @@ from app.progress.idempotency import (
 )
 from app.progress.rules import Correction, correction_conflicts, validate_update
 from app.progress.schemas import ProgressUpdateCreate, ProgressUpdateRead
-from app.reference_cache import ReferenceCache
+from app.reference_cache import ReferenceCache, read_through
 from app.status import Measurement
 from app.status_feed import StatusWatch
 
@@ -200,27 +200,20 @@ def _answer(
 def _named_indicators(
     session: Session, items: Sequence[ProgressUpdateCreate], reference: ReferenceCache | None,
 ) -> tuple[dict[str, Indicator], dict[str, Indicator]]:
-    """The indicators the items name, by their keys and by their benchmarks' keys: in one
-    query, or from the cache (two on a miss)."""
-    indicator_keys = {i.indicator for i in items if i.indicator}
-    benchmark_keys = {i.benchmark for i in items if i.benchmark}
-    if reference is None:
-        named = session.execute(
-            select(Indicator, BenchmarkDefinition.key)
-            .outerjoin(BenchmarkDefinition, BenchmarkDefinition.indicator_id == Indicator.id)
-            .where(or_(Indicator.key.in_(indicator_keys),
-                       BenchmarkDefinition.key.in_(benchmark_keys)))
-        ).all()
-        return ({indicator.key: indicator for indicator, _ in named},
-                {key: indicator for indicator, key in named if key is not None})
-    indicators = reference.get_many(session, "indicator", indicator_keys, lambda missing: {
-        i.key: i for i in session.scalars(select(Indicator).where(Indicator.key.in_(missing)))})
-    by_benchmark = reference.get_many(session, "benchmark indicator", benchmark_keys,
-                                      lambda missing: dict(session.execute(
-                                          select(BenchmarkDefinition.key, Indicator)
-                                          .join(BenchmarkDefinition.indicator)
-                                          .where(BenchmarkDefinition.key.in_(missing))).all()))
-    return indicators, by_benchmark
+    """The indicators the items name, by their keys and by their benchmarks' keys (a query
+    for each kind of key sent, unless the cache has them)."""
+    def by_key(keys: list[str]) -> dict[str, Indicator]:
+        return {i.key: i for i in session.scalars(select(Indicator).where(Indicator.key.in_(keys)))}
+
+    def by_benchmark(keys: list[str]) -> dict[str, Indicator]:
+        return dict(session.execute(
+            select(BenchmarkDefinition.key, Indicator).join(BenchmarkDefinition.indicator)
+            .where(BenchmarkDefinition.key.in_(keys))).all())
+
+    return (read_through(reference, session, "indicator",
+                         (i.indicator for i in items if i.indicator), by_key),
+            read_through(reference, session, "benchmark indicator",
+                         (i.benchmark for i in items if i.benchmark), by_benchmark))
 
 
 def _update_snapshot(update_id: int, row: dict[str, Any], recorded_at: str) -> dict[str, Any]:
@@ -366,14 +359,13 @@ def _write_group(
             outcomes[n] = Recorded(replayed, replayed=True)
 
     waiting = [n for n in range(len(requests)) if n not in outcomes and n not in later]
-    slugs = {requests[n].slug for n in waiting}
 
-    def read_ids(slugs: Collection[str]) -> dict[str, int]:
+    def read_ids(slugs: list[str]) -> dict[str, int]:
         return dict(session.execute(
             select(Candidate.slug, Candidate.id).where(Candidate.slug.in_(slugs))).all())
 
-    candidate_ids = ({} if not waiting else read_ids(slugs) if reference is None
-                     else reference.get_many(session, "candidate id", slugs, read_ids))
+    candidate_ids = read_through(reference, session, "candidate id",
+                                 (requests[n].slug for n in waiting), read_ids)
     sets = {}
     for n in waiting:
         request = requests[n]
@@ -405,11 +397,8 @@ def _token_refusals(session: Session, digests: set[str],
                     reference: ReferenceCache | None) -> dict[str, Unauthorized]:
     """Why each refused token (by hash) is refused now: revoked, expired or its user
     deactivated since the request was accepted."""
-    if not digests:
-        return {}
-    states = (token_states(session, digests) if reference is None
-              else reference.get_many(session, "token", digests,
-                                      lambda missing: token_states(session, missing)))
+    states = read_through(reference, session, "token", digests,
+                          lambda missing: token_states(session, missing))
     now = utcnow()
     return {digest: refusal for digest in digests
             if (refusal := token_refusal(states.get(digest), now)) is not None}
