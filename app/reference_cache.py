@@ -15,7 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ScalarSelect, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from app.models import ReferenceVersion
@@ -43,7 +43,11 @@ class ReferenceCache:
         """Reads the count in the session's transaction and forgets everything if it moved.
         Done by get_many once per transaction; call it again after taking a lock that other
         writers' changes may have been committed behind (PostgreSQL's event-order lock)."""
-        version = session.scalar(select(ReferenceVersion.version))
+        self.synced(session, session.scalar(select(ReferenceVersion.version)))
+
+    def synced(self, session: Session, version: int | None) -> None:
+        """As sync, with the count the caller has just read in the session's transaction
+        (current_version's statement, read with its own)."""
         bind = session.get_bind().engine.url.render_as_string(hide_password=True)
         stamp = None if version is None else (bind, version)
         if stamp is None or stamp != self._stamp:
@@ -84,6 +88,11 @@ class ReferenceCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def current_version() -> ScalarSelect[int | None]:
+    """The count of changes to the reference tables, to read with another statement."""
+    return select(ReferenceVersion.version).scalar_subquery()
 
 
 def read_through(reference: ReferenceCache | None, session: Session, kind: Hashable,

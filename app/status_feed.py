@@ -33,7 +33,7 @@ from app.evaluation import (
 )
 from app.events.service import record_events, take_event_order_lock
 from app.models import Candidate, CandidateBenchmark, Event, ProgressUpdate
-from app.reference_cache import ReferenceCache, read_through
+from app.reference_cache import ReferenceCache, current_version, read_through
 from app.status import Measurement, quarter_end_after
 from app.status_changes import (
     BenchmarkState,
@@ -51,6 +51,9 @@ ENTITY = "candidate_benchmark"
 # lock; the second then finds the first one's events and records nothing. On SQLite the
 # write session's lock (taken at BEGIN: app.db) does the same.
 STATUS_SWEEP_LOCK = 7_401_123
+# The update writer's lock of one candidate: pg_advisory_xact_lock(CANDIDATE_LOCKS, id), a key
+# space of its own (two-integer keys never meet the one-bigint keys above).
+CANDIDATE_LOCKS = 7_401
 FEED_ENTRIES = 50  # an Atom feed holds the latest changes, not the whole history
 CAUSE_IDS = 20  # an event names the last updates of its cause, and how many there were
 
@@ -126,6 +129,23 @@ def _event_rows(
     return rows
 
 
+def lock_candidates(session: Session, candidate_ids: Iterable[int]) -> None:
+    """Takes each candidate's write lock (PostgreSQL; transaction-scoped), in id order, so two
+    writers wanting the same ones never each hold one the other waits for."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(CAST(:space AS integer), c) "
+                 "FROM unnest(CAST(:ids AS integer[])) AS c"),  # in the array's order
+            {"space": CANDIDATE_LOCKS, "ids": sorted(set(candidate_ids))})
+
+
+def _newest_change(session: Session) -> tuple[int, int | None]:
+    """The newest event's id and the reference tables' count of changes, as of now."""
+    newest, count = session.execute(select(
+        select(func.max(Event.id)).scalar_subquery(), current_version())).one()
+    return newest or 0, count
+
+
 @lru_cache(maxsize=1)
 def _candidates_query() -> Select[tuple[Candidate]]:
     """The candidates of the parameter `ids` with their tier history and their own targets.
@@ -146,12 +166,17 @@ class StatusWatch:
     ones written (wrote), not read again. A retraction or a new version of the targets (a
     record with its own `cause`) is rare: the state after it is read again in full."""
 
-    def __init__(self, as_of: date | None = None,
-                 reference: ReferenceCache | None = None) -> None:
+    def __init__(self, as_of: date | None = None, reference: ReferenceCache | None = None,
+                 candidate_locks: bool = False) -> None:
         """`reference`: the update writer's cache of the candidates and targets read here
-        (app/reference_cache.py); without it they are read each time."""
+        (app/reference_cache.py); without it they are read each time. `candidate_locks` (the
+        update writer, on PostgreSQL): watch reads under a lock per candidate, not the
+        event-order lock, so writers of other candidates go on meanwhile; read_is_current
+        then tells, under the event-order lock, whether what was read still stands."""
         self.as_of = as_of or today()
         self.reference = reference
+        self.candidate_locks = candidate_locks
+        self._seen: tuple[int, int | None] | None = None  # (newest event, reference count)
         self._known_before = end_of_day(self.as_of)  # recorded before this: known on as_of
         self.before: dict[Key, Evaluated] = {}
         self.indicators: dict[int, set[int]] = defaultdict(set)
@@ -187,16 +212,25 @@ class StatusWatch:
         """Reads, before the write, the state of the benchmarks on these series not read yet,
         without the updates `excluding` (the write's own, already inserted: PostgreSQL).
         Takes the event-order lock first (PostgreSQL): a concurrent writer's change is then
-        committed and seen here, or waits for this one's, never both missed."""
+        committed and seen here, or waits for this one's, never both missed. With
+        `candidate_locks`, the lock of each candidate instead (see read_is_current)."""
         new: dict[int, set[int]] = defaultdict(set)
         for candidate_id, indicator_id in series:
             if indicator_id not in self.indicators.get(candidate_id, ()):
                 new[candidate_id].add(indicator_id)
         if not new:
             return
-        take_event_order_lock(session)
-        if self.reference is not None:  # what was committed before the lock is seen now
-            self.reference.sync(session)
+        # What was committed before the lock is seen now (the reference tables too).
+        if self.candidate_locks:
+            lock_candidates(session, new.keys())
+            if self._seen is None:
+                self._seen = _newest_change(session)
+            if self.reference is not None:
+                self.reference.synced(session, self._seen[1])
+        else:
+            take_event_order_lock(session)
+            if self.reference is not None:
+                self.reference.sync(session)
         if missing := new.keys() - self._candidates.keys():
             self._load_candidates(session, missing)
         for candidate_id, indicators in new.items():
@@ -213,6 +247,24 @@ class StatusWatch:
         self.before |= evaluate_states(session, candidates, as_of=self.as_of, asked=asked,
                                        indicators=new, history=self._history,
                                        overrides=self._overrides)
+
+    def read_is_current(self, session: Session) -> bool:
+        """Takes the event-order lock (held to the commit) and tells whether what watch read
+        under the candidates' locks still stands: no event since on a watched candidate or on
+        none (an import, a new target), and no change to the reference tables. Every write
+        that can move a status records such an event in its transaction, and event ids become
+        visible in order, so a write committed after the read has an id above the newest the
+        read saw. When False, the caller reads again under the lock (a new watch)."""
+        take_event_order_lock(session)
+        if self._seen is None:  # read under the event-order lock already
+            return True
+        newest_event, count = self._seen
+        since = select(Event.id).where(Event.id > newest_event)
+        # Each a short range of the index by candidate and id (migration 0015).
+        moved, moved_on_none, now_count = session.execute(select(
+            since.where(Event.candidate_id.in_(list(self.indicators))).exists(),
+            since.where(Event.candidate_id.is_(None)).exists(), current_version())).one()
+        return not moved and not moved_on_none and now_count == count
 
     def _load_candidates(self, session: Session, ids: Iterable[int]) -> None:
         """The candidates with their tier history and their own targets, in one query: both

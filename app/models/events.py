@@ -7,6 +7,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     ForeignKey,
+    Index,
     String,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -23,6 +24,9 @@ class Event(Base):
     Its ids are the change feed's cursor."""
 
     __tablename__ = "events"
+    # A candidate's events in order (its feed), and whether any came after a given id (the
+    # update writer's check, app.status_feed.StatusWatch.read_is_current): a range of one index.
+    __table_args__ = (Index("ix_events_candidate_id_id", "candidate_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
@@ -30,7 +34,7 @@ class Event(Base):
     kind: Mapped[str] = mapped_column(String(60))
     entity: Mapped[str] = mapped_column(String(60))
     entity_id: Mapped[str] = mapped_column(String(80))
-    candidate_id: Mapped[int | None] = mapped_column(ForeignKey("candidates.id"), index=True)
+    candidate_id: Mapped[int | None] = mapped_column(ForeignKey("candidates.id"))
     is_public: Mapped[bool] = mapped_column(Boolean, default=True)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import Event
+from app.progress.ingest import LOCK_CANDIDATES_FROM
 from app.status_feed import CHANGE_KIND
 from tests.live import LiveServer, live_server
 from tests.reliability.conftest import LIVE_ENV, demo_database
@@ -103,12 +104,16 @@ def test_an_update_on_one_instance_reaches_the_other_within_two_seconds(instance
     assert event["kind"] == "progress_update.created" and event["candidate"] == "georgia"
 
 
-def test_writers_on_both_instances_record_one_unbroken_chain_of_status_changes(instances):
+@pytest.mark.parametrize("batches", [False, True], ids=["singles", "batches-and-singles"])
+def test_writers_on_both_instances_record_one_unbroken_chain_of_status_changes(instances,
+                                                                               batches):
     """Writers on both instances post figures to one series at once, some meeting Georgia's
     target (1.5 %) and some not. Each write reads the status before it and records a change
     if its figure moves it; whatever the interleaving, the changes recorded form one chain
     (each one's `from` is the previous one's `to`) that ends in the status read afterwards:
-    no write read a stale status, none missed another's."""
+    no write read a stale status, none missed another's. With batches, half the writers post
+    batches large enough to read under the candidate's lock (LOCK_CANDIDATES_FROM), among
+    the others' single updates read under the event-order lock."""
     first, _ = instances
     key = "defence_spending_gdp"
 
@@ -129,13 +134,15 @@ def test_writers_on_both_instances_record_one_unbroken_chain_of_status_changes(i
     as_of = date.today().isoformat()
 
     def write(instance: LiveServer, n: int) -> None:
-        headers = instance.token(f"chain{n}")
+        headers = instance.token(f"chain{n}{'-batches' if batches else ''}")
+        size = LOCK_CANDIDATES_FROM if batches and n % 2 else 1
         for i in range(12):
             value = 1.6 if (n + i) % 3 else 1.2  # met, or short of 1.5
+            items = [{"benchmark": key, "value": value, "as_of": as_of,
+                      "source": f"chain {n}.{i}.{k}"} for k in range(size)]
             response = httpx.post(
                 f"{instance.url}/api/v1/candidates/georgia/updates", headers=headers,
-                json={"benchmark": key, "value": value, "as_of": as_of,
-                      "source": f"chain {n}.{i}"}, timeout=30)
+                json={"updates": items} if size > 1 else items[0], timeout=30)
             assert response.status_code == 201, response.text
 
     threads = [threading.Thread(target=write, args=(instance, n))
