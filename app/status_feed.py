@@ -222,9 +222,11 @@ class StatusWatch:
             return
         # What was committed before the lock is seen now (the reference tables too).
         if self.candidate_locks:
+            # One read, its locks taken together in id order: a second would take more
+            # while holding these, out of order, and two writers could wait for each other.
+            assert self._seen is None, "a watch with candidate locks reads once"
             lock_candidates(session, new.keys())
-            if self._seen is None:
-                self._seen = _newest_change(session)
+            self._seen = _newest_change(session)
             if self.reference is not None:
                 self.reference.synced(session, self._seen[1])
         else:
