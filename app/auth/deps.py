@@ -74,9 +74,15 @@ class AuthState:
         self.auth_failures.hit(client)
 
 
-def get_auth_state(request: Request) -> AuthState:
+def auth_state_of(request: Request) -> AuthState:
     state: AuthState = request.app.state.auth
     return state
+
+
+async def get_auth_state(request: Request) -> AuthState:
+    """A dependency that does no I/O is async: FastAPI runs a plain one in a worker thread,
+    a hop that costs more than the call (and waits for the GIL when the event loop is busy)."""
+    return auth_state_of(request)
 
 
 AuthStateDep = Annotated[AuthState, Depends(get_auth_state)]
@@ -88,7 +94,7 @@ def allow_full_evaluation(request: Request) -> None:
     busy. Only computed answers count: the response cache answers repeats before this runs.
     A dependency (FullEvaluation), or called by a page that evaluates everyone only for some
     of its queries."""
-    wait = get_auth_state(request).full_evaluations.hit(client_address(request))
+    wait = auth_state_of(request).full_evaluations.hit(client_address(request))
     if wait is not None:
         raise TooManyRequests("Too many uncached answers that evaluate every candidate from "
                               "this address; slow down.", wait)

@@ -43,13 +43,19 @@ def candidate_from_query(session: SessionDep, candidate: SlugQuery = None) -> Ca
 CandidateFromQuery = Annotated[Candidate | None, Depends(candidate_from_query)]
 
 
-def as_of_query(
+async def as_of_query(
     as_of: Annotated[
         InputDate | None,
         Query(description="As things stood on this date, from the history known then "
               "(default today)."),
     ] = None,
 ) -> date | None:
+    """The dependency: async, as it does no I/O (see app.auth.deps.get_auth_state)."""
+    return checked_as_of(as_of)
+
+
+def checked_as_of(as_of: date | None) -> date | None:
+    """`as_of`, refused (422) if it is after today."""
     if as_of is not None and as_of > today():
         raise InvalidInput(
             "as_of cannot be in the future: the status is only known up to today.",

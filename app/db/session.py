@@ -112,7 +112,7 @@ async def get_write_session(session: SessionDep) -> Session:
 WriteSessionDep = Annotated[Session, Depends(get_write_session)]
 
 
-def get_write_sessions() -> SessionScope:
+async def get_write_sessions() -> SessionScope:  # no I/O: on the event loop
     """For a route that takes the write lock later than its dependencies run (after receiving
     an upload): it opens a write session of its own when it is ready to write."""
     return get_write_sessionmaker()

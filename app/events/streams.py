@@ -174,12 +174,18 @@ def stream_slots(settings: Settings) -> StreamSlots:
 
 # The app's change feed and stream slots, handed to routes and pages (made by create_app).
 
-def get_change_feed(request: Request) -> ChangeFeed:
+def change_feed_of(request: Request) -> ChangeFeed:
     feed: ChangeFeed = request.app.state.change_feed
     return feed
 
 
-def get_stream_slots(request: Request) -> StreamSlots:
+# Dependencies that do no I/O are async (see app.auth.deps.get_auth_state).
+
+async def get_change_feed(request: Request) -> ChangeFeed:
+    return change_feed_of(request)
+
+
+async def get_stream_slots(request: Request) -> StreamSlots:
     slots: StreamSlots = request.app.state.stream_slots
     return slots
 

@@ -106,7 +106,7 @@ class ImportSlots:
                 self._running -= 1
 
 
-def get_import_slots(request: Request) -> ImportSlots:
+async def get_import_slots(request: Request) -> ImportSlots:  # no I/O: on the event loop
     slots: ImportSlots = request.app.state.import_slots
     return slots
 

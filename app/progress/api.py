@@ -34,7 +34,7 @@ from app.progress.schemas import (
     retraction_detail,
     update_read,
 )
-from app.progress.writer import UpdateWriterDep, get_update_writer
+from app.progress.writer import UpdateWriterDep, update_writer_of
 from app.schema_types import MAX_ID
 
 router = APIRouter(tags=["progress updates"])
@@ -104,7 +104,7 @@ async def _batch_value_errors(request: Request,
             stood_in[n] = checkable[1]
     if not items:
         return []
-    errors = await run_in_threadpool(get_update_writer(request).check,
+    errors = await run_in_threadpool(update_writer_of(request).check,
                                      request.path_params["slug"], items, locations)
     # What is said of a stand-in is not the client's.
     return [e for e in errors if e["loc"][3] not in stood_in[e["loc"][2]]]

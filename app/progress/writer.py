@@ -126,10 +126,15 @@ class UpdateWriter:
         return outcomes
 
 
-def get_update_writer(request: Request) -> UpdateWriter:
+def update_writer_of(request: Request) -> UpdateWriter:
     """The process's writer (made with the app: app.main)."""
     writer: UpdateWriter = request.app.state.update_writer
     return writer
+
+
+async def get_update_writer(request: Request) -> UpdateWriter:
+    """The dependency: async, as it does no I/O (see app.auth.deps.get_auth_state)."""
+    return update_writer_of(request)
 
 
 UpdateWriterDep = Annotated[UpdateWriter, Depends(get_update_writer)]

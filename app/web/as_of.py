@@ -13,7 +13,7 @@ from fastapi import Depends, Query
 from markupsafe import Markup
 from pydantic import TypeAdapter, ValidationError
 
-from app.candidates.deps import as_of_query
+from app.candidates.deps import checked_as_of
 from app.candidates.service import get_tracking_start
 from app.db import SessionDep
 from app.errors import InvalidInput, field_error
@@ -51,7 +51,7 @@ def parse_as_of(raw: str | None) -> date | None:
         why = error.errors()[0]["msg"].removeprefix("Value error, ")
         raise InvalidInput(f"as_of: {why} (a date written YYYY-MM-DD, e.g. 2025-06-30).",
                            [field_error(["query", "as_of"], why)]) from None
-    return as_of_query(parsed)
+    return checked_as_of(parsed)
 
 
 def review_dates(first: date | None, last: date) -> list[date]:

@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, pass_context
 
 from app.config import PROJECT_ROOT, get_settings
-from app.events.streams import get_change_feed
+from app.events.streams import change_feed_of
 from app.i18n import (
     LANGUAGES,
     N_,
@@ -187,7 +187,7 @@ def compile_templates() -> None:
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    feed = get_change_feed(request)
+    feed = change_feed_of(request)
     context.setdefault("lang", current_language.get())
     context.setdefault("last_updated", feed.changed_at)
     context.setdefault("event_id", feed.last_id)
