@@ -24,14 +24,20 @@ from sqlalchemy.orm import Session
 
 from app.db.base import json_text
 
+# From this many rows PostgreSQL gets them by COPY; fewer go as INSERTs sent together
+# (_insert_pipelined): one round trip, where COPY takes two, three with the ids.
+COPY_FROM = 32
+
 
 def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], *,
                 returning_ids: bool = False) -> list[int]:
     """Inserts `rows` (dicts with the same keys) into `table`; with `returning_ids`, returns
     the new rows' ids in the order of `rows`."""
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql" and len(rows) > 1:
+    if dialect == "postgresql" and len(rows) >= COPY_FROM:
         return _copy_rows(session, table, rows, returning_ids)
+    if dialect == "postgresql":
+        return _insert_pipelined(session, table, rows, returning_ids)
     if dialect == "sqlite" and len(rows) > 1:
         return _insert_many_sqlite(session, table, rows, returning_ids)
     if not returning_ids:
@@ -92,22 +98,53 @@ def _repeating(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
 _NOTHING = object()
 
 
-def _copy_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]],
-               returning_ids: bool) -> list[int]:
-    """COPY, through psycopg (its C row formatter), in the session's transaction. The ids,
-    when wanted, are drawn from the table's sequence first, in the rows' order, and sent with
-    the rows. Each value goes through its column type's bind processor (a timestamp is
-    refused if naive), except a JSON column's, which goes as its text (json_text, as the engine
-    writes it), not in the psycopg Json wrapper SQLAlchemy's processor makes for its own
-    statements."""
+def _insert_pipelined(session: Session, table: Table, rows: Sequence[dict[str, Any]],
+                      returning_ids: bool) -> list[int]:
+    """One INSERT per row, all sent before any answer is read (psycopg's pipeline mode): one
+    round trip, and no statement for SQLAlchemy to build (values processed as _processed
+    says). A small write's few rows; COPY's extra round trips would cost it more."""
     keys = list(rows[0])
+    dbapi_connection, columns = _processed(session, table, rows)
+    names = ", ".join(f'"{key}"' for key in keys)
+    statement = (f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join(["%s"] * len(keys))})'
+                 + (" RETURNING id" if returning_ids else ""))
+    ids: list[int] = []
+    try:
+        with dbapi_connection.cursor() as cursor:
+            cursor.executemany(statement, list(zip(*columns, strict=True)),
+                               returning=returning_ids)
+            if returning_ids:  # one result per row, in the rows' order
+                ids.append(cursor.fetchone()[0])  # type: ignore[index]
+                while cursor.nextset():
+                    ids.append(cursor.fetchone()[0])  # type: ignore[index]
+    except psycopg.Error as refused:
+        raise DBAPIError.instance(statement, None, refused, psycopg.Error) from refused
+    return ids
+
+
+def _processed(session: Session, table: Table, rows: Sequence[dict[str, Any]]
+               ) -> tuple[psycopg.Connection[Any], list[list[Any]]]:
+    """The session's psycopg connection, and the rows' values by column, each through its
+    column type's bind processor (a timestamp is refused if naive), except a JSON column's,
+    which goes as its text (json_text, as the engine writes it), not in the psycopg Json
+    wrapper SQLAlchemy's processor makes for its own statements."""
     connection = session.connection()
     dialect = connection.dialect
     columns = [_column(rows, key, json_text if isinstance(table.c[key].type, JSON)
                        else table.c[key].type.dialect_impl(dialect).bind_processor(dialect))
-               for key in keys]
+               for key in rows[0]]
     dbapi_connection = connection.connection.dbapi_connection
     assert isinstance(dbapi_connection, psycopg.Connection)
+    return dbapi_connection, columns
+
+
+def _copy_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]],
+               returning_ids: bool) -> list[int]:
+    """COPY, through psycopg (its C row formatter), in the session's transaction. The ids,
+    when wanted, are drawn from the table's sequence first, in the rows' order, and sent with
+    the rows (values processed as _processed says)."""
+    keys = list(rows[0])
+    dbapi_connection, columns = _processed(session, table, rows)
     ids: list[int] = []
     statement = ""
     try:
