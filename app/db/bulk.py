@@ -33,6 +33,8 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], 
                 returning_ids: bool = False) -> list[int]:
     """Inserts `rows` (dicts with the same keys) into `table`; with `returning_ids`, returns
     the new rows' ids in the order of `rows`."""
+    if not rows:
+        return []
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql" and len(rows) >= COPY_FROM:
         return _copy_rows(session, table, rows, returning_ids)

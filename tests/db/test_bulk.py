@@ -98,3 +98,10 @@ def test_a_naive_timestamp_is_refused(session, many):
                     _update_rows(session, COPY_FROM if many else 2,
                                  recorded_at=datetime(2026, 1, 1)),
                     returning_ids=True)
+
+
+def test_no_rows_store_nothing(session):
+    before = session.scalar(select(func.count()).select_from(Event))
+    assert insert_rows(session, Event.__table__, [], returning_ids=True) == []
+    assert insert_rows(session, Event.__table__, []) == []
+    assert session.scalar(select(func.count()).select_from(Event)) == before
