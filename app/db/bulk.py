@@ -10,7 +10,9 @@ when they are wanted. Measured on 500 progress updates, the statements' time: ab
 28 ms for the INSERT ... SELECT from one jsonb document used before (jsonb_array_elements, a
 cast per column), itself faster than SQLAlchemy's multi-row VALUES (5,500 parameters
 overflowed psycopg's query cache: the statement was parsed again for every batch) or one array
-per column (`unnest`: psycopg escaped each string in Python).
+per column (`unnest`: psycopg escaped each string in Python). Fewer than COPY_FROM rows (a
+small write's few) go as INSERTs sent together in psycopg's pipeline mode: one round trip,
+where COPY takes two, three with the ids.
 """
 
 from collections.abc import Callable, Sequence
@@ -24,9 +26,7 @@ from sqlalchemy.orm import Session
 
 from app.db.base import json_text
 
-# From this many rows PostgreSQL gets them by COPY; fewer go as INSERTs sent together
-# (_insert_pipelined): one round trip, where COPY takes two, three with the ids.
-COPY_FROM = 32
+COPY_FROM = 32  # PostgreSQL: from this many rows COPY, fewer _insert_pipelined
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], *,

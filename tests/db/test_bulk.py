@@ -80,7 +80,8 @@ def _update_rows(session, n, **fields):
 @FEW_AND_MANY
 def test_a_unique_index_refusal_is_an_integrity_error_and_stores_nothing(session, many):
     """The write path answers a concurrent correction by catching IntegrityError: the bulk
-    insert (COPY on PostgreSQL, outside SQLAlchemy's statements) must raise it too."""
+    insert (on PostgreSQL COPY or pipelined INSERTs, outside SQLAlchemy's statements) must
+    raise it too."""
     corrected = session.scalar(select(ProgressUpdate.id).order_by(ProgressUpdate.id).limit(1))
     before = session.scalar(select(func.count()).select_from(ProgressUpdate))
     with pytest.raises(IntegrityError):
