@@ -1,4 +1,4 @@
-"""Many rows in one INSERT, the fastest way each backend offers.
+"""Many rows inserted at once, the fastest way each backend offers.
 
 SQLite: one prepared INSERT executed for each row by the sqlite3 module. SQLAlchemy's multi-row
 `INSERT ... VALUES ... RETURNING` spent most of a 500-update batch building each row's
